@@ -1,0 +1,1 @@
+"""Models of the appeals context (to be built by its issue)."""

@@ -1,0 +1,192 @@
+"""Geometry: coordinate systems, boundary validation and the point-in-grid index (shapely 2, STRtree)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+
+# --- GCJ-02 (the offset system of Chinese map SDKs and WeChat) ------------------------------------
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def _out_of_china(lat: float, lng: float) -> bool:
+    return not (73.66 < lng < 135.05 and 3.86 < lat < 53.55)
+
+
+def _delta(lat: float, lng: float) -> tuple[float, float]:
+    x, y = lng - 105.0, lat - 35.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    dlat += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    dlat += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    dlat += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    dlng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    dlng += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    dlng += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    dlng += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    rad = lat / 180.0 * math.pi
+    magic = 1 - _EE * math.sin(rad) ** 2
+    sqrt_magic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
+    dlng = (dlng * 180.0) / (_A / sqrt_magic * math.cos(rad) * math.pi)
+    return dlat, dlng
+
+
+def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
+    if _out_of_china(lat, lng):
+        return lat, lng
+    dlat, dlng = _delta(lat, lng)
+    return lat + dlat, lng + dlng
+
+
+def gcj02_to_wgs84(lat: float, lng: float) -> tuple[float, float]:
+    """Inverse by fixed-point iteration: accurate to well under a metre inside China."""
+    if _out_of_china(lat, lng):
+        return lat, lng
+    wlat, wlng = lat, lng
+    for _ in range(10):
+        glat, glng = wgs84_to_gcj02(wlat, wlng)
+        dlat, dlng = glat - lat, glng - lng
+        wlat, wlng = wlat - dlat, wlng - dlng
+        if abs(dlat) < 1e-9 and abs(dlng) < 1e-9:
+            break
+    return wlat, wlng
+
+
+def to_wgs84(lat: float, lng: float, coord_system: str = "wgs84") -> tuple[float, float]:
+    cs = (coord_system or "wgs84").lower()
+    if cs in ("wgs84", "cgcs2000"):
+        return lat, lng
+    if cs == "gcj02":
+        return gcj02_to_wgs84(lat, lng)
+    raise ValueError(f"unknown coord_system {coord_system!r}: use wgs84, cgcs2000 or gcj02")
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def area_m2(geom: BaseGeometry) -> float:
+    """Approximate area in m² on a local equirectangular projection (good to ~0.5% at grid scale)."""
+    if geom.is_empty:
+        return 0.0
+    lat0 = geom.centroid.y
+    kx = 111_320.0 * math.cos(math.radians(lat0))
+    ky = 110_540.0
+    return float(shapely.area(shapely.transform(geom, lambda c: c * np.array([kx, ky]))))
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+class BoundaryError(ValueError):
+    pass
+
+
+def parse_boundary(geojson: Any) -> BaseGeometry:
+    """A valid, closed Polygon/MultiPolygon from GeoJSON (a geometry or a Feature), or BoundaryError."""
+    if isinstance(geojson, dict) and geojson.get("type") == "Feature":
+        geojson = geojson.get("geometry")
+    if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "MultiPolygon"):
+        raise BoundaryError("边界须为 GeoJSON Polygon 或 MultiPolygon")
+    polys = [geojson["coordinates"]] if geojson["type"] == "Polygon" else geojson.get("coordinates") or []
+    for poly in polys:
+        for ring in poly or [[]]:
+            if len(ring) < 4:
+                raise BoundaryError("边界环至少需要4个点（首尾相同）")
+            if list(ring[0]) != list(ring[-1]):
+                raise BoundaryError("边界未闭合：首尾坐标须相同")
+            for lng, lat, *_ in ring:
+                if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+                    raise BoundaryError(f"坐标超出范围: [{lng}, {lat}]（顺序为[经度, 纬度]）")
+    try:
+        geom = shape(geojson)
+    except Exception as exc:  # shapely raises several types for malformed input
+        raise BoundaryError(f"边界无法解析: {exc}") from exc
+    if not geom.is_valid:
+        raise BoundaryError(f"边界无效（自相交或环方向错误）: {shapely.is_valid_reason(geom)}")
+    if geom.is_empty or geom.area == 0:
+        raise BoundaryError("边界面积为零")
+    return geom
+
+
+def check_inside(child: BaseGeometry, parent: BaseGeometry, tolerance_m2: float) -> None:
+    outside = area_m2(child.difference(parent))
+    if outside > tolerance_m2:
+        raise BoundaryError(f"边界超出上级区域约 {outside:.0f} 平方米（容差 {tolerance_m2:.0f}）")
+
+
+def check_no_overlap(geom: BaseGeometry, siblings: Iterable[tuple[str, BaseGeometry]], tolerance_m2: float) -> None:
+    for name, other in siblings:
+        if geom.intersects(other):
+            overlap = area_m2(geom.intersection(other))
+            if overlap > tolerance_m2:
+                raise BoundaryError(f"边界与同级区域“{name}”重叠约 {overlap:.0f} 平方米（容差 {tolerance_m2:.0f}）")
+
+
+# --- the point-in-grid index --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Located:
+    grid_code: str | None
+    microgrid_code: str | None
+
+
+class GridIndex:
+    """STRtrees over the grid and micro-grid polygons; look-ups are pure shapely, no database."""
+
+    def __init__(self, grids: list[tuple[str, BaseGeometry]], microgrids: list[tuple[str, BaseGeometry]]):
+        self.grid_codes = [c for c, _ in grids]
+        self.grid_geoms = [g for _, g in grids]
+        self.micro_codes = [c for c, _ in microgrids]
+        self.micro_geoms = [g for _, g in microgrids]
+        for g in self.grid_geoms + self.micro_geoms:
+            shapely.prepare(g)
+        self.grid_tree = shapely.STRtree(self.grid_geoms)
+        self.micro_tree = shapely.STRtree(self.micro_geoms)
+
+    def __len__(self) -> int:
+        return len(self.grid_codes)
+
+    def _first(self, tree: shapely.STRtree, codes: list[str], point: Point) -> str | None:
+        hits = tree.query(point, predicate="intersects")
+        if len(hits) == 0:
+            return None
+        # On a shared edge, the lowest code wins: deterministic, and "sequence numbers run west→east".
+        return min(codes[i] for i in hits)
+
+    def locate(self, lat: float, lng: float) -> Located:
+        point = Point(lng, lat)
+        grid = self._first(self.grid_tree, self.grid_codes, point)
+        micro = self._first(self.micro_tree, self.micro_codes, point) if self.micro_codes else None
+        if micro is not None and grid is not None and not micro.startswith(grid):
+            micro = None
+        if grid is None and micro is not None:
+            grid = micro[:15]
+        return Located(grid, micro)
+
+    def locate_many(self, lats: np.ndarray, lngs: np.ndarray) -> list[str | None]:
+        """Vectorised look-up of grid codes for many points (imports, benchmarks)."""
+        points = shapely.points(lngs, lats)
+        point_idx, geom_idx = self.grid_tree.query(points, predicate="intersects")
+        out: list[str | None] = [None] * len(points)
+        for p, g in zip(point_idx.tolist(), geom_idx.tolist(), strict=True):
+            code = self.grid_codes[g]
+            if out[p] is None or code < out[p]:  # type: ignore[operator]
+                out[p] = code
+        return out

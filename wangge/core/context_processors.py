@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from wangge.accounts.roles import user_can
+from wangge.core.navigation import nav_for
+
+
+def wangge(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {
+        "nav_items": nav_for(user),
+        "tile_url": settings.WANGGE_TILE_URL,
+        "can": (lambda perm: user_can(user, perm)),
+    }

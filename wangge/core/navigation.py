@@ -1,0 +1,39 @@
+"""Role-aware navigation. Each app registers its entries in NAV below (url name, label, permission)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from wangge.accounts.roles import user_can
+
+# (url name, label, permission or None for every signed-in user). Order is the menu order.
+NAV: list[tuple[str, Any, str | None]] = [
+    ("home", _("首页"), None),
+    ("areas:tree", _("区域网格"), "areas.read"),
+    ("registry:residents", _("居民"), "registry.read"),
+    ("registry:households", _("户"), "registry.read"),
+    ("registry:buildings", _("楼栋"), "registry.read"),
+    ("registry:import", _("导入"), "registry.import"),
+    ("appeals:home", _("诉求"), None),
+    ("volunteers:home", _("志愿服务"), None),
+    ("wishes:wall", _("微心愿"), None),
+    ("pairing:home", _("结对帮扶"), "mobilisation.manage"),
+    ("core:audit", _("审计日志"), "audit.read"),
+]
+
+
+def nav_for(user: Any) -> list[dict[str, str]]:
+    if user is None or not user.is_authenticated:
+        return []
+    items = []
+    for name, label, perm in NAV:
+        if perm and not user_can(user, perm):
+            continue
+        try:
+            items.append({"url": reverse(name), "label": str(label), "name": name})
+        except NoReverseMatch:  # an app whose pages are not built yet
+            continue
+    return items

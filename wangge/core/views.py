@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from . import selectors
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+        db = {"status": "ok", "vendor": connection.vendor}
+        status = 200
+    except Exception as exc:  # report, do not crash: this is what load balancers poll
+        db = {"status": "error", "error": str(exc)[:200]}
+        status = 503
+    return JsonResponse({"status": "ok" if status == 200 else "error", "database": db}, status=status)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    filters = {k: request.GET.get(k) or None for k in ("actor", "action", "object_type", "object_id")}
+    page = Paginator(selectors.audit_list(viewer=request.user, **filters), 50).get_page(request.GET.get("page"))
+    template = "core/_audit_rows.html" if request.htmx else "core/audit.html"
+    return render(request, template, {"page": page, "filters": filters})

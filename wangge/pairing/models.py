@@ -1,0 +1,1 @@
+"""Models of the pairing context (to be built by its issue)."""

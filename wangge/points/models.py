@@ -1,0 +1,1 @@
+"""Models of the points context (to be built by its issue)."""

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from wangge.api import api
+from wangge.core import views as core_views
+
+
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("wangge.accounts.urls")),
+    path("core/", include("wangge.core.urls")),
+    path("areas/", include("wangge.areas.urls")),
+    path("registry/", include("wangge.registry.urls")),
+    path("appeals/", include("wangge.appeals.urls")),
+    path("volunteers/", include("wangge.volunteers.urls")),
+    path("points/", include("wangge.points.urls")),
+    path("wishes/", include("wangge.wishes.urls")),
+    path("pairing/", include("wangge.pairing.urls")),
+    path("open311/v2/", include("wangge.appeals.open311_urls")),
+]

@@ -1,0 +1,1 @@
+"""Models of the volunteers context (to be built by its issue)."""

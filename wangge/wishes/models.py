@@ -1,0 +1,1 @@
+"""Models of the wishes context (to be built by its issue)."""
