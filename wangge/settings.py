@@ -49,11 +49,14 @@ INSTALLED_APPS = [
     "wangge.accounts",
     "wangge.areas",
     "wangge.registry",
+    "wangge.notifications",
+    "wangge.workdays",
     "wangge.appeals",
     "wangge.volunteers",
     "wangge.points",
     "wangge.wishes",
     "wangge.pairing",
+    "wangge.demo",
 ]
 
 MIDDLEWARE = [
