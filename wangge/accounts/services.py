@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from wangge.core.audit import audit
 from wangge.core.errors import Conflict, InvalidInput, from_django_validation
-from wangge.core.pii import blind_index, mask_phone, normalise, validate_phone
+from wangge.core.pii import mask_phone, normalise, phone_hash, validate_phone
 
 from .models import ApiToken, Post, Unit, User
 
@@ -29,7 +29,7 @@ def user_create(
         phone = normalise(phone)
     user = User(username=username, role=role, display_name=display_name, phone=phone, unit=unit,
                 is_staff=is_staff, is_superuser=is_superuser,
-                phone_hash=blind_index(phone, "phone") if phone else None)
+                phone_hash=phone_hash(phone) if phone else None)
     if password:
         user.set_password(password)
     else:

@@ -136,3 +136,19 @@ def mask_address(value: str | None) -> str:
         return ""
     m = _DISTRICT_RE.match(value)
     return (m.group(1) if m else value[:2]) + "***"
+
+
+# --- keyed look-up hashes used across apps (one purpose string each, so equal values differ per use) ---
+
+
+def id_hash(id_number: str) -> str:
+    return blind_index(id_number, "id")
+
+
+def phone_hash(phone: str) -> str:
+    return blind_index(phone, "phone")
+
+
+def tag_token(tag_code: str) -> str:
+    """What a tag assignment stores instead of the tag: the database alone never says who is 低保 or 残疾."""
+    return blind_index(tag_code, "tag")
