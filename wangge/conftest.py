@@ -14,7 +14,9 @@ from wangge.testing import Tree, make_tree
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in tests are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("WANGGE_CHROMIUM", shutil.which("chromium") or shutil.which("chromium-browser") or "")
+CHROMIUM = os.environ.get(
+    "WANGGE_CHROMIUM", shutil.which("chromium") or shutil.which("chromium-browser") or ""
+)
 
 
 @pytest.fixture
@@ -33,8 +35,15 @@ def _browser() -> Iterator[Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

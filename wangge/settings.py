@@ -34,7 +34,9 @@ SECRET_KEY = _persisted_secret("WANGGE_SECRET_KEY", "secret_key")
 # Key for personal data at rest (ID numbers, phones, sensitive tags) and the keyed look-up hashes.
 PII_KEY = _persisted_secret("WANGGE_PII_KEY", "pii_key")
 DEBUG = _env_bool("WANGGE_DEBUG")
-ALLOWED_HOSTS = [h for h in os.environ.get("WANGGE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("WANGGE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("WANGGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

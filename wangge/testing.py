@@ -22,8 +22,12 @@ _seq = itertools.count(1)
 
 def square(lng: float, lat: float, size: float) -> dict[str, Any]:
     """A closed GeoJSON square with its south-west corner at (lng, lat)."""
-    return {"type": "Polygon", "coordinates": [[[lng, lat], [lng + size, lat], [lng + size, lat + size],
-                                                [lng, lat + size], [lng, lat]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]
+        ],
+    }
 
 
 @dataclass
@@ -32,10 +36,10 @@ class Tree:
     street: Area
     community: Area
     other_community: Area
-    grid_a: Area      # 320621001001001, inside community
-    grid_b: Area      # 320621001001002, inside community, east of grid_a
-    grid_c: Area      # 320621001002001, inside other_community
-    micro_a1: Area    # first micro-grid of grid_a (its western half)
+    grid_a: Area  # 320621001001001, inside community
+    grid_b: Area  # 320621001001002, inside community, east of grid_a
+    grid_c: Area  # 320621001002001, inside other_community
+    micro_a1: Area  # first micro-grid of grid_a (its western half)
 
     # A point inside each grid (lat, lng), WGS84.
     @staticmethod
@@ -46,24 +50,92 @@ class Tree:
 def make_tree() -> Tree:
     """District 320621 (海安) → street 001 → communities 001 and 002 → grids, each 0.01° square."""
     lng0, lat0 = 120.40, 32.50
-    d = area_create(code="320621", name="海安市", level=Level.DISTRICT, parent=None, by=None,
-                    boundary=square(lng0, lat0, 0.1))
-    s = area_create(code="320621001", name="城东街道", level=Level.STREET, parent=d, by=None,
-                    boundary=square(lng0, lat0, 0.05))
-    c1 = area_create(code="320621001001", name="东园社区", level=Level.COMMUNITY, parent=s, by=None,
-                     boundary={"type": "Polygon", "coordinates": [[[lng0, lat0], [lng0 + 0.02, lat0],
-                               [lng0 + 0.02, lat0 + 0.01], [lng0, lat0 + 0.01], [lng0, lat0]]]})
-    c2 = area_create(code="320621001002", name="西园社区", level=Level.COMMUNITY, parent=s, by=None,
-                     boundary=square(lng0, lat0 + 0.01, 0.01))
-    ga = area_create(code="320621001001001", name="东园社区第一网格", level=Level.GRID, parent=c1, by=None,
-                     boundary=square(lng0, lat0, 0.01))
-    gb = area_create(code="320621001001002", name="东园社区第二网格", level=Level.GRID, parent=c1, by=None,
-                     boundary=square(lng0 + 0.01, lat0, 0.01))
-    gc = area_create(code="320621001002001", name="西园社区第一网格", level=Level.GRID, parent=c2, by=None,
-                     boundary=square(lng0, lat0 + 0.01, 0.01))
-    m1 = area_create(code="32062100100100101", name="东园一网格第1微网格", level=Level.MICROGRID, parent=ga,
-                     by=None, boundary={"type": "Polygon", "coordinates": [[[lng0, lat0], [lng0 + 0.005, lat0],
-                     [lng0 + 0.005, lat0 + 0.01], [lng0, lat0 + 0.01], [lng0, lat0]]]})
+    d = area_create(
+        code="320621",
+        name="海安市",
+        level=Level.DISTRICT,
+        parent=None,
+        by=None,
+        boundary=square(lng0, lat0, 0.1),
+    )
+    s = area_create(
+        code="320621001",
+        name="城东街道",
+        level=Level.STREET,
+        parent=d,
+        by=None,
+        boundary=square(lng0, lat0, 0.05),
+    )
+    c1 = area_create(
+        code="320621001001",
+        name="东园社区",
+        level=Level.COMMUNITY,
+        parent=s,
+        by=None,
+        boundary={
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [lng0, lat0],
+                    [lng0 + 0.02, lat0],
+                    [lng0 + 0.02, lat0 + 0.01],
+                    [lng0, lat0 + 0.01],
+                    [lng0, lat0],
+                ]
+            ],
+        },
+    )
+    c2 = area_create(
+        code="320621001002",
+        name="西园社区",
+        level=Level.COMMUNITY,
+        parent=s,
+        by=None,
+        boundary=square(lng0, lat0 + 0.01, 0.01),
+    )
+    ga = area_create(
+        code="320621001001001",
+        name="东园社区第一网格",
+        level=Level.GRID,
+        parent=c1,
+        by=None,
+        boundary=square(lng0, lat0, 0.01),
+    )
+    gb = area_create(
+        code="320621001001002",
+        name="东园社区第二网格",
+        level=Level.GRID,
+        parent=c1,
+        by=None,
+        boundary=square(lng0 + 0.01, lat0, 0.01),
+    )
+    gc = area_create(
+        code="320621001002001",
+        name="西园社区第一网格",
+        level=Level.GRID,
+        parent=c2,
+        by=None,
+        boundary=square(lng0, lat0 + 0.01, 0.01),
+    )
+    m1 = area_create(
+        code="32062100100100101",
+        name="东园一网格第1微网格",
+        level=Level.MICROGRID,
+        parent=ga,
+        by=None,
+        boundary={
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [lng0, lat0],
+                    [lng0 + 0.005, lat0],
+                    [lng0 + 0.005, lat0 + 0.01],
+                    [lng0, lat0 + 0.01],
+                    [lng0, lat0],
+                ]
+            ],
+        },
+    )
     return Tree(d, s, c1, c2, ga, gb, gc, m1)
 
 
@@ -79,8 +151,13 @@ def make_user(role: str = Role.RESIDENT, *areas: Area, username: str | None = No
     """A user with ``role`` holding the matching post in each of ``areas``."""
     from wangge.accounts.services import post_assign
 
-    user = user_create(username=username or f"{role}{next(_seq)}", password=PASSWORD, role=role,
-                       display_name=kwargs.pop("display_name", "测试用户"), **kwargs)
+    user = user_create(
+        username=username or f"{role}{next(_seq)}",
+        password=PASSWORD,
+        role=role,
+        display_name=kwargs.pop("display_name", "测试用户"),
+        **kwargs,
+    )
     for area in areas:
         post_assign(user=user, area=area, kind=_ROLE_POST.get(Role(role), Post.Kind.COMMUNITY_STAFF), by=None)
     return user

@@ -6,8 +6,6 @@ from django.urls import include, path
 from wangge.api import api
 from wangge.core import views as core_views
 
-
-
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", core_views.home, name="home"),

@@ -38,7 +38,11 @@ def token(request: HttpRequest, data: TokenIn):  # type: ignore[no-untyped-def]
     user = authenticate(request, username=data.username, password=data.password)
     if user is None:
         raise InvalidCredentials("用户名或密码错误", [{"field": "password", "message": "用户名或密码错误"}])
-    return {"token": services.token_create(user=user, name=data.name), "username": user.username, "role": user.role}
+    return {
+        "token": services.token_create(user=user, name=data.name),
+        "username": user.username,
+        "role": user.role,
+    }
 
 
 @router.get("/me", response=MeOut)
@@ -47,5 +51,9 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
 
     user = request.user
     scope = scope_for(user)
-    return {"username": user.username, "display_name": user.display_name, "role": user.role,
-            "areas": ["*"] if scope.everything else list(scope.codes)}
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "areas": ["*"] if scope.everything else list(scope.codes),
+    }

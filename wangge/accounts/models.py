@@ -27,8 +27,14 @@ class Unit(TimeStampedModel):
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, db_index=True)
     code = models.CharField(_("统一社会信用代码/编号"), max_length=32, blank=True)
     # The area whose cases the unit serves (a district department, a company's communities).
-    area = models.ForeignKey("areas.Area", verbose_name=_("服务区域"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="units")
+    area = models.ForeignKey(
+        "areas.Area",
+        verbose_name=_("服务区域"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units",
+    )
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = EncryptedTextField(_("联系电话"), blank=True, default="")
 
@@ -44,12 +50,20 @@ class Unit(TimeStampedModel):
 class User(AbstractUser):
     """An account. ``role`` says what it may do; its ``posts`` say where (the area scope)."""
 
-    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.RESIDENT, db_index=True)
+    role = models.CharField(
+        _("角色"), max_length=20, choices=Role.choices, default=Role.RESIDENT, db_index=True
+    )
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = EncryptedTextField(_("手机号"), blank=True, default="")
     phone_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
-    unit = models.ForeignKey(Unit, verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="members")
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
 
     class Meta:
         verbose_name = _("账号")
@@ -73,14 +87,18 @@ class Post(TimeStampedModel):
         DISTRICT_STAFF = "district_staff", _("区指挥中心人员")
 
     user = models.ForeignKey(User, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="posts")
-    area = models.ForeignKey("areas.Area", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="posts")
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("区域"), on_delete=models.CASCADE, related_name="posts"
+    )
     kind = models.CharField(_("岗位"), max_length=24, choices=Kind.choices)
     active = models.BooleanField(_("在岗"), default=True)
 
     class Meta:
         verbose_name = _("岗位")
         verbose_name_plural = _("岗位")
-        constraints = [models.UniqueConstraint(fields=["user", "area", "kind"], name="post_unique_user_area_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "area", "kind"], name="post_unique_user_area_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()} · {self.area}"

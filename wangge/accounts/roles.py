@@ -23,8 +23,14 @@ class Role(models.TextChoices):
 
 _STAFF_READ = {"areas.read", "registry.read", "registry.export", "appeals.read", "mobilisation.read"}
 _AREA_STAFF = _STAFF_READ | {
-    "registry.write", "registry.import", "pii.reveal",
-    "appeals.submit", "appeals.dispatch", "appeals.handle", "appeals.check", "appeals.supervise",
+    "registry.write",
+    "registry.import",
+    "pii.reveal",
+    "appeals.submit",
+    "appeals.dispatch",
+    "appeals.handle",
+    "appeals.check",
+    "appeals.supervise",
     "mobilisation.manage",
 }
 
@@ -38,7 +44,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_STAFF: frozenset({"appeals.read", "appeals.handle"}),
     Role.PROPERTY_STAFF: frozenset({"appeals.read", "appeals.handle"}),
     Role.ADMIN: frozenset(
-        _AREA_STAFF | {"audit.read", "areas.write", "config.write", "metrics.read_all", "mobilisation.participate"}
+        _AREA_STAFF
+        | {"audit.read", "areas.write", "config.write", "metrics.read_all", "mobilisation.participate"}
     ),
 }
 

@@ -19,17 +19,32 @@ from .models import ApiToken, Post, Unit, User
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str | None, role: str, display_name: str = "", phone: str = "",
-    unit: Unit | None = None, by: Any = None, is_staff: bool = False, is_superuser: bool = False,
+    *,
+    username: str,
+    password: str | None,
+    role: str,
+    display_name: str = "",
+    phone: str = "",
+    unit: Unit | None = None,
+    by: Any = None,
+    is_staff: bool = False,
+    is_superuser: bool = False,
 ) -> User:
     if phone:
         reason = validate_phone(phone)
         if reason:
             raise InvalidInput.field("phone", reason)
         phone = normalise(phone)
-    user = User(username=username, role=role, display_name=display_name, phone=phone, unit=unit,
-                is_staff=is_staff, is_superuser=is_superuser,
-                phone_hash=phone_hash(phone) if phone else None)
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name,
+        phone=phone,
+        unit=unit,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+        phone_hash=phone_hash(phone) if phone else None,
+    )
     if password:
         user.set_password(password)
     else:
@@ -42,7 +57,9 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise Conflict("username or phone already in use", [{"field": "username", "message": "已被使用"}]) from exc
+        raise Conflict(
+            "username or phone already in use", [{"field": "username", "message": "已被使用"}]
+        ) from exc
     audit("create", user, by=by, changes={"role": role, "phone": mask_phone(phone)})
     return user
 
@@ -69,9 +86,7 @@ def token_create(*, user: User, name: str = "") -> str:
 
 
 def token_authenticate(key: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user").filter(key_hash=_hash_token(key), revoked=False).first()
-    )
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(key), revoked=False).first()
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

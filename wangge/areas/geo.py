@@ -130,12 +130,16 @@ def check_inside(child: BaseGeometry, parent: BaseGeometry, tolerance_m2: float)
         raise BoundaryError(f"边界超出上级区域约 {outside:.0f} 平方米（容差 {tolerance_m2:.0f}）")
 
 
-def check_no_overlap(geom: BaseGeometry, siblings: Iterable[tuple[str, BaseGeometry]], tolerance_m2: float) -> None:
+def check_no_overlap(
+    geom: BaseGeometry, siblings: Iterable[tuple[str, BaseGeometry]], tolerance_m2: float
+) -> None:
     for name, other in siblings:
         if geom.intersects(other):
             overlap = area_m2(geom.intersection(other))
             if overlap > tolerance_m2:
-                raise BoundaryError(f"边界与同级区域“{name}”重叠约 {overlap:.0f} 平方米（容差 {tolerance_m2:.0f}）")
+                raise BoundaryError(
+                    f"边界与同级区域“{name}”重叠约 {overlap:.0f} 平方米（容差 {tolerance_m2:.0f}）"
+                )
 
 
 # --- the point-in-grid index --------------------------------------------------------------------

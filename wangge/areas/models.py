@@ -18,8 +18,12 @@ class Level(models.TextChoices):
 
 # Code length per level (GB/T 30428.1: 6 county + 3 street + 3 community + 3 grid; micro-grid appends 2).
 CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15, Level.MICROGRID: 17}
-CHILD_LEVEL = {Level.DISTRICT: Level.STREET, Level.STREET: Level.COMMUNITY, Level.COMMUNITY: Level.GRID,
-               Level.GRID: Level.MICROGRID}
+CHILD_LEVEL = {
+    Level.DISTRICT: Level.STREET,
+    Level.STREET: Level.COMMUNITY,
+    Level.COMMUNITY: Level.GRID,
+    Level.GRID: Level.MICROGRID,
+}
 
 
 class Area(TimeStampedModel):
@@ -32,11 +36,18 @@ class Area(TimeStampedModel):
     code = models.CharField(_("编码"), max_length=17, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices, db_index=True)
-    parent = models.ForeignKey("self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     grid_type = models.CharField(_("网格类型"), max_length=16, choices=GridType.choices, blank=True)
-    dedicated_kind = models.CharField(_("专属网格对象"), max_length=50, blank=True,
-                                      help_text=_("如：农贸市场、物流园、货车司机"))
+    dedicated_kind = models.CharField(
+        _("专属网格对象"), max_length=50, blank=True, help_text=_("如：农贸市场、物流园、货车司机")
+    )
     # GeoJSON geometry (Polygon or MultiPolygon) in WGS84/CGCS2000, [lng, lat] order.
     boundary = models.JSONField(_("边界"), null=True, blank=True)
     center_lat = models.FloatField(_("中心纬度"), null=True, blank=True)
@@ -85,7 +96,9 @@ class PartyOrg(TimeStampedModel):
 
     kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
     name = models.CharField(_("名称"), max_length=100)
-    area = models.ForeignKey(Area, verbose_name=_("所在区域"), on_delete=models.CASCADE, related_name="party_orgs")
+    area = models.ForeignKey(
+        Area, verbose_name=_("所在区域"), on_delete=models.CASCADE, related_name="party_orgs"
+    )
     secretary_name = models.CharField(_("书记/组长"), max_length=50, blank=True)
     member_count = models.PositiveIntegerField(_("党员数"), default=0)
 

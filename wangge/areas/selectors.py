@@ -119,8 +119,16 @@ def area_geojson(*, viewer: Any, root_code: str | None = None, level: str | None
     if root_code:
         qs = qs.filter(code__startswith=root_code)
     features = [
-        {"type": "Feature", "geometry": a["boundary"],
-         "properties": {"code": a["code"], "name": a["name"], "level": a["level"], "grid_type": a["grid_type"]}}
+        {
+            "type": "Feature",
+            "geometry": a["boundary"],
+            "properties": {
+                "code": a["code"],
+                "name": a["name"],
+                "level": a["level"],
+                "grid_type": a["grid_type"],
+            },
+        }
         for a in qs.values("code", "name", "level", "grid_type", "boundary")
     ]
     return {"type": "FeatureCollection", "features": features}

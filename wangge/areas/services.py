@@ -31,13 +31,17 @@ def _check_boundary(area: Area, boundary: Any) -> Any:
     try:
         geom = geo.parse_boundary(boundary)
         if area.parent_id and area.parent and area.parent.boundary:
-            geo.check_inside(geom, geo.parse_boundary(area.parent.boundary),
-                             settings.WANGGE_BOUNDARY_OUTSIDE_TOLERANCE_M2)
+            geo.check_inside(
+                geom, geo.parse_boundary(area.parent.boundary), settings.WANGGE_BOUNDARY_OUTSIDE_TOLERANCE_M2
+            )
         siblings = Area.objects.filter(parent_id=area.parent_id, level=area.level, boundary__isnull=False)
         if area.pk:
             siblings = siblings.exclude(pk=area.pk)
-        geo.check_no_overlap(geom, ((s.name, geo.parse_boundary(s.boundary)) for s in siblings),
-                             settings.WANGGE_BOUNDARY_OVERLAP_TOLERANCE_M2)
+        geo.check_no_overlap(
+            geom,
+            ((s.name, geo.parse_boundary(s.boundary)) for s in siblings),
+            settings.WANGGE_BOUNDARY_OVERLAP_TOLERANCE_M2,
+        )
     except geo.BoundaryError as exc:
         raise InvalidInput.field("boundary", str(exc)) from exc
     return geom
@@ -60,8 +64,16 @@ def _check_code(*, code: str, level: str, parent: Area | None) -> None:
 
 @transaction.atomic
 def area_create(
-    *, code: str, name: str, level: str, parent: Area | None, by: Any, boundary: Any = None,
-    grid_type: str = "", dedicated_kind: str = "", validate_boundary: bool = True,
+    *,
+    code: str,
+    name: str,
+    level: str,
+    parent: Area | None,
+    by: Any,
+    boundary: Any = None,
+    grid_type: str = "",
+    dedicated_kind: str = "",
+    validate_boundary: bool = True,
 ) -> Area:
     """Create an area. ``validate_boundary=False`` is for bulk loaders that validated the tiling themselves."""
     if by is not None and not user_can(by, "areas.write"):
@@ -69,7 +81,9 @@ def area_create(
     _check_code(code=code, level=level, parent=parent)
     if level == Level.GRID and not grid_type:
         grid_type = Area.GridType.COMPREHENSIVE
-    area = Area(code=code, name=name, level=level, parent=parent, grid_type=grid_type, dedicated_kind=dedicated_kind)
+    area = Area(
+        code=code, name=name, level=level, parent=parent, grid_type=grid_type, dedicated_kind=dedicated_kind
+    )
     if boundary is not None:
         geom = _check_boundary(area, boundary) if validate_boundary else geo.parse_boundary(boundary)
         area.boundary = boundary

@@ -34,7 +34,9 @@ def audit(
     )
 
 
-def changed_fields(before: dict[str, Any], after: dict[str, Any], *, secret: frozenset[str] = frozenset()) -> dict:
+def changed_fields(
+    before: dict[str, Any], after: dict[str, Any], *, secret: frozenset[str] = frozenset()
+) -> dict:
     """The fields that differ; secret fields are recorded as changed without their values."""
     out: dict[str, Any] = {}
     for key, new in after.items():

@@ -14,8 +14,14 @@ from .models import AuditLog
 
 
 def audit_list(
-    *, viewer: Any, actor: str | None = None, action: str | None = None, object_type: str | None = None,
-    object_id: str | None = None, since: datetime | None = None, until: datetime | None = None,
+    *,
+    viewer: Any,
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> QuerySet[AuditLog]:
     if not user_can(viewer, "audit.read"):
         raise Forbidden("仅管理员可查看审计日志")

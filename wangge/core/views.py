@@ -29,6 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
     filters = {k: request.GET.get(k) or None for k in ("actor", "action", "object_type", "object_id")}
-    page = Paginator(selectors.audit_list(viewer=request.user, **filters), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.audit_list(viewer=request.user, **filters), 50).get_page(
+        request.GET.get("page")
+    )
     template = "core/_audit_rows.html" if request.htmx else "core/audit.html"
     return render(request, template, {"page": page, "filters": filters})

@@ -25,9 +25,12 @@ class Tag(TimeStampedModel):
     name = models.CharField(_("名称"), max_length=40, unique=True)
     colour = models.CharField(_("颜色"), max_length=7, default="#888888", help_text="#RRGGBB")
     visit_every_days = models.PositiveSmallIntegerField(_("走访频次（天）"), null=True, blank=True)
-    sensitive = models.BooleanField(_("敏感信息"), default=False,
-                                    help_text=_("健康、残疾、低保、未成年人等，按个人信息保护法从严管理"))
-    applies_to = models.CharField(_("适用对象"), max_length=10, choices=AppliesTo.choices, default=AppliesTo.BOTH)
+    sensitive = models.BooleanField(
+        _("敏感信息"), default=False, help_text=_("健康、残疾、低保、未成年人等，按个人信息保护法从严管理")
+    )
+    applies_to = models.CharField(
+        _("适用对象"), max_length=10, choices=AppliesTo.choices, default=AppliesTo.BOTH
+    )
     needs_care = models.BooleanField(_("重点关爱"), default=False)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
     active = models.BooleanField(_("启用"), default=True)
@@ -42,24 +45,39 @@ class Tag(TimeStampedModel):
 
 
 class Building(TimeStampedModel):
-    area = models.ForeignKey("areas.Area", verbose_name=_("所属网格"), on_delete=models.PROTECT,
-                             related_name="buildings")
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("所属网格"), on_delete=models.PROTECT, related_name="buildings"
+    )
     name = models.CharField(_("楼栋"), max_length=60)
     address = models.CharField(_("地址"), max_length=200)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
     entrances = models.PositiveSmallIntegerField(_("单元数"), default=1)
     floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
-    property_company = models.ForeignKey("accounts.Unit", verbose_name=_("物业公司"), null=True, blank=True,
-                                         on_delete=models.SET_NULL, related_name="buildings")
-    party_group = models.ForeignKey("areas.PartyOrg", verbose_name=_("楼栋党小组"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="buildings")
+    property_company = models.ForeignKey(
+        "accounts.Unit",
+        verbose_name=_("物业公司"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="buildings",
+    )
+    party_group = models.ForeignKey(
+        "areas.PartyOrg",
+        verbose_name=_("楼栋党小组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="buildings",
+    )
 
     class Meta:
         ordering = ["area__code", "name"]
         verbose_name = _("楼栋")
         verbose_name_plural = _("楼栋")
-        constraints = [models.UniqueConstraint(fields=["area", "address"], name="building_unique_address_in_area")]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "address"], name="building_unique_address_in_area")
+        ]
 
     def __str__(self) -> str:
         return self.address
@@ -72,11 +90,15 @@ class House(TimeStampedModel):
         OFFICE = "office", _("办公")
         OTHER = "other", _("其他")
 
-    building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="houses")
+    building = models.ForeignKey(
+        Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="houses"
+    )
     entrance = models.PositiveSmallIntegerField(_("单元"), default=1)
     floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
     room = models.CharField(_("房号"), max_length=20)
-    exclusive_area = models.DecimalField(_("专有面积（㎡）"), max_digits=9, decimal_places=2, null=True, blank=True)
+    exclusive_area = models.DecimalField(
+        _("专有面积（㎡）"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     use = models.CharField(_("用途"), max_length=12, choices=Use.choices, default=Use.RESIDENTIAL)
 
     class Meta:
@@ -85,8 +107,10 @@ class House(TimeStampedModel):
         verbose_name_plural = _("房屋")
         constraints = [
             models.UniqueConstraint(fields=["building", "entrance", "room"], name="house_unique_room"),
-            models.CheckConstraint(condition=models.Q(exclusive_area__gte=0) | models.Q(exclusive_area__isnull=True),
-                                   name="house_area_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(exclusive_area__gte=0) | models.Q(exclusive_area__isnull=True),
+                name="house_area_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,16 +129,26 @@ class HouseOwner(TimeStampedModel):
     name = models.CharField(_("名称/姓名"), max_length=100)
     id_number = EncryptedTextField(_("证件号"), blank=True, default="")
     id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    unit = models.ForeignKey("accounts.Unit", verbose_name=_("单位"), null=True, blank=True, on_delete=models.SET_NULL)
-    resident = models.ForeignKey("Resident", verbose_name=_("对应居民"), null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="owned_houses")
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("单位"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    resident = models.ForeignKey(
+        "Resident",
+        verbose_name=_("对应居民"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_houses",
+    )
     share = models.DecimalField(_("份额"), max_digits=5, decimal_places=4, default=1)
 
     class Meta:
         verbose_name = _("产权人")
         verbose_name_plural = _("产权人")
         constraints = [
-            models.CheckConstraint(condition=models.Q(share__gt=0, share__lte=1), name="owner_share_in_range"),
+            models.CheckConstraint(
+                condition=models.Q(share__gt=0, share__lte=1), name="owner_share_in_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,12 +156,20 @@ class HouseOwner(TimeStampedModel):
 
 
 class Household(TimeStampedModel):
-    house = models.ForeignKey(House, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="households")
+    house = models.ForeignKey(
+        House, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="households"
+    )
     number = models.CharField(_("户编号"), max_length=40, blank=True)
     # 党员中心户: a party-member household that serves its neighbours, attached to a party group.
     is_party_center = models.BooleanField(_("党员中心户"), default=False)
-    party_org = models.ForeignKey("areas.PartyOrg", verbose_name=_("所属党组织"), null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="households")
+    party_org = models.ForeignKey(
+        "areas.PartyOrg",
+        verbose_name=_("所属党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="households",
+    )
     notes = models.TextField(_("备注"), blank=True)
     active = models.BooleanField(_("在住"), default=True)
 
@@ -168,7 +210,9 @@ class Resident(TimeStampedModel):
         FLOATING = "floating", _("流动")
         RENTING = "renting", _("租住")
 
-    household = models.ForeignKey(Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="residents")
+    household = models.ForeignKey(
+        Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="residents"
+    )
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
@@ -176,13 +220,23 @@ class Resident(TimeStampedModel):
     id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     phone = EncryptedTextField(_("联系电话"), blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    political_status = models.CharField(_("政治面貌"), max_length=16, choices=Political.choices,
-                                        default=Political.MASSES)
-    relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices, default=Relation.HEAD)
-    residence_type = models.CharField(_("居住类型"), max_length=10, choices=ResidenceType.choices,
-                                      default=ResidenceType.PERMANENT)
-    account = models.OneToOneField("accounts.User", verbose_name=_("账号"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="resident")
+    political_status = models.CharField(
+        _("政治面貌"), max_length=16, choices=Political.choices, default=Political.MASSES
+    )
+    relation = models.CharField(
+        _("与户主关系"), max_length=12, choices=Relation.choices, default=Relation.HEAD
+    )
+    residence_type = models.CharField(
+        _("居住类型"), max_length=10, choices=ResidenceType.choices, default=ResidenceType.PERMANENT
+    )
+    account = models.OneToOneField(
+        "accounts.User",
+        verbose_name=_("账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident",
+    )
     active = models.BooleanField(_("在册"), default=True)
 
     class Meta:
@@ -198,16 +252,22 @@ class Resident(TimeStampedModel):
 class Tagging(models.Model):
     """A tag on a household or a resident. ``token`` is a keyed hash of the tag code (see module docstring)."""
 
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.CASCADE, related_name="taggings")
-    resident = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.CASCADE, related_name="taggings")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.CASCADE, related_name="taggings"
+    )
+    resident = models.ForeignKey(
+        Resident, null=True, blank=True, on_delete=models.CASCADE, related_name="taggings"
+    )
     token = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(household__isnull=False, resident__isnull=True)
-                           | models.Q(household__isnull=True, resident__isnull=False)),
+                condition=(
+                    models.Q(household__isnull=False, resident__isnull=True)
+                    | models.Q(household__isnull=True, resident__isnull=False)
+                ),
                 name="tagging_exactly_one_target",
             ),
             models.UniqueConstraint(fields=["household", "token"], name="tagging_unique_household_tag"),

@@ -17,8 +17,9 @@ def test_healthz_reports_database() -> None:
 def test_token_by_username_and_by_phone_then_bearer_works() -> None:
     user = make_user(Role.COMMUNITY_STAFF, username="secretary", phone="13912345678")
     for login in ("secretary", "13912345678"):
-        res = Client().post("/api/v1/auth/token", {"username": login, "password": PASSWORD},
-                            content_type="application/json")
+        res = Client().post(
+            "/api/v1/auth/token", {"username": login, "password": PASSWORD}, content_type="application/json"
+        )
         assert res.status_code == 200, res.content
         token = res.json()["token"]
         me = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/auth/me")
@@ -27,8 +28,9 @@ def test_token_by_username_and_by_phone_then_bearer_works() -> None:
 
 def test_wrong_password_is_401_with_error_shape() -> None:
     make_user(Role.RESIDENT, username="r1")
-    res = Client().post("/api/v1/auth/token", {"username": "r1", "password": "nope"},
-                        content_type="application/json")
+    res = Client().post(
+        "/api/v1/auth/token", {"username": "r1", "password": "nope"}, content_type="application/json"
+    )
     assert res.status_code == 401
     assert res.json()["errors"][0]["field"] == "password"
 

@@ -22,7 +22,9 @@ class Command(BaseCommand):
         name = options["name"]
         path = BENCH_DIR / f"{name}.py"
         if not path.exists():
-            available = ", ".join(sorted(p.stem for p in BENCH_DIR.glob("*.py") if not p.stem.startswith("_")))
+            available = ", ".join(
+                sorted(p.stem for p in BENCH_DIR.glob("*.py") if not p.stem.startswith("_"))
+            )
             raise CommandError(f"no benchmark {name!r} in {BENCH_DIR}; available: {available}")
         spec = importlib.util.spec_from_file_location(f"wangge_bench_{name}", path)
         assert spec and spec.loader
