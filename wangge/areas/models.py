@@ -84,6 +84,9 @@ class AreaIndexState(models.Model):
 
     version = models.PositiveBigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"grid index v{self.version}"
+
 
 class PartyOrg(TimeStampedModel):
     """A party organisation attached to an area: grid party branch, micro-grid party group, building group."""

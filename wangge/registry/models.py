@@ -273,3 +273,6 @@ class Tagging(models.Model):
             models.UniqueConstraint(fields=["household", "token"], name="tagging_unique_household_tag"),
             models.UniqueConstraint(fields=["resident", "token"], name="tagging_unique_resident_tag"),
         ]
+
+    def __str__(self) -> str:
+        return f"tagging {self.pk}"
