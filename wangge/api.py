@@ -52,8 +52,10 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 def _add_routers() -> None:
     from wangge.accounts.api import router as accounts_router
     from wangge.appeals.api import router as appeals_router
+    from wangge.appeals.metrics_api import router as metrics_router
     from wangge.areas.api import router as areas_router
     from wangge.core.api import router as core_router
+    from wangge.notifications.api import router as notifications_router
     from wangge.pairing.api import router as pairing_router
     from wangge.points.api import router as points_router
     from wangge.registry.api import router as registry_router
@@ -64,7 +66,9 @@ def _add_routers() -> None:
     api.add_router("/audit", core_router)
     api.add_router("/areas", areas_router)
     api.add_router("/", registry_router)
+    api.add_router("/metrics", metrics_router)
     api.add_router("/", appeals_router)
+    api.add_router("/notifications", notifications_router)
     api.add_router("/", volunteers_router)
     api.add_router("/", points_router)
     api.add_router("/", wishes_router)
