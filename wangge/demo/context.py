@@ -1,0 +1,45 @@
+"""What the demo command hands to each app's ``populate_demo(ctx)`` hook.
+
+Contract (other apps rely on it): after the base district is built, for each app in ``DEMO_HOOK_APPS`` the
+command imports ``wangge.<app>.demo`` if it exists and calls ``populate_demo(ctx)`` with a ``DemoContext``.
+Hooks must be deterministic (draw only from ``ctx.rng``), print progress to ``ctx.stdout`` and write in bulk.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from wangge.accounts.models import Unit, User
+    from wangge.areas.models import Area
+
+DEMO_HOOK_APPS = ["appeals", "volunteers", "points", "wishes", "pairing"]
+
+
+@dataclass
+class DemoContext:
+    size: str  # "small" or "district"
+    rng: random.Random
+    district: Area
+    streets: list[Area]
+    communities: list[Area]
+    grids: list[Area]  # level "grid" only (comprehensive and dedicated), ordered by code
+    users: dict[str, User]  # by username: admin, district, street, community, department, property,
+    # resident, gridworker001…, volunteer001…volunteer050
+    units: dict[str, list[Unit]]  # by Unit.Kind value: "department", "property_company", "co_building", …
+    password: str
+    now: datetime
+    stdout: TextIO | Any
+    microgrids: list[Area] = field(default_factory=list)
+    extra: dict[str, Any] = field(
+        default_factory=dict
+    )  # anything else a hook wants to share with later hooks
+
+    def log(self, message: str) -> None:
+        self.stdout.write(message + ("" if message.endswith("\n") else "\n"))
+        flush = getattr(self.stdout, "flush", None)
+        if flush:
+            flush()
