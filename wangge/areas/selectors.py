@@ -102,8 +102,8 @@ def area_get(*, viewer: Any, code: str) -> Area:
 def area_tree(*, viewer: Any) -> list[dict[str, Any]]:
     """Nested dicts of the areas in scope; the roots are the viewer's top areas."""
     areas = list(area_list(viewer=viewer).values("id", "code", "name", "level", "parent_id", "grid_type"))
-    nodes = {a["id"]: {**a, "children": []} for a in areas}
-    roots = []
+    nodes: dict[int, dict[str, Any]] = {a["id"]: {**a, "children": []} for a in areas}
+    roots: list[dict[str, Any]] = []
     for node in nodes.values():
         parent = nodes.get(node["parent_id"])
         (parent["children"] if parent else roots).append(node)

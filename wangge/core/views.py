@@ -29,8 +29,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
     filters = {k: request.GET.get(k) or None for k in ("actor", "action", "object_type", "object_id")}
-    page = Paginator(selectors.audit_list(viewer=request.user, **filters), 50).get_page(
-        request.GET.get("page")
+    rows = selectors.audit_list(
+        viewer=request.user,
+        actor=filters["actor"],
+        action=filters["action"],
+        object_type=filters["object_type"],
+        object_id=filters["object_id"],
     )
-    template = "core/_audit_rows.html" if request.htmx else "core/audit.html"
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    template = "core/_audit_rows.html" if getattr(request, "htmx", False) else "core/audit.html"
     return render(request, template, {"page": page, "filters": filters})
