@@ -7,6 +7,9 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .errors import ServiceError
 
 current_ip: ContextVar[str | None] = ContextVar("wangge_current_ip", default=None)
 
@@ -28,3 +31,11 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """Pages: a service's Forbidden/NotFound/Conflict/InvalidInput becomes a page (or an HTMX fragment)
+        with its status code, never a 500. The API has its own handlers in wangge/api.py."""
+        if not isinstance(exception, ServiceError):
+            return None
+        template = "_error_fragment.html" if request.headers.get("HX-Request") else "error.html"
+        return render(request, template, {"error": exception}, status=exception.status_code)
