@@ -42,7 +42,7 @@ def test_audit_page_filters_and_is_admin_only(tree) -> None:  # type: ignore[no-
     assert res.status_code == 200
     body = res.content.decode()
     assert "查看身份证号" in body and tree.grid_b.name not in body
-    worker = make_user(Role.GRID_WORKER, tree.grid_a, username="gw")
+    make_user(Role.GRID_WORKER, tree.grid_a, username="gw")
     other = Client()
     other.login(username="gw", password=PASSWORD)
     assert other.get("/core/audit/").status_code == 403
