@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+from django.db import models
 from django.db.models import QuerySet
 
 from wangge.core.errors import InvalidInput, NotFound
@@ -138,3 +139,97 @@ def ancestors(area: Area) -> list[Area]:
     """The chain from the root down to ``area`` (one query)."""
     codes = [area.code[:n] for n in (6, 9, 12, 15, 17) if n <= len(area.code)]
     return list(Area.objects.filter(code__in=codes).order_by("code"))
+
+
+def descendants_geojson(
+    *, viewer: Any, code: str, levels: list[str] | None = None, include_self: bool | None = None
+) -> dict[str, Any]:
+    """A FeatureCollection of the areas below ``code`` (404 outside the viewer's scope).
+
+    By default: the grids below a district or street; the grids and micro-grids below a community; a grid
+    itself with its micro-grids. ``bbox`` (a GeoJSON foreign member) frames them all."""
+    area = area_get(viewer=viewer, code=code)
+    if not levels:
+        levels = {
+            Level.DISTRICT: [Level.GRID],
+            Level.STREET: [Level.GRID],
+            Level.COMMUNITY: [Level.GRID, Level.MICROGRID],
+        }.get(Level(area.level), [Level.GRID, Level.MICROGRID])
+    if include_self is None:
+        include_self = area.level in (Level.GRID, Level.MICROGRID)
+    unknown = [lv for lv in levels if lv not in Level.values]
+    if unknown:
+        raise InvalidInput.field("levels", f"未知层级: {', '.join(unknown)}")
+    qs = Area.objects.filter(code__startswith=area.code, level__in=levels, boundary__isnull=False)
+    if not include_self:
+        qs = qs.exclude(pk=area.pk)
+    elif area.boundary is not None and area.level not in levels:
+        qs = qs | Area.objects.filter(pk=area.pk)
+    features = []
+    west = south = 180.0
+    east = north = -180.0
+    for a in qs.order_by("code").values(
+        "code", "name", "level", "grid_type", "dedicated_kind", "boundary", "center_lat", "center_lng"
+    ):
+        boundary = a.pop("boundary")
+        features.append({"type": "Feature", "geometry": boundary, "properties": a})
+        rings = boundary["coordinates"] if boundary["type"] == "Polygon" else sum(boundary["coordinates"], [])
+        for ring in rings[:1]:
+            for lng, lat, *_ in ring:
+                west, east = min(west, lng), max(east, lng)
+                south, north = min(south, lat), max(north, lat)
+    out: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    if features:
+        out["bbox"] = [west, south, east, north]
+    return out
+
+
+def area_counts(area: Area) -> dict[str, int]:
+    """How much lies inside ``area``'s subtree: sub-areas, buildings, households, residents, party members."""
+    from wangge.registry.models import Building, Household, Resident
+
+    below = Area.objects.filter(code__startswith=area.code).exclude(pk=area.pk)
+    by_level = dict(
+        below.values_list("level").annotate(n=models.Count("id")).values_list("level", "n")  # type: ignore[arg-type]
+    )
+    residents = Resident.objects.filter(
+        household__house__building__area__code__startswith=area.code, active=True
+    )
+    return {
+        "streets": by_level.get(Level.STREET, 0),
+        "communities": by_level.get(Level.COMMUNITY, 0),
+        "grids": by_level.get(Level.GRID, 0),
+        "microgrids": by_level.get(Level.MICROGRID, 0),
+        "buildings": Building.objects.filter(area__code__startswith=area.code).count(),
+        "households": Household.objects.filter(
+            house__building__area__code__startswith=area.code, active=True
+        ).count(),
+        "residents": residents.count(),
+        "party_members": residents.filter(political_status__in=["party_member", "probationary"]).count(),
+    }
+
+
+def area_detail(*, viewer: Any, code: str) -> dict[str, Any]:
+    """Everything the detail page and API show about one area in the viewer's scope."""
+    from wangge.core.pii import mask_name
+
+    area = area_get(viewer=viewer, code=code)
+    posts = (
+        area.posts.filter(active=True).select_related("user").order_by("kind", "user__username")  # type: ignore[attr-defined]
+    )
+    return {
+        "area": area,
+        "ancestors": [a for a in ancestors(area) if a.pk != area.pk],
+        "children": list(area.children.order_by("code")),  # type: ignore[attr-defined]
+        "party_orgs": list(area.party_orgs.all()),  # type: ignore[attr-defined]
+        "posts": [
+            {
+                "kind": p.kind,
+                "kind_label": p.get_kind_display(),
+                "name": mask_name(p.user.display_name or p.user.username),
+                "username": p.user.username,
+            }
+            for p in posts
+        ],
+        "counts": area_counts(area),
+    }
