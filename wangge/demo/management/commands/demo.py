@@ -14,6 +14,7 @@ from wangge.demo.geometry import SIZES
 
 class Command(BaseCommand):
     help = "Load a deterministic demo district (areas, registry, accounts) into an empty database."
+    requires_system_checks: list[str] = []  # `make run` runs it right after migrate, which checked
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", choices=sorted(SIZES), default="small")
