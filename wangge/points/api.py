@@ -1,6 +1,5 @@
-
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from wangge.accounts.models import Unit
 from wangge.areas.models import Area
@@ -67,7 +66,7 @@ def rewards(request: HttpRequest) -> list:
 
 
 @router.post("/rewards", response={201: RewardOut})
-def reward_create(request: HttpRequest, payload: RewardIn) -> tuple:
+def reward_create(request: HttpRequest, payload: RewardIn) -> Status:
     area = None
     if payload.area:
         area = Area.objects.filter(code=payload.area).first()
@@ -88,7 +87,7 @@ def reward_create(request: HttpRequest, payload: RewardIn) -> tuple:
         per_person_limit=payload.per_person_limit,
         by=request.user,
     )
-    return 201, _reward_out(r)
+    return Status(201, _reward_out(r))
 
 
 @router.get("/rewards/{reward_id}", response=RewardOut)
@@ -97,11 +96,11 @@ def reward_detail(request: HttpRequest, reward_id: int) -> dict:
 
 
 @router.post("/rewards/{reward_id}/redeem", response={201: RedemptionOut})
-def redeem(request: HttpRequest, reward_id: int, payload: RedeemIn | None = None) -> tuple:
+def redeem(request: HttpRequest, reward_id: int, payload: RedeemIn | None = None) -> Status:
     r = services.reward_redeem(
         reward_id=reward_id, user=request.user, quantity=payload.quantity if payload else 1
     )
-    return 201, _redemption_out(r)
+    return Status(201, _redemption_out(r))
 
 
 @router.get("/redemptions", response=list[RedemptionOut])

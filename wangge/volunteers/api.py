@@ -1,3 +1,340 @@
-from ninja import Router
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from wangge.accounts.models import Unit
+from wangge.areas.models import Area
+from wangge.core.errors import InvalidInput, NotFound
+
+from . import selectors, services
+from .models import Activity, Member, Signup
+from .schemas import (
+    ActivityIn,
+    ActivityOut,
+    AgreementIn,
+    AgreementOut,
+    ApproveIn,
+    CancelIn,
+    CheckInIn,
+    MemberIn,
+    MemberOut,
+    RatingIn,
+    RatingOut,
+    ReportIn,
+    ReportOut,
+    SignupOut,
+    UnitOut,
+)
 
 router = Router(tags=["volunteers"])
+
+
+def _area(code: str | None, field: str) -> Area | None:
+    if not code:
+        return None
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise InvalidInput.field(field, "区域不存在")
+    return area
+
+
+def _member_out(m: Member) -> dict:
+    return {
+        "id": m.pk,
+        "user_id": m.user_id,
+        "name": str(m.user),
+        "kind": m.kind,
+        "skills": m.skills,
+        "availability": m.availability,
+        "home_community": m.home_community.code if m.home_community_id else None,
+        "unit": m.unit.name if m.unit_id else None,
+    }
+
+
+def _activity_out(a: Activity, viewer, distance: float | None = None) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "id": a.pk,
+        "title": a.title,
+        "description": a.description,
+        "area": a.area.code,
+        "area_name": a.area.name,
+        "place": a.place,
+        "lat": a.lat,
+        "lng": a.lng,
+        "starts_at": a.starts_at,
+        "ends_at": a.ends_at,
+        "capacity": a.capacity,
+        "confirmed_count": a.confirmed_count,
+        "places_left": max(0, a.capacity - a.confirmed_count),
+        "skills": a.skills,
+        "eligible_kinds": a.eligible_kinds,
+        "visibility": a.visibility,
+        "status": a.status,
+        "distance_m": round(distance) if distance is not None else None,
+        "checkin_code": a.checkin_code if services.can_organise(viewer, a) else None,
+    }
+
+
+def _signup_out(s: Signup) -> dict:
+    return {
+        "id": s.pk,
+        "activity_id": s.activity_id,
+        "member_id": s.member_id,
+        "name": str(s.member.user),
+        "status": s.status,
+        "offer_expires_at": s.offer_expires_at,
+        "checked_in_at": s.checked_in_at,
+        "checked_out_at": s.checked_out_at,
+        "hours": s.hours,
+        "hours_approved": s.hours_approved_at is not None,
+        "points_awarded": s.points_awarded,
+    }
+
+
+# --- members, units, 双报到 ---
+
+
+@router.get("/members", response=list[MemberOut])
+def members(request: HttpRequest, limit: int = 200, offset: int = 0) -> list:
+    limit = max(1, min(limit, 500))
+    return [_member_out(m) for m in selectors.member_list(viewer=request.user)[offset : offset + limit]]
+
+
+@router.get("/members/me", response=MemberOut)
+def member_me(request: HttpRequest) -> dict:
+    return _member_out(services.member_for(request.user))
+
+
+@router.put("/members/me", response=MemberOut)
+def member_me_update(request: HttpRequest, payload: MemberIn) -> dict:
+    unit = None
+    if payload.unit_id:
+        unit = Unit.objects.filter(pk=payload.unit_id).first()
+        if unit is None:
+            raise InvalidInput.field("unit_id", "单位不存在")
+    if payload.kind is not None and payload.kind not in Member.Kind.values:
+        raise InvalidInput.field("kind", "未知的身份")
+    m = services.member_update(
+        user=request.user,
+        by=request.user,
+        kind=payload.kind,
+        skills=payload.skills,
+        availability=payload.availability,
+        home_community=_area(payload.home_community, "home_community"),
+        unit=unit,
+        bio=payload.bio,
+    )
+    return _member_out(m)
+
+
+@router.post("/members/me/report", response={201: ReportOut})
+def member_report(request: HttpRequest, payload: ReportIn) -> Status:
+    community = _area(payload.community, "community")
+    assert community is not None
+    r = services.community_report(
+        member=services.member_for(request.user), community=community, by=request.user, note=payload.note
+    )
+    return Status(
+        201,
+        {
+            "id": r.pk,
+            "member_id": r.member_id,
+            "community": r.community.code,
+            "unit": r.unit.name if r.unit_id else None,
+            "created_at": r.created_at,
+        },
+    )
+
+
+@router.get("/units", response=list[UnitOut])
+def units(request: HttpRequest) -> list:
+    return list(selectors.unit_list(viewer=request.user))
+
+
+@router.get("/units/agreements", response=list[AgreementOut])
+def agreements(request: HttpRequest) -> list:
+    return [_agreement_out(a) for a in selectors.agreement_list(viewer=request.user)[:500]]
+
+
+def _agreement_out(a) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "id": a.pk,
+        "unit_id": a.unit_id,
+        "unit": a.unit.name,
+        "community": a.community.code,
+        "people": a.people,
+        "rooms": a.rooms,
+        "funds": a.funds,
+        "skills": a.skills,
+        "signed_on": a.signed_on.isoformat(),
+    }
+
+
+@router.post("/units/agreements", response={201: AgreementOut})
+def agreement_sign(request: HttpRequest, payload: AgreementIn) -> Status:
+    unit = Unit.objects.filter(pk=payload.unit_id).first()
+    if unit is None:
+        raise InvalidInput.field("unit_id", "单位不存在")
+    community = _area(payload.community, "community")
+    assert community is not None
+    a = services.unit_agreement_sign(
+        unit=unit,
+        community=community,
+        by=request.user,
+        people=payload.people,
+        rooms=payload.rooms,
+        funds=payload.funds,
+        skills=payload.skills,
+        other=payload.other,
+    )
+    return Status(201, _agreement_out(a))
+
+
+# --- tasks ---
+
+
+@router.get("/activities", response=list[ActivityOut])
+def activities(
+    request: HttpRequest,
+    lat: float | None = None,
+    lng: float | None = None,
+    area: str | None = None,
+    managed: bool = False,
+) -> list:
+    if managed or area:
+        return [
+            _activity_out(a, request.user)
+            for a in selectors.activity_list(viewer=request.user, area=area, managed=managed)[:200]
+        ]
+    return [
+        _activity_out(a, request.user, d)
+        for a, d in selectors.activities_near(viewer=request.user, lat=lat, lng=lng)
+    ]
+
+
+@router.post("/activities", response={201: ActivityOut})
+def activity_create(request: HttpRequest, payload: ActivityIn) -> Status:
+    area = _area(payload.area, "area")
+    assert area is not None
+    unit = None
+    if payload.organiser_unit_id:
+        unit = Unit.objects.filter(pk=payload.organiser_unit_id).first()
+        if unit is None:
+            raise InvalidInput.field("organiser_unit_id", "单位不存在")
+    if payload.visibility not in Activity.Visibility.values:
+        raise InvalidInput.field("visibility", "无效的可见范围")
+    a = services.activity_create(
+        title=payload.title,
+        description=payload.description,
+        area=area,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        capacity=payload.capacity,
+        place=payload.place,
+        lat=payload.lat,
+        lng=payload.lng,
+        skills=payload.skills,
+        eligible_kinds=payload.eligible_kinds,
+        visibility=payload.visibility,
+        organiser_unit=unit,
+        team=payload.team,
+        checkin_radius_m=payload.checkin_radius_m,
+        by=request.user,
+    )
+    return Status(201, _activity_out(a, request.user))
+
+
+@router.get("/activities/{activity_id}", response=ActivityOut)
+def activity_detail(request: HttpRequest, activity_id: int) -> dict:
+    return _activity_out(selectors.activity_get(viewer=request.user, activity_id=activity_id), request.user)
+
+
+@router.post("/activities/{activity_id}/cancel", response=ActivityOut)
+def activity_cancel(request: HttpRequest, activity_id: int, payload: CancelIn) -> dict:
+    a = services.activity_cancel(activity_id=activity_id, by=request.user, reason=payload.reason)
+    return _activity_out(a, request.user)
+
+
+@router.get("/activities/{activity_id}/signups", response=list[SignupOut])
+def signups(request: HttpRequest, activity_id: int) -> list:
+    a = selectors.activity_get(viewer=request.user, activity_id=activity_id)
+    return [_signup_out(s) for s in selectors.signup_list(viewer=request.user, activity=a)]
+
+
+@router.post("/activities/{activity_id}/signups", response={200: SignupOut, 201: SignupOut})
+def signup(request: HttpRequest, activity_id: int) -> Status:
+    selectors.activity_get(viewer=request.user, activity_id=activity_id)
+    s, created = services.signup_create(activity_id=activity_id, user=request.user)
+    return Status((201 if created else 200), _signup_out(s))
+
+
+def _own_signup(request: HttpRequest, signup_id: int) -> Signup:
+    s = Signup.objects.select_related("member__user", "activity__area").filter(pk=signup_id).first()
+    if s is None or (
+        s.member.user_id != request.user.pk and not services.can_organise(request.user, s.activity)
+    ):
+        raise NotFound("报名不存在")
+    return s
+
+
+@router.post("/signups/{signup_id}/cancel", response=SignupOut)
+def signup_cancel(request: HttpRequest, signup_id: int, payload: CancelIn) -> dict:
+    _own_signup(request, signup_id)
+    return _signup_out(services.signup_cancel(signup_id=signup_id, by=request.user, reason=payload.reason))
+
+
+@router.post("/signups/{signup_id}/accept", response=SignupOut)
+def signup_accept(request: HttpRequest, signup_id: int) -> dict:
+    return _signup_out(services.signup_accept_offer(signup_id=signup_id, by=request.user))
+
+
+@router.post("/signups/{signup_id}/approve", response=SignupOut)
+def signup_approve(request: HttpRequest, signup_id: int, payload: ApproveIn) -> dict:
+    _own_signup(request, signup_id)
+    return _signup_out(
+        services.signup_approve_hours(signup_id=signup_id, by=request.user, hours=payload.hours)
+    )
+
+
+@router.post("/activities/{activity_id}/checkin", response=SignupOut)
+def checkin(request: HttpRequest, activity_id: int, payload: CheckInIn) -> dict:
+    s = services.signup_check_in(
+        activity_id=activity_id, user=request.user, code=payload.code, lat=payload.lat, lng=payload.lng
+    )
+    return _signup_out(s)
+
+
+@router.post("/activities/{activity_id}/checkout")
+def checkout(request: HttpRequest, activity_id: int, payload: CheckInIn | None = None) -> dict:
+    """A member checks out with the code; an organiser without a code checks everyone out (bulk)."""
+    a = selectors.activity_get(viewer=request.user, activity_id=activity_id)
+    if payload is None or not payload.code:
+        n = services.activity_bulk_check_out(activity_id=a.pk, by=request.user)
+        return {"checked_out": n}
+    s = services.signup_check_out(activity_id=a.pk, user=request.user, code=payload.code)
+    return _signup_out(s)
+
+
+@router.post("/activities/{activity_id}/approve")
+def approve_all(request: HttpRequest, activity_id: int) -> dict:
+    return {"approved": services.activity_approve_all(activity_id=activity_id, by=request.user)}
+
+
+@router.get("/activities/{activity_id}/ratings", response=list[RatingOut])
+def ratings(request: HttpRequest, activity_id: int) -> list:
+    a = selectors.activity_get(viewer=request.user, activity_id=activity_id)
+    from .models import Rating
+
+    qs = Rating.objects.filter(signup__activity=a)
+    if not services.can_organise(request.user, a):
+        qs = qs.filter(signup__member__user=request.user) | qs.filter(rater=request.user)
+    return list(qs.order_by("id"))
+
+
+@router.post("/activities/{activity_id}/ratings", response={201: RatingOut})
+def rate(request: HttpRequest, activity_id: int, payload: RatingIn) -> Status:
+    s = Signup.objects.filter(pk=payload.signup_id, activity_id=activity_id).first()
+    if s is None:
+        raise NotFound("报名不存在")
+    r = services.rating_create(signup_id=s.pk, by=request.user, score=payload.score, comment=payload.comment)
+    return Status(201, r)

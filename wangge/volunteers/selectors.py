@@ -1,0 +1,181 @@
+"""Reads of the mobilisation context, scoped to the viewer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from wangge.accounts.models import Unit
+from wangge.accounts.roles import user_can
+from wangge.areas.geo import distance_m
+from wangge.core.errors import NotFound
+from wangge.core.scoping import scope_for
+
+from .models import Activity, CommunityReport, Member, MicroProject, ServicePost, Signup, UnitAgreement
+from .services import can_organise
+
+
+def member_get(user: Any) -> Member | None:
+    return Member.objects.filter(user=user).select_related("home_community", "unit").first()
+
+
+def member_list(*, viewer: Any) -> QuerySet[Member]:
+    """Staff see the members living or reported in their scope; others see only themselves."""
+    qs = Member.objects.select_related("user", "home_community", "unit").order_by("id")
+    if not user_can(viewer, "mobilisation.read"):
+        return qs.filter(user=viewer)
+    scope = scope_for(viewer)
+    return qs.filter(scope.q("home_community__code") | scope.q("reports__community__code")).distinct()
+
+
+def unit_list(*, viewer: Any) -> QuerySet[Unit]:
+    """Co-building units, with their number of active agreements and reported members."""
+    return (
+        Unit.objects.filter(kind=Unit.Kind.CO_BUILDING)
+        .annotate(
+            agreement_count=Count("agreements", filter=Q(agreements__active=True), distinct=True),
+            member_count=Count("mobilised_members", distinct=True),
+        )
+        .order_by("name")
+    )
+
+
+def agreement_list(*, viewer: Any) -> QuerySet[UnitAgreement]:
+    qs = UnitAgreement.objects.select_related("unit", "community").filter(active=True)
+    if user_can(viewer, "mobilisation.read"):
+        return qs.filter(scope_for(viewer).q("community__code"))
+    return qs
+
+
+def report_list(*, viewer: Any) -> list[dict[str, Any]]:
+    """双报到 for the community: who reported, from which unit, and what they did (tasks and hours there)."""
+    if not user_can(viewer, "mobilisation.read"):
+        return []
+    reports = (
+        CommunityReport.objects.filter(scope_for(viewer).q("community__code"), active=True)
+        .select_related("member__user", "community", "unit")
+        .order_by("community__code", "-created_at")
+    )
+    rows = []
+    for r in reports[:500]:
+        done = Signup.objects.filter(
+            member=r.member,
+            activity__area__code__startswith=r.community.code,
+            status=Signup.Status.CHECKED_OUT,
+        ).aggregate(n=Count("id"), hours=Sum("hours"))
+        rows.append({"report": r, "tasks": done["n"] or 0, "hours": done["hours"] or 0})
+    return rows
+
+
+def service_post_list(*, viewer: Any) -> QuerySet[ServicePost]:
+    qs = ServicePost.objects.select_related("community")
+    if user_can(viewer, "mobilisation.read"):
+        return qs.filter(scope_for(viewer).q("community__code"))
+    return qs.filter(open=True)
+
+
+def _visible(viewer: Any, member: Member | None) -> Q:
+    """Which tasks a member may see: public ones, their community's, their unit's."""
+    q = Q(visibility=Activity.Visibility.PUBLIC)
+    if member is not None and member.home_community_id:
+        code = member.home_community.code
+        q |= Q(visibility=Activity.Visibility.COMMUNITY, area__code__startswith=code)
+    if member is not None and member.unit_id:
+        q |= Q(visibility=Activity.Visibility.UNIT, organiser_unit_id=member.unit_id)
+    return q
+
+
+def activity_list(
+    *,
+    viewer: Any,
+    upcoming: bool = True,
+    area: str | None = None,
+    managed: bool = False,
+    now: dt.datetime | None = None,
+) -> QuerySet[Activity]:
+    """Tasks the viewer may see. ``managed``: the ones the viewer runs (staff scope or publisher)."""
+    now = now or timezone.now()
+    qs = Activity.objects.select_related("area", "organiser_unit")
+    if managed:
+        qs = qs.filter(scope_for(viewer).q("area__code") | Q(created_by=viewer))
+    else:
+        member = member_get(viewer)
+        qs = qs.filter(_visible(viewer, member) | scope_for(viewer).q("area__code") | Q(created_by=viewer))
+        qs = qs.filter(status=Activity.Status.OPEN)
+    if upcoming:
+        qs = qs.filter(ends_at__gte=now)
+    if area:
+        qs = qs.filter(area__code__startswith=area)
+    return qs.order_by("starts_at", "id")
+
+
+def activities_near(
+    *, viewer: Any, lat: float | None, lng: float | None, limit: int = 50
+) -> list[tuple[Activity, float | None]]:
+    """Open upcoming tasks, nearest first when a position is given."""
+    items = list(activity_list(viewer=viewer)[:500])
+    if lat is None or lng is None:
+        return [(a, None) for a in items[:limit]]
+    with_d = [
+        (a, distance_m(lat, lng, a.lat, a.lng) if a.lat is not None and a.lng is not None else None)
+        for a in items
+    ]
+    with_d.sort(key=lambda t: (t[1] is None, t[1] or 0))
+    return with_d[:limit]
+
+
+def activity_get(*, viewer: Any, activity_id: int) -> Activity:
+    a = Activity.objects.select_related("area", "organiser_unit").filter(pk=activity_id).first()
+    if a is None:
+        raise NotFound("任务不存在")
+    if can_organise(viewer, a) or scope_for(viewer).contains(a.area.code):
+        return a
+    member = member_get(viewer)
+    if Activity.objects.filter(pk=a.pk).filter(_visible(viewer, member)).exists():
+        return a
+    if member and Signup.objects.filter(activity=a, member=member).exists():
+        return a
+    raise NotFound("任务不存在")
+
+
+def signup_list(*, viewer: Any, activity: Activity) -> QuerySet[Signup]:
+    """Organisers see everyone; a member sees only their own sign-up."""
+    qs = (
+        Signup.objects.filter(activity=activity).select_related("member__user", "member__unit").order_by("id")
+    )
+    if can_organise(viewer, activity):
+        return qs.annotate(rating_count=Count("ratings"))
+    return qs.filter(member__user=viewer)
+
+
+def my_signups(*, viewer: Any) -> QuerySet[Signup]:
+    return (
+        Signup.objects.filter(member__user=viewer)
+        .select_related("activity", "activity__area")
+        .order_by("-activity__starts_at", "-id")
+    )
+
+
+def micro_project_list(*, viewer: Any) -> QuerySet[MicroProject]:
+    return MicroProject.objects.filter(active=True).select_related("member__user", "community")
+
+
+def figures(*, viewer: Any) -> dict[str, Any]:
+    """Headline figures for staff: members, reports, units, tasks, sign-ups, hours."""
+    scope = scope_for(viewer)
+    acts = Activity.objects.filter(scope.q("area__code"))
+    signups = Signup.objects.filter(scope.q("activity__area__code"))
+    return {
+        "members": Member.objects.filter(scope.q("home_community__code")).count(),
+        "reports": CommunityReport.objects.filter(scope.q("community__code"), active=True).count(),
+        "agreements": UnitAgreement.objects.filter(scope.q("community__code"), active=True).count(),
+        "activities": acts.count(),
+        "open_activities": acts.filter(status=Activity.Status.OPEN).count(),
+        "signups": signups.exclude(status=Signup.Status.CANCELLED).count(),
+        "served": signups.filter(status=Signup.Status.CHECKED_OUT).count(),
+        "no_shows": signups.filter(status=Signup.Status.NO_SHOW).count(),
+        "hours": float(signups.filter(hours_approved_at__isnull=False).aggregate(h=Sum("hours"))["h"] or 0),
+    }
