@@ -19,7 +19,7 @@ class AreaForm(forms.ModelForm):
 
     class Meta:
         model = Area
-        fields = "__all__"
+        fields = ["code", "name", "level", "parent", "grid_type", "dedicated_kind", "boundary"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
