@@ -1,3 +1,37 @@
-from ninja import Router
+"""``GET /api/v1/metrics/appeals``: the case-loop figures for an area subtree (mounted at /metrics)."""
 
-router = Router(tags=["appeals"])
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from wangge.appeals.metrics import appeal_metrics
+
+router = Router(tags=["metrics"])
+
+
+class MetricsQuery(Schema):
+    area: str | None = None
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    unit: int | None = None
+    person: int | None = None
+    category: str | None = None
+    ranking: bool = True
+
+
+@router.get("/appeals", response=dict[str, Any])
+def metrics_appeals(request: HttpRequest, q: Query[MetricsQuery]) -> dict[str, Any]:
+    """Counts, the rates, average times, the composite score and the ranking of child areas.
+    Definitions: docs/metrics.md."""
+    return appeal_metrics(
+        viewer=request.user,
+        area=q.area,
+        start=q.from_,
+        end=q.to,
+        unit=q.unit,
+        person=q.person,
+        category=q.category,
+        ranking=q.ranking,
+    )

@@ -1,0 +1,331 @@
+"""Case-loop metrics (the three rates of 接诉即办, 结案率, 按期结案率, 返工率 …) for any area subtree, unit,
+person, category and time range. Definitions: docs/metrics.md (keep the two in step).
+
+Everything is computed from the case rows' denormalised loop fields (which the services keep in step with
+the immutable timeline) in ONE aggregate query, plus one grouped query for the ranking of child areas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from wangge.accounts.roles import user_can
+from wangge.appeals.models import Appeal, Category, State
+from wangge.areas.models import Area
+from wangge.core.errors import Forbidden, InvalidInput, NotFound
+from wangge.core.scoping import scope_for
+
+# Defaults; override any key with settings.WANGGE_APPEAL_METRICS (a dict). Weights are relative (they need
+# not sum to 100). One published weighting of the three rates is 30 / 35 / 35.
+DEFAULTS: dict[str, Any] = {
+    "weights": {"response_rate": 30, "resolution_rate": 35, "satisfaction_rate": 35},
+    # 基本满意 counts as this fraction of 满意 in satisfaction_rate.
+    "basically_satisfied_weight": 0.8,
+    # Child areas with fewer cases than this in the period are listed but not ranked.
+    "min_sample": 10,
+    # Period when none is given, in days back from now.
+    "default_days": 30,
+}
+
+COUNT_KEYS = (
+    "reported",
+    "opened",
+    "dispatched",
+    "handled",
+    "closed",
+    "overdue",
+    "reworked",
+    "extended",
+    "held",
+    "cancelled",
+    "merged",
+    "rated",
+    "due",
+    "due_held",
+    "closed_on_time",
+)
+RATE_KEYS = (
+    "response_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "on_time_close_rate",
+    "close_rate",
+    "rework_rate",
+    "extension_rate",
+    "overdue_rate",
+)
+AVG_KEYS = ("avg_open_hours", "avg_response_hours", "avg_handle_hours", "avg_close_hours")
+
+
+def metrics_config() -> dict[str, Any]:
+    cfg = {**DEFAULTS, **getattr(settings, "WANGGE_APPEAL_METRICS", {})}
+    cfg["weights"] = {**DEFAULTS["weights"], **cfg.get("weights", {})}
+    return cfg
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.datetime
+    end: dt.datetime  # exclusive
+
+
+def period_parse(start: str | None, end: str | None, *, now: dt.datetime | None = None) -> Period:
+    """``from``/``to`` as dates (``to`` inclusive: the whole day) or ISO datetimes (``to`` exclusive)."""
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+
+    def parse(value: str, field: str, *, is_end: bool) -> dt.datetime:
+        try:
+            if len(value) == 10:
+                d = dt.date.fromisoformat(value)
+                if is_end:
+                    d += dt.timedelta(days=1)
+                return dt.datetime.combine(d, dt.time(0, 0), tzinfo=tz)
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise InvalidInput.field(field, "日期格式应为 YYYY-MM-DD 或 ISO 8601") from exc
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+    end_at = parse(end, "to", is_end=True) if end else now
+    start_at = (
+        parse(start, "from", is_end=False)
+        if start
+        else end_at - dt.timedelta(days=int(metrics_config()["default_days"]))
+    )
+    if start_at >= end_at:
+        raise InvalidInput.field("from", "开始时间须早于结束时间")
+    return Period(start_at, end_at)
+
+
+def _hours(a: str, b: str) -> Avg:
+    return Avg(
+        ExpressionWrapper(F(b) - F(a), output_field=DurationField()), filter=Q(**{f"{a}__isnull": False})
+    )
+
+
+def _aggregates(as_of: dt.datetime) -> dict[str, Any]:
+    """The aggregate expressions: every count and every average, for one ``.aggregate()``/``.annotate()``."""
+    live = ~Q(state__in=[State.CANCELLED, State.MERGED])
+    closed = Q(state=State.CLOSED)
+    # 应结案: opened, live, and either closed or past its resolution deadline at ``as_of``.
+    due = live & Q(opened_at__isnull=False) & (closed | Q(resolve_due_at__lte=as_of))
+    on_time = (
+        closed
+        & Q(resolved_at__isnull=False)
+        & (Q(resolve_due_at__isnull=True) | Q(resolved_at__lte=F("resolve_due_at")))
+    )
+    reworked = Q(rework_count__gt=0) | Q(dissatisfied_reopens__gt=0)
+    # Response: dispatched cases whose response was due (or happened) by ``as_of``.
+    response_due = (
+        Q(dispatched_at__isnull=False)
+        & live
+        & (Q(first_ack_at__isnull=False) | Q(response_due_at__lte=as_of))
+    )
+    responded = (
+        response_due
+        & Q(first_ack_at__isnull=False)
+        & (Q(response_due_at__isnull=True) | Q(first_ack_at__lte=F("response_due_at")))
+    )
+    rated = ~Q(rating="")
+    return {
+        "x_reported": Count("pk"),
+        "x_opened": Count("pk", filter=Q(opened_at__isnull=False)),
+        "x_dispatched": Count("pk", filter=Q(dispatched_at__isnull=False)),
+        "x_handled": Count("pk", filter=Q(resolved_at__isnull=False)),
+        "x_closed": Count("pk", filter=closed),
+        "x_overdue": Count("pk", filter=Q(overdue=True)),
+        "x_reworked": Count("pk", filter=reworked),
+        "x_extended": Count("pk", filter=Q(extended=True)),
+        "x_held": Count("pk", filter=Q(held=True)),
+        "x_cancelled": Count("pk", filter=Q(state=State.CANCELLED)),
+        "x_merged": Count("pk", filter=Q(state=State.MERGED)),
+        "x_rated": Count("pk", filter=rated),
+        "x_satisfied_n": Count("pk", filter=Q(rating=Appeal.Rating.SATISFIED)),
+        "x_basically_n": Count("pk", filter=Q(rating=Appeal.Rating.BASICALLY)),
+        "x_solved_n": Count("pk", filter=rated & Q(solved=True)),
+        "x_due": Count("pk", filter=due),
+        "x_due_held": Count("pk", filter=due & Q(held=True)),
+        "x_closed_not_held": Count("pk", filter=due & closed & Q(held=False)),
+        "x_closed_on_time": Count("pk", filter=due & on_time & Q(held=False)),
+        "x_closed_reworked": Count("pk", filter=closed & reworked),
+        "x_response_due_n": Count("pk", filter=response_due),
+        "x_responded_n": Count("pk", filter=responded),
+        "x_live_opened": Count("pk", filter=live & Q(opened_at__isnull=False)),
+        "x_avg_open": _hours("reported_at", "opened_at"),
+        "x_avg_response": _hours("dispatched_at", "first_ack_at"),
+        "x_avg_handle": _hours("dispatched_at", "resolved_at"),
+        "x_avg_close": _hours("reported_at", "closed_at"),
+    }
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den > 0 else None
+
+
+def _as_hours(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.timedelta):
+        return round(value.total_seconds() / 3600.0, 2)
+    return round(float(value) / 3_600_000_000.0, 2)  # some backends hand back microseconds
+
+
+def _derive(raw: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
+    raw = {k[2:] if k.startswith("x_") else k: v for k, v in raw.items()}
+    out: dict[str, Any] = {k: int(raw[k] or 0) for k in COUNT_KEYS}
+    basic_w = float(cfg["basically_satisfied_weight"])
+    rated = out["rated"]
+    base = out["due"] - out["due_held"]
+    out["response_rate"] = _ratio(raw["responded_n"], raw["response_due_n"])
+    out["resolution_rate"] = _ratio(raw["solved_n"], rated)
+    out["satisfaction_rate"] = (
+        round((raw["satisfied_n"] + basic_w * raw["basically_n"]) / rated, 4) if rated else None
+    )
+    out["on_time_close_rate"] = _ratio(out["closed_on_time"], base)
+    out["close_rate"] = _ratio(raw["closed_not_held"], base)
+    out["rework_rate"] = _ratio(raw["closed_reworked"], out["closed"])
+    out["extension_rate"] = _ratio(out["extended"], raw["live_opened"])
+    out["overdue_rate"] = _ratio(out["overdue"], raw["live_opened"])
+    out["avg_open_hours"] = _as_hours(raw["avg_open"])
+    out["avg_response_hours"] = _as_hours(raw["avg_response"])
+    out["avg_handle_hours"] = _as_hours(raw["avg_handle"])
+    out["avg_close_hours"] = _as_hours(raw["avg_close"])
+    out["score"] = composite_score(out, cfg["weights"])
+    return out
+
+
+def composite_score(rates: Mapping[str, Any], weights: Mapping[str, float]) -> float | None:
+    """Weighted mean of the rates (×100) over the rates that have a sample; None when none has."""
+    num = den = 0.0
+    for key, weight in weights.items():
+        value = rates.get(key)
+        if value is None or not weight:
+            continue
+        num += float(weight) * value
+        den += float(weight)
+    return round(100.0 * num / den, 2) if den else None
+
+
+def _scoped_area(viewer: Any, code: str | None) -> tuple[Area | None, Q]:
+    """The area asked for (or the viewer's single scope area) and the filter on the case's area code."""
+    if not user_can(viewer, "appeals.read"):
+        raise Forbidden("无权查看诉求统计")
+    scope = scope_for(viewer)
+    if code:
+        area = Area.objects.filter(code=code).first()
+        if area is None or not scope.contains(code):
+            raise NotFound("区域不存在或不在您的管辖范围内")
+        return area, Q(area_code__startswith=code)
+    if scope.everything:
+        return None, Q()
+    if scope.empty:
+        raise NotFound("您没有可统计的管辖区域")
+    if len(scope.codes) == 1:
+        return Area.objects.filter(code=scope.codes[0]).first(), scope.q("area_code")
+    return None, scope.q("area_code")
+
+
+def appeal_metrics(
+    *,
+    viewer: Any,
+    area: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    unit: int | None = None,
+    person: int | None = None,
+    category: str | None = None,
+    ranking: bool = True,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The metrics of the cases reported in the period inside ``area`` (a subtree), optionally only those
+    led by ``unit``/``person`` or in ``category`` (a subclass code, or a class code for all its subclasses).
+    """
+    cfg = metrics_config()
+    now = now or timezone.now()
+    period = period_parse(start, end, now=now)
+    as_of = min(now, period.end)
+    the_area, area_q = _scoped_area(viewer, area)
+    qs: QuerySet[Appeal] = Appeal.objects.filter(
+        area_q, reported_at__gte=period.start, reported_at__lt=period.end
+    )
+    if unit is not None:
+        qs = qs.filter(lead_unit_id=unit)
+    if person is not None:
+        qs = qs.filter(lead_user_id=person)
+    if category:
+        cat = Category.objects.filter(code=category).first()
+        if cat is None:
+            raise InvalidInput.field("category", "类别不存在")
+        qs = qs.filter(Q(category=cat) | Q(category__parent=cat))
+    raw = qs.order_by().aggregate(**_aggregates(as_of))
+    result: dict[str, Any] = {
+        "area": {"code": the_area.code, "name": the_area.name} if the_area else None,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "as_of": as_of.isoformat(),
+        "filters": {"unit": unit, "person": person, "category": category},
+        "weights": cfg["weights"],
+        "basically_satisfied_weight": cfg["basically_satisfied_weight"],
+        "min_sample": cfg["min_sample"],
+        **_derive(raw, cfg),
+    }
+    result["ranking"] = _ranking(qs, the_area, viewer, as_of, cfg) if ranking else []
+    return result
+
+
+def _ranking(
+    qs: QuerySet[Appeal], area: Area | None, viewer: Any, as_of: dt.datetime, cfg: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Child areas by composite score, best first; those under the minimum sample are listed unranked."""
+    children_qs = Area.objects.filter(parent=area) if area else Area.objects.filter(parent__isnull=True)
+    scope = scope_for(viewer)
+    children = [c for c in children_qs.only("code", "name") if scope.contains(c.code) or area is not None]
+    if not children:
+        return []
+    length = len(children[0].code)
+    names = {c.code: c.name for c in children}
+    rows = (
+        qs.order_by()
+        .annotate(child=Substr("area_code", 1, length))
+        .values("child")
+        .annotate(**_aggregates(as_of))
+    )
+    found = {row["child"]: row for row in rows}
+    empty: dict[str, Any] = {k: None if k.startswith("x_avg") else 0 for k in _aggregates(as_of)}
+    out = []
+    for code, name in names.items():
+        figures = _derive(found.get(code, empty), cfg)
+        sample = figures["reported"] - figures["cancelled"] - figures["merged"]
+        out.append(
+            {
+                "code": code,
+                "name": name,
+                "sample": sample,
+                "ranked": sample >= int(cfg["min_sample"]) and figures["score"] is not None,
+                **{k: figures[k] for k in ("score", "response_rate", "resolution_rate", "satisfaction_rate")},
+                **{k: figures[k] for k in ("on_time_close_rate", "close_rate", "rework_rate", "reported")},
+            }
+        )
+    ranked = sorted((r for r in out if r["ranked"]), key=lambda r: (-r["score"], r["code"]))
+    unranked = sorted((r for r in out if not r["ranked"]), key=lambda r: r["code"])
+    for i, row in enumerate(ranked, start=1):
+        row["rank"] = i
+    for row in unranked:
+        row["rank"] = None
+    return ranked + unranked
