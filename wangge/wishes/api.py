@@ -241,6 +241,7 @@ def wishes_deliver(
     photo: File[UploadedFile] | None = None,
 ) -> Any:
     """Record delivery: multipart with ``photo`` (JPEG/PNG/WebP; re-encoded) and an optional ``note``."""
+    photo = photo or request.FILES.get("photo")
     services.wish_deliver(wish_id=wish_id, by=request.user, note=note, photo=photo)
     return detail_out(request, _get(request, wish_id))
 
