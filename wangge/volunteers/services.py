@@ -176,7 +176,10 @@ def unit_agreement_sign(
         valid_until=valid_until,
         signed_by=by if getattr(by, "pk", None) else None,
     )
-    _clean(agreement, exclude=["signed_by"])
+    try:
+        agreement.full_clean(exclude=["signed_by"], validate_constraints=False)
+    except ValidationError as exc:
+        raise from_django_validation(exc) from exc
     try:
         with transaction.atomic():
             agreement.save()
