@@ -92,7 +92,7 @@ def test_geojson_lists_the_areas_below(tree) -> None:  # type: ignore[no-untyped
     codes = [f["properties"]["code"] for f in body["features"]]
     assert codes == sorted([tree.grid_a.code, tree.grid_b.code, tree.micro_a1.code])
     assert body["features"][0]["geometry"]["type"] == "Polygon"
-    assert body["bbox"] == [120.40, 32.50, 120.42, 32.51]
+    assert body["bbox"] == pytest.approx([120.40, 32.50, 120.42, 32.51])
     grid = client.get(f"/api/v1/areas/{tree.grid_a.code}/geojson").json()
     assert [f["properties"]["code"] for f in grid["features"]] == [tree.grid_a.code, tree.micro_a1.code]
     streets = client.get(f"/api/v1/areas/{tree.street.code}/geojson?levels=community").json()
