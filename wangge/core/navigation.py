@@ -20,7 +20,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("appeals:home", _("诉求"), None),
     ("volunteers:home", _("志愿服务"), None),
     ("wishes:wall", _("微心愿"), None),
-    ("pairing:home", _("结对帮扶"), "mobilisation.manage"),
+    ("pairing:home", _("结对帮扶"), None),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

@@ -53,7 +53,8 @@ def is_serving(user: Any, pairing: Pairing, on: date | None = None) -> bool:
 
 def _clean(obj: Any) -> None:
     try:
-        obj.full_clean()
+        # Constraints are checked by the database on save (a race-free Conflict), not by a pre-query.
+        obj.full_clean(validate_constraints=False)
     except ValidationError as exc:
         raise from_django_validation(exc) from exc
 
