@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "points"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("rewards/<int:pk>/redeem/", views.redeem, name="redeem"),
+    path("redemptions/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("manage/", views.manage, name="manage"),
+]

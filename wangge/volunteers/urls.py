@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "volunteers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tasks/<int:pk>/", views.activity, name="activity"),
+    path("tasks/<int:pk>/signup/", views.signup, name="signup"),
+    path("signups/<int:pk>/cancel/", views.signup_cancel, name="signup_cancel"),
+    path("signups/<int:pk>/accept/", views.signup_accept, name="signup_accept"),
+    path("mine/", views.mine, name="mine"),
+    path("checkin/", views.checkin, name="checkin"),
+    path("profile/", views.profile, name="profile"),
+    path("manage/", views.manage, name="manage"),
+    path("manage/new/", views.publish, name="publish"),
+    path("manage/<int:pk>/", views.run, name="run"),
+    path("units/", views.units, name="units"),
+    path("figures/", views.figures, name="figures"),
+]

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from wangge.areas.models import Area, Level
+from wangge.core.scoping import scope_for
+
+from .models import Activity, Member
+
+
+class ActivityForm(forms.Form):
+    title = forms.CharField(label=_("任务名称"), max_length=100)
+    description = forms.CharField(
+        label=_("任务内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    area = forms.ModelChoiceField(label=_("社区/网格"), queryset=Area.objects.none(), to_field_name="code")
+    place = forms.CharField(label=_("地点"), max_length=120, required=False)
+    starts_at = forms.DateTimeField(
+        label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=10000)
+    skills = forms.CharField(label=_("所需技能（逗号分隔）"), required=False)
+    eligible_kinds = forms.MultipleChoiceField(
+        label=_("参与对象（不选为所有人）"),
+        choices=Member.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    visibility = forms.ChoiceField(label=_("可见范围"), choices=Activity.Visibility.choices)
+    lat = forms.FloatField(label=_("纬度"), required=False)
+    lng = forms.FloatField(label=_("经度"), required=False)
+    checkin_radius_m = forms.IntegerField(label=_("签到距离限制（米，可空）"), required=False, min_value=10)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = Area.objects.filter(
+            scope_for(user).q("code"), level__in=[Level.COMMUNITY, Level.GRID, Level.MICROGRID]
+        ).order_by("code")
+
+
+class ProfileForm(forms.Form):
+    kind = forms.ChoiceField(label=_("身份"), choices=Member.Kind.choices)
+    skills = forms.CharField(label=_("技能（逗号分隔）"), required=False)
+    availability = forms.CharField(label=_("可服务时间"), required=False, max_length=120)
+    home_community = forms.ModelChoiceField(
+        label=_("居住社区（双报到）"),
+        queryset=Area.objects.filter(level=Level.COMMUNITY).order_by("code"),
+        required=False,
+        to_field_name="code",
+    )
