@@ -1,0 +1,717 @@
+"""Pages of the case loop, for the four roles: the resident (report, my cases, rate), the handler (inbox,
+acknowledge/return/resolve), the dispatcher (new cases, dispatch, overdue lists, whistle, urge) and the
+checker (on-site check). Thin: parse a form → call a service or selector → render. HTMX requests get the
+partial (the list rows, or the case's main block after a step).
+
+Service errors never become a 500: InvalidInput goes next to the field, Conflict/Forbidden become a message
+on the case (with their status code); NotFound falls through to the error page (core middleware).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from django import forms as djforms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from wangge.accounts.models import Post, Unit
+from wangge.accounts.roles import user_can
+from wangge.areas.models import Area, Level
+from wangge.areas.selectors import area_list
+from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from wangge.core.scoping import scope_for
+
+from . import forms, selectors, services
+from .models import Appeal, Attachment, State
+
+PAGE_SIZE = 30
+# About-to-be-overdue: open cases whose resolution deadline falls within this many hours.
+DUE_SOON_HOURS = 24
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _perms(user: Any) -> dict[str, bool]:
+    return {
+        "can_submit": user_can(user, "appeals.submit"),
+        "can_handle": user_can(user, "appeals.handle"),
+        "can_dispatch": user_can(user, "appeals.dispatch"),
+        "can_read": user_can(user, "appeals.read"),
+    }
+
+
+def _require_perm(user: Any, perm: str) -> None:
+    if not user_can(user, perm):
+        raise Forbidden(_t("无权访问此页面"))
+
+
+def _notifications_url() -> str:
+    try:
+        return reverse("notifications:inbox")
+    except NoReverseMatch:  # the notification pages are not mounted in this deployment
+        return ""
+
+
+# --- home ----------------------------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from wangge.notifications.selectors import notification_unread_count
+
+    context = {
+        **_perms(request.user),
+        "tab": "home",
+        "unread_count": notification_unread_count(viewer=request.user),
+        "notifications_url": _notifications_url(),
+    }
+    return render(request, "appeals/home.html", context)
+
+
+# --- report --------------------------------------------------------------------------------------------
+
+
+def _categories() -> tuple[list[Any], dict[str, list[Any]]]:
+    cats = selectors.category_list()
+    parents = [c for c in cats if c.parent_id is None]
+    children: dict[str, list[Any]] = {}
+    for c in cats:
+        if c.parent_id is not None and c.parent is not None:
+            children.setdefault(c.parent.code, []).append(c)
+    return [p for p in parents if p.code in children], children
+
+
+def _map_center(user: Any) -> tuple[float, float]:
+    """Where the map opens: the viewer's first area, else the first district."""
+    scope = scope_for(user)
+    qs = Area.objects.filter(center_lat__isnull=False)
+    area = None
+    if scope.codes:
+        area = qs.filter(code=scope.codes[0]).only("center_lat", "center_lng").first()
+    if area is None:
+        area = qs.filter(level=Level.DISTRICT).only("center_lat", "center_lng").order_by("code").first()
+    if area is None:
+        return 32.5, 120.4
+    return float(area.center_lat or 0), float(area.center_lng or 0)
+
+
+# Service field names → form field names, so errors land next to the right input.
+FIELD_ALIASES = {
+    "file": "photos",
+    "attachment_ids": "photos",
+    "lead_user_id": "lead",
+    "lead_unit_id": "lead",
+    "co_unit_ids": "co_units",
+    "unit_ids": "units",
+    "into_id": "into",
+    "area": "lat",
+    "coord_system": "lat",
+}
+
+
+def _apply_errors(form: djforms.Form, exc: ServiceError) -> None:
+    placed = False
+    for err in exc.errors or []:
+        name = FIELD_ALIASES.get(err.get("field", ""), err.get("field", ""))
+        if name in form.fields:
+            form.add_error(name, err.get("message", ""))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    _require_perm(request.user, "appeals.submit")
+    parents, children = _categories()
+    status = 200
+    if request.method == "POST":
+        form = forms.ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            is_staff = not scope_for(request.user).empty
+            channel = Appeal.Channel.STAFF_ENTRY if is_staff else Appeal.Channel.RESIDENT_WEB
+            if not is_staff and d["photos"] and d["lat"] is None:
+                channel = Appeal.Channel.SNAPSHOT  # 随手拍: the photo's EXIF gives the place
+            try:
+                # One transaction: a bad photo leaves no case behind (bad input writes nothing).
+                with transaction.atomic():
+                    appeal, created = services.appeal_submit(
+                        by=request.user,
+                        kind=d["kind"],
+                        category=d["category"],
+                        description=d["description"],
+                        channel=channel,
+                        lat=d["lat"],
+                        lng=d["lng"],
+                        coord_system=d["coord_system"],
+                        address=d["address"],
+                        anonymous=d["anonymous"],
+                        idempotency_key=d["token"],
+                    )
+                    if created:
+                        for photo in d["photos"]:
+                            services.attachment_add(
+                                appeal_id=appeal.pk,
+                                by=request.user,
+                                content=photo.read(),
+                                filename=photo.name,
+                                purpose=Attachment.Purpose.REPORT,
+                            )
+            except (InvalidInput, Conflict) as exc:
+                _apply_errors(form, exc)
+                status = 422
+            else:
+                return redirect("appeals:detail", pk=appeal.pk)
+        else:
+            status = 422
+    else:
+        form = forms.ReportForm(initial={"token": uuid.uuid4().hex})
+    selected_parent = form["parent"].value() or ""
+    if not selected_parent and form["category"].value():
+        selected_parent = str(form["category"].value())[:-2]
+    context = {
+        **_perms(request.user),
+        "tab": "report",
+        "form": form,
+        "parents": parents,
+        "subcategories": children.get(selected_parent, []),
+        "map_center": _map_center(request.user),
+    }
+    return render(request, "appeals/report.html", context, status=status)
+
+
+@login_required
+def subcategories(request: HttpRequest) -> HttpResponse:
+    _, children = _categories()
+    return render(
+        request,
+        "appeals/_subcategories.html",
+        {"subcategories": children.get(request.GET.get("parent", ""), []), "selected": ""},
+    )
+
+
+# --- lists ---------------------------------------------------------------------------------------------
+
+
+def _render_list(
+    request: HttpRequest,
+    qs: Any,
+    *,
+    tab: str,
+    heading: Any,
+    views: list[tuple[str, Any]],
+    view: str,
+) -> HttpResponse:
+    page = Paginator(qs.select_related("grid"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        **_perms(request.user),
+        "tab": tab,
+        "heading": heading,
+        "page": page,
+        "views": views,
+        "view": view,
+    }
+    template = "appeals/_rows.html" if _is_htmx(request) else "appeals/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    views = [("open", _("办理中")), ("rate", _("待评价")), ("done", _("已结束"))]
+    view = request.GET.get("view") or "open"
+    states = {
+        "open": "submitted,opened,dispatched,acknowledged,in_progress",
+        "rate": "resolved",
+        "done": "closed,cancelled,merged",
+    }.get(view, "")
+    qs = selectors.appeal_list(viewer=request.user, role="reported", state=states or None)
+    return _render_list(request, qs, tab="mine", heading=_("我的诉求"), views=views, view=view)
+
+
+ACTIVE = "dispatched,acknowledged,in_progress"
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    _require_perm(request.user, "appeals.handle")
+    views = [("todo", _("待办")), ("unit", _("本单位")), ("done", _("已办结"))]
+    view = request.GET.get("view") or "todo"
+    if view == "done":
+        qs = selectors.appeal_list(viewer=request.user, role="handling", state="resolved,closed")
+    elif view == "unit":
+        qs = selectors.appeal_list(viewer=request.user, role="handling", state=ACTIVE)
+        qs = qs.filter(lead_unit_id=request.user.unit_id) if request.user.unit_id else qs.none()
+    else:
+        view = "todo"
+        qs = selectors.appeal_list(viewer=request.user, role="handling", state=ACTIVE)
+    return _render_list(request, qs, tab="inbox", heading=_("我的待办"), views=views, view=view)
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    _require_perm(request.user, "appeals.dispatch")
+    views = [
+        ("new", _("待受理")),
+        ("dispatch", _("待派遣")),
+        ("overdue", _("已超期")),
+        ("soon", _("即将超期")),
+        ("whistled", _("吹哨")),
+        ("resolved", _("待核查/结案")),
+        ("all", _("全部")),
+    ]
+    view = request.GET.get("view") or "new"
+    user = request.user
+    if view == "dispatch":
+        qs = selectors.appeal_list(viewer=user, state="opened")
+    elif view == "overdue":
+        qs = selectors.appeal_list(viewer=user, state=ACTIVE, overdue=True)
+    elif view == "soon":
+        soon = timezone.now() + dt.timedelta(hours=DUE_SOON_HOURS)
+        qs = selectors.appeal_list(viewer=user, overdue=False, due_before=soon).order_by(
+            "resolve_due_at", "id"
+        )
+    elif view == "whistled":
+        qs = (
+            selectors.appeal_list(viewer=user, state=ACTIVE + ",opened")
+            .filter(whistles__isnull=False)
+            .distinct()
+        )
+    elif view == "resolved":
+        qs = selectors.appeal_list(viewer=user, state="resolved")
+    elif view == "all":
+        qs = selectors.appeal_list(viewer=user)
+    else:
+        view = "new"
+        qs = selectors.appeal_list(viewer=user, state="submitted")
+    return _render_list(request, qs, tab="board", heading=_("调度台"), views=views, view=view)
+
+
+# --- one case ------------------------------------------------------------------------------------------
+
+STEP_LABELS: dict[str, Any] = {
+    "accept": _("立案"),
+    "cancel": _("作废"),
+    "merge": _("合并重复"),
+    "dispatch": _("派遣"),
+    "acknowledge": _("签收"),
+    "return": _("退单"),
+    "start": _("开始处置"),
+    "resolve": _("办结"),
+    "check": _("现场核查"),
+    "rate": _("评价"),
+    "reopen": _("重新办理"),
+    "extend": _("申请延期"),
+    "hold": _("申请缓办"),
+    "decide-extend": _("审批延期"),
+    "decide-hold": _("审批缓办"),
+    "resume": _("恢复办理"),
+    "whistle": _("吹哨"),
+    "report-in": _("报到"),
+    "urge": _("督办"),
+    "close": _("结案"),
+}
+NOTE_STEPS = {"accept", "acknowledge", "start", "report-in", "close"}
+REASON_STEPS = {"cancel", "return", "reopen", "resume"}
+
+
+def _lead_choices(appeal: Appeal, suggestion: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """Who a case can be dispatched to: the suggested handler first, then the handling units and the staff
+    of the case's community (by their posts)."""
+    out: list[tuple[str, str]] = []
+    if suggestion:
+        if suggestion.get("unit"):
+            out.append(
+                (
+                    f"unit:{suggestion['unit']['id']}",
+                    f"★ {suggestion['unit']['name']}（{suggestion['reason']}）",
+                )
+            )
+        elif suggestion.get("user"):
+            out.append(
+                (
+                    f"user:{suggestion['user']['id']}",
+                    f"★ {suggestion['user']['name']}（{suggestion['reason']}）",
+                )
+            )
+    community = (appeal.area_code or "")[:12]
+    if community:
+        posts = (
+            Post.objects.filter(area__code__startswith=community, active=True, user__is_active=True)
+            .select_related("user", "area")
+            .order_by("area__code", "kind")
+        )
+        for p in posts:
+            if user_can(p.user, "appeals.handle"):
+                out.append((f"user:{p.user_id}", f"{p.user}（{p.get_kind_display()} · {p.area.name}）"))
+    for unit in _handling_units():
+        out.append((f"unit:{unit.pk}", f"{unit.name}（{unit.get_kind_display()}）"))
+    return list(dict.fromkeys(out))
+
+
+def _handling_units() -> list[Unit]:
+    return list(
+        Unit.objects.filter(kind__in=[Unit.Kind.DEPARTMENT, Unit.Kind.PROPERTY_COMPANY]).order_by(
+            "kind", "name"
+        )
+    )
+
+
+def _department_choices() -> list[tuple[str, str]]:
+    return [(str(u.pk), u.name) for u in _handling_units() if u.kind == Unit.Kind.DEPARTMENT]
+
+
+def _step_form(
+    step: str, appeal: Appeal, detail: dict[str, Any], data: Any = None, files: Any = None
+) -> djforms.Form:
+    if step in NOTE_STEPS:
+        return forms.NoteForm(data)
+    if step in REASON_STEPS:
+        form = forms.ReasonForm(data)
+        if step == "resume":
+            form.fields["reason"].required = False
+        return form
+    if step == "dispatch":
+        return forms.DispatchForm(
+            data,
+            lead_choices=_lead_choices(appeal, detail.get("suggested_handler")),
+            unit_choices=[(str(u.pk), u.name) for u in _handling_units()],
+        )
+    if step == "resolve":
+        return forms.ResolveForm(data, files)
+    if step == "check":
+        return forms.CheckForm(data, files)
+    if step == "rate":
+        return forms.RateForm(data)
+    if step == "merge":
+        return forms.MergeForm(data)
+    if step == "whistle":
+        return forms.WhistleForm(data, unit_choices=_department_choices())
+    if step == "urge":
+        return forms.UrgeForm(data)
+    if step == "extend":
+        return forms.ExtendForm(data)
+    if step == "hold":
+        return forms.ReasonForm(data)
+    if step in ("decide-extend", "decide-hold"):
+        return forms.DecideForm(data)
+    raise NotFound(_t("没有这个办理步骤"))
+
+
+def _steps_for(user: Any, appeal: Appeal, detail: dict[str, Any]) -> list[str]:
+    steps = list(detail.get("actions", []))
+    pending = detail.get("pending_request")
+    if pending and appeal.state in (State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS):
+        if services.can_supervise(user, appeal):
+            steps.append("decide-extend" if pending["kind"] == "extend" else "decide-hold")
+        steps = [s for s in steps if s not in ("extend", "hold")]
+    if appeal.on_hold and (services.can_supervise(user, appeal) or services.is_lead(user, appeal)):
+        steps.append("resume")
+    return [s for s in dict.fromkeys(steps) if s in STEP_LABELS]
+
+
+def _parse_iso(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _case_context(
+    request: HttpRequest,
+    appeal: Appeal,
+    *,
+    failed_step: str | None = None,
+    failed_form: djforms.Form | None = None,
+    step_error: str = "",
+    flash: str = "",
+) -> dict[str, Any]:
+    user = request.user
+    detail = selectors.appeal_detail(viewer=user, appeal=appeal)
+    actions = []
+    for step in _steps_for(user, appeal, detail):
+        form = (
+            failed_form
+            if step == failed_step and failed_form is not None
+            else _step_form(step, appeal, detail)
+        )
+        actions.append({"step": step, "label": STEP_LABELS[step], "form": form, "open": step == failed_step})
+    events = [
+        {**ev, "at": _parse_iso(ev["at"]), "actor_label": ev["actor"] or ev["actor_role"]}
+        for ev in detail["timeline"]
+    ]
+    for ev in events:
+        ev["get_kind_display"] = ev["label"]
+    assignments = detail.get("assignments", [])
+
+    def who(a: dict[str, Any]) -> str:
+        part = a.get("unit") or a.get("user") or a.get("area") or {}
+        return str(part.get("name", ""))
+
+    lead = next((who(a) for a in assignments if a["role"] == "lead"), "")
+    co = [who(a) for a in assignments if a["role"] == "co"]
+    photos = [
+        {"url": a["url"], "label": str(dict(Attachment.Purpose.choices).get(a["purpose"], a["purpose"]))}
+        for a in detail.get("attachments", [])
+        if str(a.get("content_type", "")).startswith("image/")
+    ]
+    grid_boundary = (
+        json.dumps(appeal.grid.boundary) if appeal.grid_id and appeal.grid and appeal.grid.boundary else ""
+    )
+    return {
+        **_perms(user),
+        "tab": "",
+        "appeal": appeal,
+        "detail": detail,
+        "reporter": detail["reporter"],
+        "events": events,
+        "actions": actions,
+        "lead": lead,
+        "co_handlers": co,
+        "photos": photos,
+        "grid_boundary": grid_boundary,
+        "step_error": step_error,
+        "flash": flash,
+    }
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = selectors.appeal_get(viewer=request.user, pk=pk)
+    template = "appeals/_main.html" if _is_htmx(request) else "appeals/detail.html"
+    return render(request, template, _case_context(request, appeal))
+
+
+def _lead_ids(value: str) -> tuple[int | None, int | None]:
+    kind, _sep, raw = (value or "").partition(":")
+    try:
+        ident = int(raw)
+    except ValueError:
+        return None, None
+    return (ident, None) if kind == "unit" else (None, ident) if kind == "user" else (None, None)
+
+
+def _upload(request: HttpRequest, appeal: Appeal, files: list[Any], purpose: str) -> list[int]:
+    return [
+        services.attachment_add(
+            appeal_id=appeal.pk, by=request.user, content=f.read(), filename=f.name, purpose=purpose
+        ).pk
+        for f in files
+    ]
+
+
+def _perform(request: HttpRequest, step: str, appeal: Appeal, d: dict[str, Any], version: int | None) -> str:
+    """Call the service for ``step`` with the cleaned form data; returns the success message."""
+    by = request.user
+    common: dict[str, Any] = {"appeal_id": appeal.pk, "by": by, "version": version}
+    if step == "accept":
+        services.appeal_accept(**common, note=d["note"])
+    elif step == "cancel":
+        services.appeal_cancel(**common, reason=d["reason"])
+    elif step == "merge":
+        services.appeal_merge(**common, into_id=d["into"], note=d["note"])
+    elif step == "dispatch":
+        unit_id, user_id = _lead_ids(d["lead"])
+        services.appeal_dispatch(
+            **common,
+            lead_unit_id=unit_id,
+            lead_user_id=user_id,
+            co_unit_ids=[int(i) for i in d["co_units"]],
+            note=d["note"],
+        )
+    elif step == "acknowledge":
+        services.appeal_acknowledge(**common, note=d["note"])
+    elif step == "return":
+        services.appeal_return(**common, reason=d["reason"])
+    elif step == "start":
+        services.appeal_start(**common, note=d["note"])
+    elif step == "resolve":
+        ids = _upload(request, appeal, d["photos"], Attachment.Purpose.RESOLVE)
+        services.appeal_resolve(**common, note=d["note"], attachment_ids=ids)
+    elif step == "check":
+        ids = _upload(request, appeal, d["photos"], Attachment.Purpose.CHECK)
+        services.appeal_check(**common, passed=d["passed"], note=d["note"], attachment_ids=ids)
+    elif step == "rate":
+        services.appeal_rate(
+            **common, satisfaction=d["satisfaction"], solved=d["solved"], comment=d["comment"]
+        )
+    elif step == "reopen":
+        services.appeal_reopen(**common, reason=d["reason"])
+    elif step == "extend":
+        services.appeal_extend(
+            **common, action="request", amount=d["amount"], unit=d["unit"], reason=d["reason"]
+        )
+    elif step == "hold":
+        services.appeal_hold(**common, action="request", reason=d["reason"])
+    elif step == "decide-extend":
+        services.appeal_extend(**common, action=d["decision"], reason=d["reason"])
+    elif step == "decide-hold":
+        services.appeal_hold(**common, action=d["decision"], reason=d["reason"])
+    elif step == "resume":
+        services.appeal_hold(**common, action="resume", reason=d["reason"])
+    elif step == "whistle":
+        services.appeal_whistle(
+            **common, reason=d["reason"], unit_ids=[int(i) for i in d["units"]], next_level=d["up_level"]
+        )
+    elif step == "report-in":
+        services.appeal_report_in(**common, note=d["note"])
+    elif step == "urge":
+        services.appeal_urge(**common, note=d["note"], level=d["level"] or None)
+    elif step == "close":
+        services.appeal_close(**common, note=d["note"])
+    else:  # pragma: no cover - _step_form already refused it
+        raise NotFound(_t("没有这个办理步骤"))
+    return _t("已%(step)s") % {"step": STEP_LABELS[step]}
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    if step not in STEP_LABELS:
+        raise NotFound(_t("没有这个办理步骤"))
+    appeal = selectors.appeal_get(viewer=request.user, pk=pk)
+    detail_data = {"suggested_handler": None}
+    if step == "dispatch":
+        detail_data["suggested_handler"] = selectors.appeal_detail(viewer=request.user, appeal=appeal).get(
+            "suggested_handler"
+        )
+    form = _step_form(step, appeal, detail_data, request.POST, request.FILES)
+    try:
+        version = int(request.POST["version"]) if request.POST.get("version") else None
+    except ValueError:
+        version = None
+    status = 200
+    error = ""
+    message = ""
+    if form.is_valid():
+        try:
+            with transaction.atomic():  # photos and the step succeed or fail together
+                message = _perform(request, step, appeal, form.cleaned_data, version)
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+            status = 422
+        except (Conflict, Forbidden) as exc:
+            error = exc.detail
+            status = exc.status_code
+    else:
+        status = 422
+    if status == 200 and not _is_htmx(request):
+        return HttpResponseRedirect(reverse("appeals:detail", args=[pk]) + "?done=" + step)
+    try:
+        appeal = selectors.appeal_get(viewer=request.user, pk=pk)
+    except NotFound:  # e.g. returned and no longer visible to this handler
+        if _is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("appeals:home")
+            return response
+        return redirect("appeals:home")
+    failed = status == 422
+    context = _case_context(
+        request,
+        appeal,
+        failed_step=step if failed else None,
+        failed_form=form if failed else None,
+        step_error=error,
+        flash=message,
+    )
+    template = "appeals/_main.html" if _is_htmx(request) else "appeals/detail.html"
+    # HTMX swaps only 2xx responses by default: errors come back as 200 with the form errors in the block,
+    # plus the real status in a header for scripts and tests.
+    response = render(request, template, context, status=200 if _is_htmx(request) else status)
+    response["X-Wangge-Status"] = str(status)
+    return response
+
+
+# --- figures -------------------------------------------------------------------------------------------
+
+
+RATE_LABELS = [
+    ("response_rate", _("响应率")),
+    ("resolution_rate", _("解决率")),
+    ("satisfaction_rate", _("满意率")),
+    ("on_time_close_rate", _("按期结案率")),
+    ("close_rate", _("结案率")),
+    ("rework_rate", _("返工率")),
+]
+COUNT_LABELS = [
+    ("reported", _("上报")),
+    ("opened", _("立案")),
+    ("dispatched", _("派遣")),
+    ("handled", _("办结")),
+    ("closed", _("结案")),
+    ("overdue", _("超期")),
+    ("reworked", _("返工")),
+    ("extended", _("延期")),
+    ("held", _("缓办")),
+]
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+@login_required
+def figures(request: HttpRequest) -> HttpResponse:
+    _require_perm(request.user, "appeals.read")
+    from . import metrics
+
+    area_code = request.GET.get("area") or ""
+    start = request.GET.get("from") or ""
+    end = request.GET.get("to") or ""
+    if not start and not end:
+        today = timezone.localdate()
+        start, end = (today - dt.timedelta(days=90)).isoformat(), today.isoformat()
+    areas = list(
+        area_list(viewer=request.user).exclude(level=Level.MICROGRID).exclude(level=Level.GRID)[:200]
+    )
+    if not area_code and areas:
+        area_code = areas[0].code
+    context: dict[str, Any] = {
+        **_perms(request.user),
+        "tab": "figures",
+        "area_choices": areas,
+        "area_code": area_code,
+        "start": start,
+        "end": end,
+    }
+    try:
+        m = metrics.appeal_metrics(viewer=request.user, area=area_code or None, start=start, end=end)
+    except (InvalidInput, NotFound) as exc:
+        context["error"] = exc.detail
+        return render(request, "appeals/figures.html", context, status=exc.status_code)
+    ranking = [
+        {
+            **r,
+            "response_pct": _pct(r.get("response_rate")),
+            "resolution_pct": _pct(r.get("resolution_rate")),
+            "satisfaction_pct": _pct(r.get("satisfaction_rate")),
+            "on_time_pct": _pct(r.get("on_time_close_rate")),
+        }
+        for r in m.get("ranking", [])
+    ]
+    ranked = [r for r in ranking if r.get("ranked")]
+    context.update(
+        {
+            "m": m,
+            "rates": [{"key": k, "label": label, "value": _pct(m.get(k))} for k, label in RATE_LABELS],
+            "counts": [{"key": k, "label": label, "value": m.get(k, 0)} for k, label in COUNT_LABELS],
+            "ranking": ranking,
+            "chart_json": json.dumps(
+                {"names": [r["name"] for r in ranked], "scores": [r["score"] for r in ranked]},
+                ensure_ascii=False,
+            ),
+            "chart_height": max(120, 28 * len(ranked) + 40),
+        }
+    )
+    return render(request, "appeals/figures.html", context)
