@@ -34,8 +34,7 @@ class Command(BaseCommand):
                 log.exception("tick failed")
                 if not options["loop"]:
                     raise
-            finally:
-                close_old_connections()
             if not options["loop"]:
                 return
+            close_old_connections()  # a long-running loop must not keep a broken or stale connection
             time.sleep(max(1.0, options["interval"] - (time.monotonic() - started)))
