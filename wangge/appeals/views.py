@@ -414,6 +414,8 @@ def _step_form(
 
 def _steps_for(user: Any, appeal: Appeal, detail: dict[str, Any]) -> list[str]:
     steps = list(detail.get("actions", []))
+    if appeal.check_passed:  # checked once this round: no second check offered
+        steps = [s for s in steps if s != "check"]
     pending = detail.get("pending_request")
     if pending and appeal.state in (State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS):
         if services.can_supervise(user, appeal):
