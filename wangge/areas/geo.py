@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 # --- GCJ-02 (the offset system of Chinese map SDKs and WeChat) ------------------------------------
@@ -151,8 +151,123 @@ class Located:
     microgrid_code: str | None
 
 
+class _CellIndex:
+    """Point-in-polygon look-up for one process, tuned for single calls (routing a report as it arrives).
+
+    The bounds are cut into a uniform raster of cells (about ``CELLS_PER_POLYGON`` per polygon). Each cell
+    keeps the polygons whose bounding box touches it, in code order, and, when the first of them covers the
+    whole cell, that polygon as the direct answer. A look-up is then arithmetic plus, near boundaries, a
+    bounding-box test and a pure-Python ray cast: a shapely call costs more than that for one point.
+    Polygons are code-sorted and the first hit wins, so on a shared edge the lowest code wins (as in
+    ``locate_many``) for rectangles; for other shapes a point exactly on an edge goes to one side (half-open).
+    """
+
+    CELLS_PER_POLYGON = 16
+    MAX_CELLS = 2_000_000
+
+    def __init__(self, items: list[tuple[str, BaseGeometry]]) -> None:
+        items = sorted(items, key=lambda cg: cg[0])
+        self.codes = [c for c, _ in items]
+        n = len(items)
+        self.bboxes: list[tuple[float, float, float, float]] = []
+        self.rect: list[bool] = []
+        self.rings: list[list[list[tuple[float, float]]]] = []
+        for _, g in items:
+            x0, y0, x1, y1 = g.bounds
+            self.bboxes.append((x0, y0, x1, y1))
+            polys = list(getattr(g, "geoms", [g]))
+            rings = [list(r.coords) for p in polys for r in (p.exterior, *p.interiors)]
+            is_rect = (
+                len(polys) == 1
+                and not polys[0].interiors
+                and len(rings[0]) == 5
+                and abs(g.area - (x1 - x0) * (y1 - y0)) <= 1e-12 * max(g.area, 1e-30)
+            )
+            self.rect.append(is_rect)
+            self.rings.append([] if is_rect else rings)
+        if n == 0:
+            self.nx = self.ny = 0
+            return
+        b = np.array(self.bboxes)
+        self.x0, self.y0 = float(b[:, 0].min()), float(b[:, 1].min())
+        w = max(float(b[:, 2].max()) - self.x0, 1e-9) * (1 + 1e-9)
+        h = max(float(b[:, 3].max()) - self.y0, 1e-9) * (1 + 1e-9)
+        cells = min(self.MAX_CELLS, max(1, n * self.CELLS_PER_POLYGON))
+        self.nx = max(1, int(round(math.sqrt(cells * w / h))))
+        self.ny = max(1, int(round(cells / self.nx)))
+        self.kx, self.ky = self.nx / w, self.ny / h
+        self.cw, self.ch = w / self.nx, h / self.ny
+        cands: list[list[int]] = [[] for _ in range(self.nx * self.ny)]
+        for k, (x0, y0, x1, y1) in enumerate(self.bboxes):
+            for j in range(self._j(y0), self._j(y1) + 1):
+                row = j * self.nx
+                for i in range(self._i(x0), self._i(x1) + 1):
+                    cands[row + i].append(k)
+        self.cands = [tuple(c) for c in cands]
+        self.direct = [-1] * len(cands)
+        self._fill_direct(items)
+
+    def _i(self, x: float) -> int:
+        return min(self.nx - 1, max(0, int((x - self.x0) * self.kx)))
+
+    def _j(self, y: float) -> int:
+        return min(self.ny - 1, max(0, int((y - self.y0) * self.ky)))
+
+    def _fill_direct(self, items: list[tuple[str, BaseGeometry]]) -> None:
+        """Cells whose first candidate covers them entirely answer without any geometry test."""
+        first: dict[int, list[int]] = {}
+        for c, cand in enumerate(self.cands):
+            if cand:
+                first.setdefault(cand[0], []).append(c)
+        for k, cells in first.items():
+            cx = np.array([c % self.nx for c in cells], dtype=float)
+            cy = np.array([c // self.nx for c in cells], dtype=float)
+            x0s, y0s = self.x0 + cx * self.cw, self.y0 + cy * self.ch
+            x1s, y1s = x0s + self.cw, y0s + self.ch
+            if self.rect[k]:
+                bx0, by0, bx1, by1 = self.bboxes[k]
+                inside = (x0s >= bx0) & (x1s <= bx1) & (y0s >= by0) & (y1s <= by1)
+            else:
+                inside = shapely.contains(items[k][1], shapely.box(x0s, y0s, x1s, y1s))
+            for c, ok in zip(cells, inside.tolist(), strict=True):
+                if ok:
+                    self.direct[c] = k
+
+    def find(self, x: float, y: float) -> str | None:
+        if not self.nx:
+            return None
+        i = int((x - self.x0) * self.kx)
+        j = int((y - self.y0) * self.ky)
+        if x < self.x0 or y < self.y0 or i >= self.nx or j >= self.ny:
+            return None
+        c = j * self.nx + i
+        d = self.direct[c]
+        if d >= 0:
+            return self.codes[d]
+        for k in self.cands[c]:
+            x0, y0, x1, y1 = self.bboxes[k]
+            if x < x0 or x > x1 or y < y0 or y > y1:
+                continue
+            if self.rect[k] or _point_in_rings(x, y, self.rings[k]):
+                return self.codes[k]
+        return None
+
+
+def _point_in_rings(x: float, y: float, rings: list[list[tuple[float, float]]]) -> bool:
+    """Even-odd ray cast over every ring (exteriors and holes of valid, non-overlapping polygons)."""
+    inside = False
+    for ring in rings:
+        xj, yj = ring[-1]
+        for xi, yi in ring:
+            if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
+                inside = not inside
+            xj, yj = xi, yi
+    return inside
+
+
 class GridIndex:
-    """STRtrees over the grid and micro-grid polygons; look-ups are pure shapely, no database."""
+    """Point-in-grid look-ups, no database: a cell raster for single calls (``locate``) and STRtrees for
+    vectorised batches (``locate_many``)."""
 
     def __init__(self, grids: list[tuple[str, BaseGeometry]], microgrids: list[tuple[str, BaseGeometry]]):
         self.grid_codes = [c for c, _ in grids]
@@ -163,21 +278,15 @@ class GridIndex:
             shapely.prepare(g)
         self.grid_tree = shapely.STRtree(self.grid_geoms)
         self.micro_tree = shapely.STRtree(self.micro_geoms)
+        self.grid_cells = _CellIndex(grids)
+        self.micro_cells = _CellIndex(microgrids)
 
     def __len__(self) -> int:
         return len(self.grid_codes)
 
-    def _first(self, tree: shapely.STRtree, codes: list[str], point: Point) -> str | None:
-        hits = tree.query(point, predicate="intersects")
-        if len(hits) == 0:
-            return None
-        # On a shared edge, the lowest code wins: deterministic, and "sequence numbers run west→east".
-        return min(codes[i] for i in hits)
-
     def locate(self, lat: float, lng: float) -> Located:
-        point = Point(lng, lat)
-        grid = self._first(self.grid_tree, self.grid_codes, point)
-        micro = self._first(self.micro_tree, self.micro_codes, point) if self.micro_codes else None
+        grid = self.grid_cells.find(lng, lat)
+        micro = self.micro_cells.find(lng, lat) if self.micro_codes else None
         if micro is not None and grid is not None and not micro.startswith(grid):
             micro = None
         if grid is None and micro is not None:
