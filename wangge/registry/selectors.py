@@ -1,0 +1,254 @@
+"""Every read of the registry, scoped to the viewer.
+
+- Staff roles with ``registry.read`` see the records under the areas they hold posts in (``scope_for``).
+- Residents and volunteers see only their own household (through ``Resident.account``).
+- Anyone else is refused. A record outside the viewer's reach is "not found" (404), never "forbidden".
+
+Selectors return model instances; personal data is masked on the way out (``masked_*`` below, the schemas
+and the templates use them), and sensitive tags are shown only to roles with ``pii.reveal``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from wangge.accounts.roles import Role, user_can
+from wangge.core import pii
+from wangge.core.errors import Forbidden, NotFound
+from wangge.core.scoping import scope_for
+
+from .models import Building, House, Household, Resident, Tag, Tagging
+
+SELF_SERVICE_ROLES = {Role.RESIDENT, Role.VOLUNTEER}
+
+# Paths from each model to its grid's code, and to its household (for the residents' own view).
+_AREA_PATH = {
+    Building: "area__code",
+    House: "building__area__code",
+    Household: "house__building__area__code",
+    Resident: "household__house__building__area__code",
+}
+
+
+def _own_households(viewer: Any) -> QuerySet[Any]:
+    return Resident.objects.filter(account=viewer).values("household_id")
+
+
+def _visible(viewer: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    model = qs.model
+    if user_can(viewer, "registry.read"):
+        return qs.filter(scope_for(viewer).q(_AREA_PATH[model]))
+    if getattr(viewer, "is_authenticated", False) and getattr(viewer, "role", None) in SELF_SERVICE_ROLES:
+        own = _own_households(viewer)
+        if model is Resident:
+            return qs.filter(household_id__in=own)
+        if model is Household:
+            return qs.filter(pk__in=own)
+        if model is House:
+            return qs.filter(pk__in=Household.objects.filter(pk__in=own).values("house_id"))
+        return qs.filter(pk__in=Household.objects.filter(pk__in=own).values("house__building_id"))
+    raise Forbidden("无权查看人房信息")
+
+
+def can_see_sensitive(viewer: Any) -> bool:
+    return user_can(viewer, "pii.reveal")
+
+
+# --- tags -------------------------------------------------------------------------------------------
+
+
+def tag_catalogue() -> list[Tag]:
+    return list(Tag.objects.filter(active=True))
+
+
+def tag_map(viewer: Any) -> dict[str, Tag]:
+    """token → tag, for the tags this viewer may see; cached on the viewer object for the request."""
+    cached = getattr(viewer, "_wangge_tag_map", None)
+    if cached is not None:
+        return cached
+    sensitive_ok = can_see_sensitive(viewer)
+    out = {pii.tag_token(t.code): t for t in Tag.objects.all() if sensitive_ok or not t.sensitive}
+    with contextlib.suppress(AttributeError):  # AnonymousUser and friends
+        viewer._wangge_tag_map = out
+    return out
+
+
+def tags_of(obj: Household | Resident, viewer: Any) -> list[Tag]:
+    """The visible tags of a household or resident (uses prefetched ``taggings`` when present)."""
+    m = tag_map(viewer)
+    tags = [m[t.token] for t in obj.taggings.all() if t.token in m]
+    return sorted(tags, key=lambda t: (t.sort_order, t.code))
+
+
+def tag_options(viewer: Any) -> list[Tag]:
+    return sorted(tag_map(viewer).values(), key=lambda t: (t.sort_order, t.code))
+
+
+# --- masking ----------------------------------------------------------------------------------------
+
+
+def masked_resident(r: Resident) -> dict[str, Any]:
+    return {
+        "id_number": pii.mask_id_number(r.id_number),
+        "phone": pii.mask_phone(r.phone),
+    }
+
+
+# --- buildings, houses ------------------------------------------------------------------------------
+
+
+def building_list(*, viewer: Any, q: str | None = None, area: str | None = None) -> QuerySet[Building]:
+    qs = _visible(viewer, Building.objects.select_related("area"))
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
+    if area:
+        qs = qs.filter(area__code__startswith=area)
+    return qs.annotate(house_count=Count("houses", distinct=True)).order_by("area__code", "name", "id")
+
+
+def building_get(*, viewer: Any, pk: int) -> Building:
+    try:
+        return _visible(viewer, Building.objects.select_related("area")).get(pk=pk)
+    except Building.DoesNotExist:
+        raise NotFound("楼栋不存在") from None
+
+
+def house_list(
+    *, viewer: Any, building: int | None = None, area: str | None = None, q: str | None = None
+) -> QuerySet[House]:
+    qs = _visible(viewer, House.objects.select_related("building__area"))
+    if building:
+        qs = qs.filter(building_id=building)
+    if area:
+        qs = qs.filter(building__area__code__startswith=area)
+    if q:
+        qs = qs.filter(Q(room__icontains=q) | Q(building__address__icontains=q))
+    return qs.order_by("building_id", "entrance", "room", "id")
+
+
+def house_get(*, viewer: Any, pk: int) -> House:
+    try:
+        return _visible(viewer, House.objects.select_related("building__area")).get(pk=pk)
+    except House.DoesNotExist:
+        raise NotFound("房屋不存在") from None
+
+
+# --- households -------------------------------------------------------------------------------------
+
+
+def household_list(
+    *,
+    viewer: Any,
+    q: str | None = None,
+    area: str | None = None,
+    tag: str | None = None,
+    house: int | None = None,
+    party_center: bool | None = None,
+) -> QuerySet[Household]:
+    qs = _visible(viewer, Household.objects.select_related("house__building__area"))
+    if q:
+        qs = qs.filter(
+            Q(number__icontains=q)
+            | Q(house__building__address__icontains=q)
+            | Q(pk__in=Resident.objects.filter(name__icontains=q).values("household_id"))
+        )
+    if area:
+        qs = qs.filter(house__building__area__code__startswith=area)
+    if house:
+        qs = qs.filter(house_id=house)
+    if party_center is not None:
+        qs = qs.filter(is_party_center=party_center)
+    if tag:
+        token = _tag_token_for(viewer, tag)
+        qs = qs.filter(
+            Q(pk__in=Tagging.objects.filter(token=token, household__isnull=False).values("household_id"))
+            | Q(pk__in=Resident.objects.filter(taggings__token=token).values("household_id"))
+        )
+    return (
+        qs.annotate(member_count=Count("residents", distinct=True))
+        .prefetch_related("taggings")
+        .order_by("house__building__area__code", "house__building__address", "house__room", "id")
+    )
+
+
+def household_get(*, viewer: Any, pk: int) -> Household:
+    qs = _visible(
+        viewer,
+        Household.objects.select_related("house__building__area", "party_org").prefetch_related(
+            "taggings",
+            Prefetch("residents", queryset=Resident.objects.prefetch_related("taggings").order_by("id")),
+        ),
+    )
+    try:
+        return qs.get(pk=pk)
+    except Household.DoesNotExist:
+        raise NotFound("户不存在") from None
+
+
+# --- residents --------------------------------------------------------------------------------------
+
+
+def _tag_token_for(viewer: Any, code: str) -> str:
+    m = {t.code: tok for tok, t in tag_map(viewer).items()}
+    # An unknown or not-visible tag matches nothing (and does not say whether it exists).
+    return m.get(code, "-")
+
+
+def resident_list(
+    *,
+    viewer: Any,
+    q: str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    tag: str | None = None,
+    area: str | None = None,
+    residence_type: str | None = None,
+    political_status: str | None = None,
+    household: int | None = None,
+    active: bool | None = None,
+) -> QuerySet[Resident]:
+    qs = _visible(viewer, Resident.objects.select_related("household__house__building__area"))
+    if q:
+        qs = qs.filter(name__icontains=q.strip())
+    if id_number:
+        qs = qs.filter(id_hash=pii.id_hash(id_number))
+    if phone:
+        qs = qs.filter(phone_hash=pii.phone_hash(phone))
+    if tag:
+        token = _tag_token_for(viewer, tag)
+        qs = qs.filter(
+            Q(pk__in=Tagging.objects.filter(token=token, resident__isnull=False).values("resident_id"))
+            | Q(household_id__in=Tagging.objects.filter(token=token).values("household_id"))
+        )
+    if area:
+        qs = qs.filter(household__house__building__area__code__startswith=area)
+    if residence_type:
+        qs = qs.filter(residence_type=residence_type)
+    if political_status:
+        if political_status == "party":  # 党员 = full and probationary members
+            qs = qs.filter(
+                political_status__in=[Resident.Political.PARTY_MEMBER, Resident.Political.PROBATIONARY]
+            )
+        else:
+            qs = qs.filter(political_status=political_status)
+    if household:
+        qs = qs.filter(household_id=household)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.prefetch_related("taggings").order_by("household__house__building__area__code", "id")
+
+
+def resident_get(*, viewer: Any, pk: int) -> Resident:
+    qs = _visible(
+        viewer,
+        Resident.objects.select_related("household__house__building__area").prefetch_related(
+            "taggings", "household__taggings"
+        ),
+    )
+    try:
+        return qs.get(pk=pk)
+    except Resident.DoesNotExist:
+        raise NotFound("居民不存在") from None
