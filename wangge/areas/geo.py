@@ -206,6 +206,7 @@ class _CellIndex:
         self.cands = [tuple(c) for c in cands]
         self.direct = [-1] * len(cands)
         self._fill_direct(items)
+        self.direct_array = np.array(self.direct, dtype=np.int64)
 
     def _i(self, x: float) -> int:
         return min(self.nx - 1, max(0, int((x - self.x0) * self.kx)))
@@ -294,12 +295,27 @@ class GridIndex:
         return Located(grid, micro)
 
     def locate_many(self, lats: np.ndarray, lngs: np.ndarray) -> list[str | None]:
-        """Vectorised look-up of grid codes for many points (imports, benchmarks)."""
-        points = shapely.points(lngs, lats)
-        point_idx, geom_idx = self.grid_tree.query(points, predicate="intersects")
-        out: list[str | None] = [None] * len(points)
-        for p, g in zip(point_idx.tolist(), geom_idx.tolist(), strict=True):
-            code = self.grid_codes[g]
-            if out[p] is None or code < out[p]:  # type: ignore[operator]
-                out[p] = code
+        """Vectorised look-up of grid codes for many points (imports, benchmarks): cells that one grid
+        covers answer at once; the rest go through the STRtree (lowest code wins on shared edges)."""
+        lats, lngs = np.asarray(lats, dtype=float), np.asarray(lngs, dtype=float)
+        out: list[str | None] = [None] * len(lats)
+        cells = self.grid_cells
+        if not cells.nx or len(lats) == 0:
+            return out
+        i = np.floor((lngs - cells.x0) * cells.kx).astype(np.int64)
+        j = np.floor((lats - cells.y0) * cells.ky).astype(np.int64)
+        inside = (i >= 0) & (j >= 0) & (i < cells.nx) & (j < cells.ny)
+        direct = np.full(len(lats), -1, dtype=np.int64)
+        direct[inside] = cells.direct_array[j[inside] * cells.nx + i[inside]]
+        codes = cells.codes
+        for p, d in zip(np.nonzero(direct >= 0)[0].tolist(), direct[direct >= 0].tolist(), strict=True):
+            out[p] = codes[d]
+        rest = np.nonzero(inside & (direct < 0))[0]
+        if len(rest):
+            points = shapely.points(lngs[rest], lats[rest])
+            point_idx, geom_idx = self.grid_tree.query(points, predicate="intersects")
+            for p, g in zip(rest[point_idx].tolist(), geom_idx.tolist(), strict=True):
+                code = self.grid_codes[g]
+                if out[p] is None or code < out[p]:  # type: ignore[operator]
+                    out[p] = code
         return out
