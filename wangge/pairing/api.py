@@ -99,7 +99,9 @@ def missed_out(m: MissedVisit) -> dict[str, Any]:
 
 @router.get("/pairings", response=list[PairingOut])
 def pairings_list(request: HttpRequest, status: str | None = None, mine: bool = False) -> Any:
-    return [pairing_out(p) for p in selectors.pairing_list(viewer=request.user, status=status, mine=mine)[:500]]
+    return [
+        pairing_out(p) for p in selectors.pairing_list(viewer=request.user, status=status, mine=mine)[:500]
+    ]
 
 
 @router.post("/pairings", response={201: PairingOut})

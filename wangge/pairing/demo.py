@@ -14,8 +14,18 @@ from wangge.registry.models import Resident
 from . import services
 from .models import Pairing, Visit
 
-NOTES = ["送菜上门，聊了半小时", "量血压，正常", "帮忙交水电费", "陪同散步", "检查燃气阀门", "辅导作业",
-         "打电话问候", "代买药品", "帮忙打扫卫生", "一切正常"]
+NOTES = [
+    "送菜上门，聊了半小时",
+    "量血压，正常",
+    "帮忙交水电费",
+    "陪同散步",
+    "检查燃气阀门",
+    "辅导作业",
+    "打电话问候",
+    "代买药品",
+    "帮忙打扫卫生",
+    "一切正常",
+]
 
 
 def _residents(ctx: Any, code: str, limit: int) -> list[Resident]:
@@ -52,7 +62,9 @@ def populate_demo(ctx: Any) -> None:
             care_kind=kind,
             visit_every_days=7 if kind == "elderly_alone" else 14,
             starts_on=started,
-            notes=rng.choice(["老人耳背，敲门要用力", "孩子爷爷奶奶照看，周末在家", "有高血压，提醒按时吃药", ""]),
+            notes=rng.choice(
+                ["老人耳背，敲门要用力", "孩子爷爷奶奶照看，周末在家", "有高血压，提醒按时吃药", ""]
+            ),
             by=staff,
         )
         # Every fifth pairing has fallen behind (its last visit is weeks ago): the grid worker is told.
@@ -65,8 +77,15 @@ def populate_demo(ctx: Any) -> None:
         while day <= last_day:
             at = timezone.make_aware(datetime.combine(day, time(rng.randint(9, 18), rng.choice([0, 15, 30]))))
             visits.append(
-                Visit(pairing=p, volunteer=p.volunteer, visited_at=at, duration_minutes=rng.choice([20, 30, 45, 60]),
-                      mode=rng.choice(["home", "home", "home", "phone"]), note=rng.choice(NOTES), recorded_by=p.volunteer)
+                Visit(
+                    pairing=p,
+                    volunteer=p.volunteer,
+                    visited_at=at,
+                    duration_minutes=rng.choice([20, 30, 45, 60]),
+                    mode=rng.choice(["home", "home", "home", "phone"]),
+                    note=rng.choice(NOTES),
+                    recorded_by=p.volunteer,
+                )
             )
             last = at
             day += timedelta(days=p.visit_every_days + rng.randint(-1, 1))
@@ -88,11 +107,19 @@ def populate_demo(ctx: Any) -> None:
         handed_on=today - timedelta(days=20),
     )
     after = [
-        Visit(pairing=first, volunteer=successor, visited_at=now - timedelta(days=d, hours=2), duration_minutes=40,
-              note=n, recorded_by=successor)
+        Visit(
+            pairing=first,
+            volunteer=successor,
+            visited_at=now - timedelta(days=d, hours=2),
+            duration_minutes=40,
+            note=n,
+            recorded_by=successor,
+        )
         for d, n in ((18, "与前任一起上门认门"), (11, "第一次独立走访"), (4, "送了米和油"))
     ]
     Visit.objects.bulk_create(after)
     Pairing.objects.filter(pk=first.pk).update(last_visit_at=max(v.visited_at for v in after))
     flagged = services.flag_missed(now)
-    ctx.log(f"pairing: {len(pairings)} 对结对，{len(visits) + len(after)} 次走访，1 次交接，{flagged} 条漏访提醒")
+    ctx.log(
+        f"pairing: {len(pairings)} 对结对，{len(visits) + len(after)} 次走访，1 次交接，{flagged} 条漏访提醒"
+    )

@@ -113,7 +113,9 @@ class Visit(TimeStampedModel):
     duration_minutes = models.PositiveSmallIntegerField(_("时长（分钟）"), default=30)
     mode = models.CharField(_("方式"), max_length=10, choices=Mode.choices, default=Mode.HOME)
     note = models.CharField(_("情况"), max_length=500, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-visited_at", "-id"]

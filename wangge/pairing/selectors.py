@@ -80,7 +80,9 @@ def resident_history(*, viewer: Any, resident_id: int) -> dict[str, Any]:
         Pairing.objects.filter(resident=resident)
         .select_related("volunteer", "area")
         .prefetch_related(
-            Prefetch("assignments", queryset=Assignment.objects.select_related("volunteer").order_by("starts_on")),
+            Prefetch(
+                "assignments", queryset=Assignment.objects.select_related("volunteer").order_by("starts_on")
+            ),
             Prefetch("visits", queryset=Visit.objects.select_related("volunteer").order_by("-visited_at")),
             Prefetch("handovers", queryset=Handover.objects.select_related("from_volunteer", "to_volunteer")),
         )

@@ -47,7 +47,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     successors = []
     if manage or p.volunteer_id == request.user.pk:
         successors = list(
-            User.objects.filter(role=Role.VOLUNTEER, is_active=True).exclude(pk=p.volunteer_id).order_by("username")[:300]
+            User.objects.filter(role=Role.VOLUNTEER, is_active=True)
+            .exclude(pk=p.volunteer_id)
+            .order_by("username")[:300]
         )
     ctx = {
         "p": p,

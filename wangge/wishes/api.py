@@ -111,7 +111,9 @@ def wishes_list(
 ) -> Any:
     """The public wish wall; staff get their scoped management list with ``view=manage``."""
     if view == "manage":
-        return [staff_out(w) for w in selectors.wish_list(viewer=request.user, status=status, area=area)[:500]]
+        return [
+            staff_out(w) for w in selectors.wish_list(viewer=request.user, status=status, area=area)[:500]
+        ]
     return selectors.wish_wall(area=area, season=season, status=status)
 
 
@@ -241,8 +243,8 @@ def wishes_deliver(
     photo: File[UploadedFile] | None = None,
 ) -> Any:
     """Record delivery: multipart with ``photo`` (JPEG/PNG/WebP; re-encoded) and an optional ``note``."""
-    photo = photo or request.FILES.get("photo")
-    services.wish_deliver(wish_id=wish_id, by=request.user, note=note, photo=photo)
+    upload = photo or request.FILES.get("photo")
+    services.wish_deliver(wish_id=wish_id, by=request.user, note=note, photo=upload)
     return detail_out(request, _get(request, wish_id))
 
 

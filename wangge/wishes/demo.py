@@ -20,19 +20,41 @@ S = Wish.Status
 
 # (title, kind, estimated value in yuan)
 GOODS = [
-    ("一台收音机", 80), ("一副老花镜", 60), ("一床厚棉被", 150), ("一双防滑棉鞋", 90), ("一个电热水壶", 70),
-    ("一套儿童绘本", 120), ("一个新书包", 100), ("一台电风扇", 130), ("一根助行拐杖", 50), ("一个血压计", 160),
-    ("一套学习文具", 40), ("一件羽绒服", 200), ("一台电饭煲", 150), ("一盏护眼台灯", 80), ("一个足球", 60),
+    ("一台收音机", 80),
+    ("一副老花镜", 60),
+    ("一床厚棉被", 150),
+    ("一双防滑棉鞋", 90),
+    ("一个电热水壶", 70),
+    ("一套儿童绘本", 120),
+    ("一个新书包", 100),
+    ("一台电风扇", 130),
+    ("一根助行拐杖", 50),
+    ("一个血压计", 160),
+    ("一套学习文具", 40),
+    ("一件羽绒服", 200),
+    ("一台电饭煲", 150),
+    ("一盏护眼台灯", 80),
+    ("一个足球", 60),
 ]
 SERVICES = [
-    ("上门理发", 0), ("教我用智能手机视频通话", 0), ("陪同去医院复诊", 0), ("修理漏水的水龙头", 30),
-    ("周末辅导数学作业", 0), ("帮忙更换门锁", 50), ("一次家庭大扫除", 0), ("陪老人聊天读报", 0),
+    ("上门理发", 0),
+    ("教我用智能手机视频通话", 0),
+    ("陪同去医院复诊", 0),
+    ("修理漏水的水龙头", 30),
+    ("周末辅导数学作业", 0),
+    ("帮忙更换门锁", 50),
+    ("一次家庭大扫除", 0),
+    ("陪老人聊天读报", 0),
 ]
 RESOURCES = [
-    ("爱心家电5台", Kind.GOODS, "小家电，可送货上门"), ("冬衣棉被20套", Kind.GOODS, "年底集中发放"),
-    ("学习用品30份", Kind.GOODS, "书包、文具"), ("义诊服务", Kind.SERVICE, "每月一次，量血压、测血糖"),
-    ("志愿维修队", Kind.SERVICE, "水电小修"), ("理发志愿服务", Kind.SERVICE, "每月第二个周六"),
-    ("助老器具10件", Kind.GOODS, "拐杖、助行器、老花镜"), ("法律咨询", Kind.SERVICE, "公益律师坐班"),
+    ("爱心家电5台", Kind.GOODS, "小家电，可送货上门"),
+    ("冬衣棉被20套", Kind.GOODS, "年底集中发放"),
+    ("学习用品30份", Kind.GOODS, "书包、文具"),
+    ("义诊服务", Kind.SERVICE, "每月一次，量血压、测血糖"),
+    ("志愿维修队", Kind.SERVICE, "水电小修"),
+    ("理发志愿服务", Kind.SERVICE, "每月第二个周六"),
+    ("助老器具10件", Kind.GOODS, "拐杖、助行器、老花镜"),
+    ("法律咨询", Kind.SERVICE, "公益律师坐班"),
 ]
 CATEGORY = {"elderly_alone": "独居老人", "empty_nest": "空巢老人"}
 
@@ -79,10 +101,20 @@ def populate_demo(ctx: Any) -> None:
     today = now.date()
     n_wishes = 48 if ctx.size == "small" else 240
     seasons = [
-        Season.objects.create(number=1, name="春风暖心", starts_on=today - timedelta(days=300),
-                              ends_on=today - timedelta(days=200), active=False),
-        Season.objects.create(number=2, name="金秋助学", starts_on=today - timedelta(days=199),
-                              ends_on=today - timedelta(days=60), active=False),
+        Season.objects.create(
+            number=1,
+            name="春风暖心",
+            starts_on=today - timedelta(days=300),
+            ends_on=today - timedelta(days=200),
+            active=False,
+        ),
+        Season.objects.create(
+            number=2,
+            name="金秋助学",
+            starts_on=today - timedelta(days=199),
+            ends_on=today - timedelta(days=60),
+            active=False,
+        ),
         Season.objects.create(number=3, name="冬日微光", starts_on=today - timedelta(days=59)),
     ]
     people = _beneficiaries(ctx, n_wishes)
@@ -94,7 +126,11 @@ def populate_demo(ctx: Any) -> None:
     poster = {g.code: ctx.users.get(f"gridworker{i + 1:03d}") for i, g in enumerate(ctx.grids)}
     # Mostly open and done; a few of every other status so each page and filter shows something.
     plan = (
-        [S.OPEN] * 14 + [S.FULFILLED] * 14 + [S.CLAIMED] * 5 + [S.DELIVERING] * 4 + [S.PENDING_REVIEW] * 4
+        [S.OPEN] * 14
+        + [S.FULFILLED] * 14
+        + [S.CLAIMED] * 5
+        + [S.DELIVERING] * 4
+        + [S.PENDING_REVIEW] * 4
         + [S.CLOSED, S.WITHDRAWN, S.REJECTED, S.EXPIRED, S.DRAFT, S.OPEN, S.FULFILLED, S.OPEN]
     )
     wishes: list[Wish] = []
@@ -128,7 +164,9 @@ def populate_demo(ctx: Any) -> None:
             reason=rng.choice(["行动不便，子女在外地", "家里老物件坏了", "想让生活方便一些", "孩子开学需要"]),
             estimated_value=Decimal(value),
             kind=kind,
-            deadline=(created + timedelta(days=60)).date() if status != S.EXPIRED else today - timedelta(days=2),
+            deadline=(created + timedelta(days=60)).date()
+            if status != S.EXPIRED
+            else today - timedelta(days=2),
             status=status,
             public_category=category if reviewed else "",
             public_title=title if reviewed else "",
@@ -156,7 +194,7 @@ def populate_demo(ctx: Any) -> None:
             claimant_user=user,
             claimant_unit=rng.choice(units) if by_unit else None,
             claimed_by=user or (ctx.users.get("volunteer001")),
-            status={S.CLAIMED: "claimed", S.DELIVERING: "delivering", S.FULFILLED: "fulfilled"}[w.status],
+            status=str(w.status),  # the claim states share these three names
             last_progress_at=min(now, claimed_at + timedelta(days=2)),
         )
         if w.status in (S.DELIVERING, S.FULFILLED):
@@ -179,8 +217,16 @@ def populate_demo(ctx: Any) -> None:
             title, kind, desc = RESOURCES[(2 * j + k) % len(RESOURCES)]
             community = ctx.communities[(j + k) % len(ctx.communities)]
             resources.append(
-                Resource(unit=unit, community=community, title=title, kind=kind, description=desc,
-                         quantity=rng.randint(1, 30), lat=community.center_lat, lng=community.center_lng)
+                Resource(
+                    unit=unit,
+                    community=community,
+                    title=title,
+                    kind=kind,
+                    description=desc,
+                    quantity=rng.randint(1, 30),
+                    lat=community.center_lat,
+                    lng=community.center_lng,
+                )
             )
     Resource.objects.bulk_create(resources)
     audit("import", None, by=None, object_type="wishes.wish", note=f"demo: {len(wishes)} wishes")

@@ -69,7 +69,12 @@ class Wish(TimeStampedModel):
         EXPIRED = "expired", _("已过期")
 
     season = models.ForeignKey(
-        Season, verbose_name=_("心愿季"), null=True, blank=True, on_delete=models.SET_NULL, related_name="wishes"
+        Season,
+        verbose_name=_("心愿季"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wishes",
     )
     beneficiary = models.ForeignKey(
         "registry.Resident", verbose_name=_("心愿人"), on_delete=models.PROTECT, related_name="wishes"
@@ -77,7 +82,11 @@ class Wish(TimeStampedModel):
     # The beneficiary's grid at posting time: the area scope of the wish.
     area = models.ForeignKey("areas.Area", verbose_name=_("网格"), on_delete=models.PROTECT, related_name="+")
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     on_behalf = models.BooleanField(_("代为提交"), default=False)
     title = models.CharField(_("心愿"), max_length=100, help_text=_("想要什么，如：一台收音机"))
@@ -167,7 +176,9 @@ class WishClaim(TimeStampedModel):
         verbose_name = _("心愿认领")
         verbose_name_plural = _("心愿认领")
         constraints = [
-            models.UniqueConstraint(fields=["wish"], condition=Q(active=True), name="wishclaim_one_active_per_wish"),
+            models.UniqueConstraint(
+                fields=["wish"], condition=Q(active=True), name="wishclaim_one_active_per_wish"
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(claimant_user__isnull=False, claimant_unit__isnull=True)

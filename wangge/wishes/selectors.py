@@ -32,7 +32,7 @@ def _base() -> QuerySet[Wish]:
 
 
 def community_of(wish: Wish) -> Any:
-    area = wish.area
+    area: Any = wish.area
     while area is not None and area.level not in ("community",):
         area = area.parent
     return area
@@ -71,7 +71,9 @@ def public_claimant_name(claim: WishClaim) -> str:
 
 
 def _claims_by_wish(wishes: list[Wish]) -> dict[int, WishClaim]:
-    claims = WishClaim.objects.filter(wish__in=wishes, active=True).select_related("claimant_user", "claimant_unit")
+    claims = WishClaim.objects.filter(wish__in=wishes, active=True).select_related(
+        "claimant_user", "claimant_unit"
+    )
     return {c.wish_id: c for c in claims}
 
 
@@ -86,8 +88,10 @@ def wish_wall(
         qs = qs.filter(season__number=season)
     if status and status in PUBLIC_STATES:
         qs = qs.filter(status=status)
-    order = {S.OPEN: 0, S.CLAIMED: 1, S.DELIVERING: 1, S.FULFILLED: 2}
-    wishes = sorted(qs[: limit * 2], key=lambda w: (order[w.status], -(w.opened_at or w.created_at).timestamp()))
+    order: dict[str, int] = {S.OPEN: 0, S.CLAIMED: 1, S.DELIVERING: 1, S.FULFILLED: 2}
+    wishes = sorted(
+        qs[: limit * 2], key=lambda w: (order[w.status], -(w.opened_at or w.created_at).timestamp())
+    )
     wishes = wishes[:limit]
     claims = _claims_by_wish(wishes)
     return [public_wish(w, claims.get(w.pk)) for w in wishes]
@@ -110,9 +114,11 @@ def wish_list(
 
 
 def review_queue(*, viewer: Any) -> QuerySet[Wish]:
-    return wish_list(viewer=viewer, status=S.PENDING_REVIEW).select_related(
-        "beneficiary__household__house__building"
-    ).prefetch_related("beneficiary__taggings")
+    return (
+        wish_list(viewer=viewer, status=S.PENDING_REVIEW)
+        .select_related("beneficiary__household__house__building")
+        .prefetch_related("beneficiary__taggings")
+    )
 
 
 def can_see_private(viewer: Any, wish: Wish) -> bool:
@@ -205,7 +211,9 @@ def figures(*, area: str | None = None, season: int | None = None, top: int = 10
     )
     fulfilled = WishClaim.objects.filter(status=WishClaim.Status.FULFILLED, wish__in=qs)
     rows: list[dict[str, Any]] = []
-    for r in fulfilled.filter(claimant_unit__isnull=False).values("claimant_unit__name").annotate(n=Count("id")):
+    for r in (
+        fulfilled.filter(claimant_unit__isnull=False).values("claimant_unit__name").annotate(n=Count("id"))
+    ):
         rows.append({"name": r["claimant_unit__name"], "kind": "unit", "fulfilled": r["n"]})
     for r in (
         fulfilled.filter(claimant_user__isnull=False)
@@ -215,7 +223,9 @@ def figures(*, area: str | None = None, season: int | None = None, top: int = 10
         name = r["claimant_user__display_name"] or r["claimant_user__username"]
         rows.append({"name": pii.mask_name(name), "kind": "user", "fulfilled": r["n"]})
     rows.sort(key=lambda r: (-r["fulfilled"], r["name"]))
-    value = sum((w.estimated_value for w in qs.filter(status=S.FULFILLED).only("estimated_value")), Decimal(0))
+    value = sum(
+        (w.estimated_value for w in qs.filter(status=S.FULFILLED).only("estimated_value")), Decimal(0)
+    )
     return {**agg, "fulfilled_value": value, "ranking": rows[:top]}
 
 
@@ -232,7 +242,7 @@ def resource_list(*, viewer: Any) -> QuerySet[Resource]:
 
 def suggest_matches(wish: Wish, resources: list[Resource], limit: int = 3) -> list[dict[str, Any]]:
     """Resources of the same kind, nearest first; a word shared with the wish ranks a resource first."""
-    out = []
+    out: list[dict[str, Any]] = []
     for res in resources:
         if res.kind != wish.kind:
             continue

@@ -24,7 +24,14 @@ from wangge.accounts.models import Unit
 from wangge.accounts.roles import Role, user_can
 from wangge.core import pii
 from wangge.core.audit import audit
-from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError, from_django_validation
+from wangge.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+    from_django_validation,
+)
 from wangge.core.scoping import scope_for
 from wangge.registry.models import Resident, Tag
 
@@ -99,7 +106,7 @@ def public_categories(resident: Resident) -> list[str]:
 
 
 def make_public_label(*, resident: Resident, title: str, category: str = "") -> str:
-    """"独居老人 宋** 想要一台收音机": a masked surname and at most one non-sensitive care category."""
+    """ "独居老人 宋** 想要一台收音机": a masked surname and at most one non-sensitive care category."""
     masked = pii.mask_name(resident.name)
     want = title.strip()
     if not want.startswith(("想要", "希望", "需要")):
@@ -178,7 +185,9 @@ def wish_create(
 
 def _transition(wish_id: int, frm: tuple[str, ...], to: str, **fields: Any) -> int:
     """Conditional UPDATE: moves the wish only if it is still in one of ``frm``. Returns rows changed."""
-    return Wish.objects.filter(pk=wish_id, status__in=frm).update(status=to, updated_at=timezone.now(), **fields)
+    return Wish.objects.filter(pk=wish_id, status__in=frm).update(
+        status=to, updated_at=timezone.now(), **fields
+    )
 
 
 @transaction.atomic
@@ -364,10 +373,10 @@ def process_photo(upload: Any) -> ContentFile:
         with Image.open(io.BytesIO(data)) as img:
             if img.format not in {"JPEG", "PNG", "WEBP", "MPO"}:
                 raise InvalidInput.field("photo", "只能上传JPEG、PNG或WebP照片")
-            img = img.convert("RGB")
-            img.thumbnail((max_side, max_side))
+            rgb = img.convert("RGB")
+            rgb.thumbnail((max_side, max_side))
             out = io.BytesIO()
-            img.save(out, format="JPEG", quality=85, optimize=True)
+            rgb.save(out, format="JPEG", quality=85, optimize=True)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise InvalidInput.field("photo", "无法识别的图片") from exc
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
@@ -488,7 +497,10 @@ def lapse_claims(now: datetime) -> int:
             continue
         with transaction.atomic():
             changed = WishClaim.objects.filter(
-                pk=claim.pk, active=True, status=WishClaim.Status.CLAIMED, last_progress_at=claim.last_progress_at
+                pk=claim.pk,
+                active=True,
+                status=WishClaim.Status.CLAIMED,
+                last_progress_at=claim.last_progress_at,
             ).update(active=False, status=WishClaim.Status.LAPSED, ended_at=now, end_reason=f"{days}天无进展")
             if changed:
                 _transition(claim.wish_id, (S.CLAIMED,), S.OPEN)

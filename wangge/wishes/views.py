@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -61,7 +62,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         and claim.status == "delivering"
         and (staff or services.is_beneficiary(request.user, wish)),
         "private": selectors.wish_private(wish) if selectors.can_see_private(request.user, wish) else None,
-        "contact": selectors.wish_contact(viewer=request.user, wish=wish, claim=claim) if (mine or staff) else None,
+        "contact": selectors.wish_contact(viewer=request.user, wish=wish, claim=claim)
+        if (mine or staff)
+        else None,
         "can_see_photo": mine or staff or services.is_beneficiary(request.user, wish),
         "can_unit_claim": getattr(getattr(request.user, "unit", None), "kind", "") == "co_building",
     }
@@ -120,7 +123,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     wish = _wish_or_404(request, pk)
     claim = wish.claims.exclude(delivery_photo="").order_by("-id").first()
     allowed = services.is_staff_in_scope(request.user, wish) or services.is_beneficiary(request.user, wish)
@@ -148,7 +151,11 @@ def _staff(request: HttpRequest) -> None:
 def review(request: HttpRequest) -> HttpResponse:
     _staff(request)
     items = [
-        {"wish": w, "masked": mask_name(w.beneficiary.name), "categories": services.public_categories(w.beneficiary)}
+        {
+            "wish": w,
+            "masked": mask_name(w.beneficiary.name),
+            "categories": services.public_categories(w.beneficiary),
+        }
         for w in selectors.review_queue(viewer=request.user)[:100]
     ]
     recent = selectors.wish_list(viewer=request.user).exclude(status="pending_review")[:30]
@@ -182,7 +189,9 @@ def new(request: HttpRequest) -> HttpResponse:
     residents: list[Any] = []
     if user_can(request.user, "registry.write"):
         residents = list(
-            Resident.objects.filter(scope_for(request.user).q("household__house__building__area__code"), active=True)
+            Resident.objects.filter(
+                scope_for(request.user).q("household__house__building__area__code"), active=True
+            )
             .select_related("household__house__building")
             .order_by("household__house__building__area__code", "id")[:300]
         )

@@ -30,9 +30,15 @@ def test_community_worker_path(browser_page, settings):
     elder = make_resident(tree.grid_a, name="宋明华", tags=("elderly_alone",))
     wish = wish_services.wish_create(by=gw, beneficiary=elder, title="一台收音机", reason="想听戏")
     pairing = pairing_services.pairing_create(
-        resident=elder, volunteer=v1, care_kind="elderly_alone", by=staff, starts_on=timezone.localdate() - timedelta(days=20)
+        resident=elder,
+        volunteer=v1,
+        care_kind="elderly_alone",
+        by=staff,
+        starts_on=timezone.localdate() - timedelta(days=20),
     )
-    pairing_services.visit_log(pairing=pairing, by=v1, visited_at=timezone.now() - timedelta(days=3), note="送了米和油")
+    pairing_services.visit_log(
+        pairing=pairing, by=v1, visited_at=timezone.now() - timedelta(days=3), note="送了米和油"
+    )
 
     page = browser_page
     browser_login(page, "shequ01", PASSWORD)

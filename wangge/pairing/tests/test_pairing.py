@@ -63,10 +63,21 @@ def test_handover_keeps_visit_history_under_the_resident(setup):
     services.visit_log(pairing=p, by=s.v2, note="一切正常")
 
     p.refresh_from_db()
-    assert p.volunteer == s.v2 and p.visit_every_days == 7 and "老人耳背" in p.notes and "每周三上午去" in p.notes
+    assert (
+        p.volunteer == s.v2
+        and p.visit_every_days == 7
+        and "老人耳背" in p.notes
+        and "每周三上午去" in p.notes
+    )
     history = selectors.resident_history(viewer=s.staff, resident_id=s.resident.pk)
     assert [str(v) for v in history["volunteers"]] == ["骑手张伟", "骑手刘洋"]
-    assert [v.note for v in history["visits"]] == ["一切正常", "第一次独立走访", "带新志愿者认门", "量血压", "送菜"]
+    assert [v.note for v in history["visits"]] == [
+        "一切正常",
+        "第一次独立走访",
+        "带新志愿者认门",
+        "量血压",
+        "送菜",
+    ]
     # The same over the API.
     c = api_client(s.gw)
     body = c.get(f"/api/v1/pairings/residents/{s.resident.pk}/history").json()
@@ -93,7 +104,9 @@ def test_handover_over_api_and_scope(setup):
     mine = api_client(s.v2).get("/api/v1/pairings").json()
     assert [m["id"] for m in mine] == [p.pk] and mine[0]["volunteers"] == ["骑手张伟", "骑手刘洋"]
     # The predecessor still serves during the overlap.
-    r = api_client(s.v1).post(f"/api/v1/pairings/{p.pk}/visits", {"note": "交接走访"}, content_type="application/json")
+    r = api_client(s.v1).post(
+        f"/api/v1/pairings/{p.pk}/visits", {"note": "交接走访"}, content_type="application/json"
+    )
     assert r.status_code == 201
 
 
@@ -114,7 +127,10 @@ def test_missed_visit_flagged_once_to_grid_worker_and_resolved_by_a_visit(setup,
     monkeypatch.setitem(sys.modules, "wangge.notifications.services", fake)
     p = _pair(s, days_ago=20)
     fresh = services.pairing_create(
-        resident=make_resident(s.tree.grid_a, name="吴小宝"), volunteer=s.v2, care_kind="left_behind_child", by=s.staff
+        resident=make_resident(s.tree.grid_a, name="吴小宝"),
+        volunteer=s.v2,
+        care_kind="left_behind_child",
+        by=s.staff,
     )
     assert tasks.tick() == {"missed_visits_flagged": 1}
     assert tasks.tick() == {"missed_visits_flagged": 0}
@@ -133,12 +149,17 @@ def test_pages(setup, client):
     client.force_login(s.staff)
     r = client.get("/pairing/")
     assert r.status_code == 200 and "周桂英" in r.content.decode()
-    r = client.post(f"/pairing/{p.pk}/handover/", {"to_volunteer": s.v2.pk, "overlap_days": "7", "reason": "搬家"})
+    r = client.post(
+        f"/pairing/{p.pk}/handover/", {"to_volunteer": s.v2.pk, "overlap_days": "7", "reason": "搬家"}
+    )
     assert r.status_code == 302
     p.refresh_from_db()
     assert p.volunteer == s.v2
     assert "骑手张伟" in client.get(f"/pairing/resident/{s.resident.pk}/").content.decode()
     assert client.get("/pairing/missed/").status_code == 200
     client.force_login(s.v1)
-    assert client.post(f"/pairing/{p.pk}/visit/", {"note": "交接期走访", "duration_minutes": "40"}).status_code == 302
+    assert (
+        client.post(f"/pairing/{p.pk}/visit/", {"note": "交接期走访", "duration_minutes": "40"}).status_code
+        == 302
+    )
     assert p.visits.get().duration_minutes == 40

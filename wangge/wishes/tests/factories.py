@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import itertools
 from typing import Any
 
 from wangge.areas.models import Area
 from wangge.core import pii
-from wangge.registry.models import Building, House, Household, Resident, Tagging
+from wangge.registry.models import Building, House, Household, Resident, Tag, Tagging
 
 _seq = itertools.count(1)
+
+
+def ensure_tags() -> None:
+    """The tag catalogue is seeded by a migration; a transactional test's flush empties it, so re-seed."""
+    if not Tag.objects.exists():
+        from django.apps import apps
+
+        importlib.import_module("wangge.registry.migrations.0002_seed_tags").seed(apps, None)
 
 
 def make_resident(
@@ -22,6 +31,7 @@ def make_resident(
     tags: tuple[str, ...] = (),
     account: Any = None,
 ) -> Resident:
+    ensure_tags()
     n = next(_seq)
     lat, lng = area.center_lat or 32.5, area.center_lng or 120.4
     building = Building.objects.create(

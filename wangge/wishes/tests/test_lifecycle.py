@@ -96,7 +96,9 @@ def test_second_claim_is_409_and_db_allows_one_active_claim(world):
     assert exc.value.extra["state"] == "claimed"
     with pytest.raises(IntegrityError), transaction.atomic():
         WishClaim.objects.create(wish=wish, claimant_user=world.volunteer2, last_progress_at=timezone.now())
-    r = api_client(world.volunteer2).post(f"/api/v1/wishes/{wish.pk}/claim", {}, content_type="application/json")
+    r = api_client(world.volunteer2).post(
+        f"/api/v1/wishes/{wish.pk}/claim", {}, content_type="application/json"
+    )
     assert r.status_code == 409 and r.json()["state"] == "claimed"
 
 
@@ -193,7 +195,9 @@ def test_three_lists_suggest_resources_of_same_kind_nearest_first(world, tree):
     far = services.resource_create(
         unit=unit, community=tree.community, title="旧家电", by=world.staff, lat=32.59, lng=120.49
     )
-    services.resource_create(unit=unit, community=tree.community, title="义诊", kind="service", by=world.staff)
+    services.resource_create(
+        unit=unit, community=tree.community, title="义诊", kind="service", by=world.staff
+    )
     wish = open_wish(world)
     lists = selectors.three_lists(viewer=world.staff)
     matches = [m["resource"] for m in lists["needs"][0]["matches"]]

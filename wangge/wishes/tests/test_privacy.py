@@ -75,7 +75,11 @@ def test_claimant_sees_contact_only_after_claiming(world):
     r = c1.post(f"/api/v1/wishes/{wish.pk}/claim", {}, content_type="application/json")
     assert r.status_code == 201, r.content
     contact = r.json()["contact"]
-    assert contact["name"] == "宋明华" and contact["phone"] == "13812345678" and "东园路8号" in contact["address"]
+    assert (
+        contact["name"] == "宋明华"
+        and contact["phone"] == "13812345678"
+        and "东园路8号" in contact["address"]
+    )
     # Someone else still sees the public view only, and the anonymous wall shows it claimed.
     other = api_client(world.volunteer2).get(f"/api/v1/wishes/{wish.pk}").json()
     assert other["contact"] is None and other["status"] == "claimed"
