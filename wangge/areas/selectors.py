@@ -146,13 +146,13 @@ def descendants_geojson(
 ) -> dict[str, Any]:
     """A FeatureCollection of the areas below ``code`` (404 outside the viewer's scope).
 
-    By default: the grids below a district or street; the grids and micro-grids below a community; a grid
+    By default: the communities and grids below a district or street; the grids and micro-grids below a community; a grid
     itself with its micro-grids. ``bbox`` (a GeoJSON foreign member) frames them all."""
     area = area_get(viewer=viewer, code=code)
     if not levels:
         levels = {
-            Level.DISTRICT: [Level.GRID],
-            Level.STREET: [Level.GRID],
+            Level.DISTRICT: [Level.COMMUNITY, Level.GRID],
+            Level.STREET: [Level.COMMUNITY, Level.GRID],
             Level.COMMUNITY: [Level.GRID, Level.MICROGRID],
         }.get(Level(area.level), [Level.GRID, Level.MICROGRID])
     if include_self is None:

@@ -20,7 +20,7 @@
     if (p.level === "microgrid") return { color: "#555", weight: 0.8, dashArray: "3 3", fill: false, interactive: false };
     if (p.grid_type === "dedicated") return { color: "#b35900", weight: 1.5, fillColor: "#f28e2b", fillOpacity: 0.45 };
     if (p.level === "grid") return { color: "#333", weight: 1.2, fillColor: colour(p.code), fillOpacity: 0.35 };
-    return { color: "#c8102e", weight: 2, fill: false };
+    return { color: "#c8102e", weight: 2.5, fill: false, interactive: false };
   }
   function show(code) {
     var url = el.dataset.panelUrl.replace("CODE", code);
@@ -35,13 +35,18 @@
     var features = [];
     collections.forEach(function (fc) { features = features.concat(fc.features || []); });
     var grids = features.filter(function (f) { return f.properties.level === "grid"; }).length;
-    // Grids first so that micro-grid outlines are drawn on top.
-    features.sort(function (a, b) { return a.properties.code.length - b.properties.code.length; });
+    // Grids first, then micro-grid outlines, then community/street outlines on top (only grids are clickable).
+    var ORDER = { grid: 0, microgrid: 1 };
+    features.sort(function (a, b) {
+      var oa = ORDER[a.properties.level] === undefined ? 2 : ORDER[a.properties.level];
+      var ob = ORDER[b.properties.level] === undefined ? 2 : ORDER[b.properties.level];
+      return oa - ob || (a.properties.code < b.properties.code ? -1 : 1);
+    });
     L.geoJSON({ type: "FeatureCollection", features: features }, {
       style: style,
       onEachFeature: function (f, layer) {
         var p = f.properties;
-        if (p.level === "microgrid") return;
+        if (p.level !== "grid") return;
         layer.bindTooltip(p.name, grids <= 60 ? { permanent: true, direction: "center", className: "grid-label" } : {});
         layer.on("click", function () {
           if (selected) selected.setStyle({ weight: style(selected.feature).weight });
