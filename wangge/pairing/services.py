@@ -19,7 +19,14 @@ from django.utils import timezone
 from wangge.accounts.models import Post, User
 from wangge.accounts.roles import user_can
 from wangge.core.audit import audit
-from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, from_django_validation
+from wangge.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+    from_django_validation,
+)
 from wangge.core.scoping import scope_for
 from wangge.registry.models import Resident
 
@@ -167,8 +174,28 @@ def visit_log(
     if pairing.last_visit_at is None or visited_at > pairing.last_visit_at:
         Pairing.objects.filter(pk=pairing.pk).update(last_visit_at=visited_at, updated_at=now)
     MissedVisit.objects.filter(pairing=pairing, resolved_at__isnull=True).update(resolved_at=now)
+    _award_points(visit, by)
     audit("create", visit, by=by, changes={"pairing": pairing.pk, "volunteer": volunteer.pk})  # type: ignore[union-attr]
     return visit
+
+
+def _award_points(visit: Visit, by: Any) -> None:
+    """A logged visit earns the volunteer points (rule ``pairing_visit``, once per visit)."""
+    try:
+        from wangge.points.services import points_earn  # type: ignore[attr-defined]
+    except ImportError:  # the points app is optional
+        return
+    try:
+        with transaction.atomic():
+            points_earn(
+                user=visit.volunteer,
+                rule_code="pairing_visit",
+                source_key=f"visit:{visit.pk}",
+                by=by,
+                note=f"结对帮扶走访#{visit.pk}",
+            )
+    except ServiceError as exc:
+        log.warning("points for visit %s not awarded: %s", visit.pk, exc.detail)
 
 
 @transaction.atomic

@@ -163,3 +163,17 @@ def test_pages(setup, client):
         == 302
     )
     assert p.visits.get().duration_minutes == 40
+
+
+@pytest.mark.django_db
+def test_a_visit_earns_the_volunteer_points_once(setup):
+    from wangge.points.selectors import points_balance as balance_of
+
+    s = setup
+    p = _pair(s)
+    v = services.visit_log(pairing=p, by=s.v1, note="送菜")
+    assert balance_of(s.v1) == 5
+    from wangge.points.services import points_earn
+
+    assert points_earn(user=s.v1, rule_code="pairing_visit", source_key=f"visit:{v.pk}") is None
+    assert balance_of(s.v1) == 5
