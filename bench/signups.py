@@ -1,0 +1,316 @@
+"""``wangge bench signups``: volunteer sign-ups under contention.
+
+Many clients rush ONE task at once (the "recruit 6 volunteers for tomorrow 7–10 am" case, scaled up):
+``--users`` distinct volunteers per task sign up through HTTP (``POST /api/v1/activities/{id}/signups``)
+from ``--clients`` concurrent client threads against gunicorn (``--workers`` sync workers) on a throwaway
+database — SQLite in a temporary data folder and/or a scratch PostgreSQL database (``pg_url``, dropped and
+created; its name must start with ``wangge_bench``). Repeated for ``--tasks`` fresh tasks. Prints sign-ups
+per second, p50/p99 latency, and checks the invariant: exactly ``capacity`` confirmed, the rest waitlisted,
+no errors. Only 127.0.0.1 traffic.
+
+Arguments as ``key=value`` (the ``wangge bench`` dispatcher passes them through)::
+
+    wangge bench signups                                   # sqlite and pg, defaults below
+    wangge bench signups backends=sqlite users=300 clients=16 tasks=2
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULTS: dict[str, Any] = {
+    "backends": "sqlite,pg",
+    "pg_url": "postgres://postgres@127.0.0.1:5432/wangge_bench_signups",
+    "users": 400,
+    "clients": 32,
+    "capacity": 40,
+    "tasks": 3,
+    "workers": 4,
+}
+
+
+# --- the setup step, run in a child process configured for the scratch database ---------------------------
+
+
+def _internal_setup(users: int, capacity: int, tasks: int) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from wangge.accounts.roles import Role
+    from wangge.accounts.services import token_create, user_create
+    from wangge.testing import make_tree, make_user
+    from wangge.volunteers.services import activity_create
+
+    tree = make_tree()
+    staff = make_user(Role.COMMUNITY_STAFF, tree.community, username="bench-staff")
+    start = timezone.now() + dt.timedelta(days=1)
+    ids = [
+        activity_create(
+            title=f"压测任务{i + 1}",
+            area=tree.grid_a,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=3),
+            capacity=capacity,
+            by=staff,
+        ).pk
+        for i in range(tasks)
+    ]
+    tokens = [
+        token_create(user=user_create(username=f"bench-vol{i}", password=None, role=Role.VOLUNTEER))
+        for i in range(users)
+    ]
+    print(json.dumps({"tokens": tokens, "activities": ids}))
+
+
+# --- driver ----------------------------------------------------------------------------------------------
+
+
+def _parse(argv: list[str]) -> dict[str, Any]:
+    opts = dict(DEFAULTS)
+    for arg in argv:
+        key, _, value = arg.lstrip("-").partition("=")
+        key = key.replace("-", "_")
+        if key not in opts:
+            raise SystemExit(f"unknown option {key!r}; known: {', '.join(opts)}")
+        opts[key] = type(DEFAULTS[key])(value)
+    return opts
+
+
+def _env(backend: str, pg_url: str, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["WANGGE_DATA_DIR"] = str(data_dir)
+    env["WANGGE_DEBUG"] = "0"
+    if backend == "pg":
+        env["DATABASE_URL"] = pg_url
+    return env
+
+
+def _recreate_pg(pg_url: str) -> None:
+    import psycopg
+
+    u = urlparse(pg_url)
+    name = u.path.lstrip("/")
+    if not name.startswith("wangge_bench"):
+        raise SystemExit("refusing to drop a database whose name does not start with wangge_bench")
+    admin = pg_url.replace(u.path, "/postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_pg(pg_url: str) -> None:
+    import psycopg
+
+    u = urlparse(pg_url)
+    with psycopg.connect(pg_url.replace(u.path, "/postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{u.path.lstrip("/")}" WITH (FORCE)')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """gunicorn on 127.0.0.1 with the scratch database."""
+
+    def __init__(self, env: dict[str, str], workers: int) -> None:
+        self.port = _free_port()
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "wangge.wsgi:application",
+                f"--workers={workers}",
+                f"--bind=127.0.0.1:{self.port}",
+                "--log-level=warning",
+                "--backlog=2048",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def _rush(port: int, activity_id: int, tokens: list[str], clients: int) -> tuple[float, list[float], Counter]:
+    """All ``tokens`` sign up for one task, ``clients`` at a time, released together by a barrier."""
+    queue = list(tokens)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    outcomes: Counter = Counter()
+    barrier = threading.Barrier(clients + 1)
+    path = f"/api/v1/activities/{activity_id}/signups"
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        seen: Counter = Counter()
+        barrier.wait()
+        while True:
+            with lock:
+                if not queue:
+                    break
+                token = queue.pop()
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", path, body=b"", headers={"Authorization": f"Bearer {token}"})
+                resp = conn.getresponse()
+                body = resp.read()
+                detail = (
+                    json.loads(body).get("status", "?")
+                    if resp.status < 300
+                    else body[:60].decode(errors="replace")
+                )
+                outcome = f"{resp.status}:{detail}"
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except OSError as exc:
+                outcome = type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            mine.append((time.perf_counter() - t0) * 1000)
+            seen[outcome] += 1
+        with lock:
+            latencies.extend(mine)
+            outcomes.update(seen)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0, latencies, outcomes
+
+
+def bench(backend: str, opts: dict[str, Any]) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"wangge-bench-signups-{backend}-"))
+    try:
+        env = _env(backend, opts["pg_url"], data_dir)
+        if backend == "pg":
+            _recreate_pg(opts["pg_url"])
+        subprocess.run(
+            [str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
+        )
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "_setup",
+                str(opts["users"]),
+                str(opts["capacity"]),
+                str(opts["tasks"]),
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            text=True,
+            capture_output=True,
+        ).stdout
+        info = json.loads(out.strip().splitlines()[-1])
+        server = Server(env, opts["workers"])
+        seconds = 0.0
+        latencies: list[float] = []
+        outcomes: Counter = Counter()
+        try:
+            for activity_id in info["activities"]:
+                s, lat, oc = _rush(server.port, activity_id, info["tokens"], opts["clients"])
+                seconds += s
+                latencies += lat
+                outcomes += oc
+                expected = Counter(
+                    {"201:confirmed": opts["capacity"], "201:waitlisted": opts["users"] - opts["capacity"]}
+                )
+                if oc != expected:
+                    print(f"  INVARIANT BROKEN on task {activity_id}: {dict(oc)} (expected {dict(expected)})")
+        finally:
+            server.stop()
+        return {
+            "backend": backend,
+            "signups": len(latencies),
+            "per_second": round(len(latencies) / seconds, 1) if seconds else 0.0,
+            "p50_ms": round(_pct(latencies, 50), 1),
+            "p99_ms": round(_pct(latencies, 99), 1),
+            "max_ms": round(max(latencies), 1) if latencies else 0.0,
+            "outcomes": dict(outcomes),
+        }
+    finally:
+        if backend == "pg":
+            with contextlib.suppress(Exception):  # best-effort clean-up
+                _drop_pg(opts["pg_url"])
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "_setup":
+        _internal_setup(int(argv[1]), int(argv[2]), int(argv[3]))
+        return
+    opts = _parse(argv)
+    print(f"machine: {_machine()}")
+    print(
+        f"{opts['tasks']} tasks × {opts['users']} volunteers rushing one task each (capacity {opts['capacity']}), "
+        f"{opts['clients']} concurrent clients, gunicorn {opts['workers']} workers",
+        flush=True,
+    )
+    for backend in [b.strip() for b in opts["backends"].split(",") if b.strip()]:
+        r = bench(backend, opts)
+        print(
+            f"signups [{backend}]: {r['per_second']}/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  "
+            f"max {r['max_ms']} ms  ({r['signups']} requests; {r['outcomes']})",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":  # ``python bench/signups.py …`` (also how the setup step runs)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+    import django
+
+    django.setup()
+    main(sys.argv[1:])
