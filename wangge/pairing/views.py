@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,10 +16,13 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import User
 from wangge.accounts.roles import Role, user_can
+from wangge.core import pii
 from wangge.core.errors import NotFound, ServiceError
+from wangge.core.scoping import scope_for
+from wangge.registry.models import Resident
 
 from . import selectors, services
-from .models import Visit
+from .models import CareKind, Visit
 
 
 def _get(request: HttpRequest, pk: int) -> Any:
@@ -112,6 +116,51 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         messages.error(request, "共同帮扶天数须为整数")
     return redirect("pairing:detail", pk=pk)
+
+
+CARE_TAGS = ("elderly_alone", "left_behind_child", "disabled", "empty_nest")
+
+
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    """Staff pair a resident in care (in their scope) with a volunteer."""
+    if not user_can(request.user, "mobilisation.manage"):
+        raise Http404
+    if request.method == "POST":
+        try:
+            resident = Resident.objects.filter(pk=request.POST.get("resident") or 0).first()
+            volunteer = User.objects.filter(pk=request.POST.get("volunteer") or 0).first()
+            if resident is None or volunteer is None:
+                raise NotFound("请选择帮扶对象和志愿者")
+            backup = User.objects.filter(pk=request.POST.get("backup") or 0).first()
+            p = services.pairing_create(
+                resident=resident,
+                volunteer=volunteer,
+                backup=backup,
+                care_kind=request.POST.get("care_kind", ""),
+                visit_every_days=int(request.POST.get("visit_every_days") or 7),
+                notes=request.POST.get("notes", ""),
+                by=request.user,
+            )
+            messages.success(request, "结对已建立")
+            return redirect("pairing:detail", pk=p.pk)
+        except ServiceError as exc:
+            messages.error(request, exc.detail)
+        except ValueError:
+            messages.error(request, "走访频次须为整数")
+    tokens = [pii.tag_token(c) for c in CARE_TAGS]
+    residents = (
+        Resident.objects.filter(
+            scope_for(request.user).q("household__house__building__area__code"), active=True
+        )
+        .filter(Q(taggings__token__in=tokens) | Q(household__taggings__token__in=tokens))
+        .select_related("household__house__building")
+        .distinct()
+        .order_by("household__house__building__area__code", "id")[:300]
+    )
+    volunteers = User.objects.filter(role=Role.VOLUNTEER, is_active=True).order_by("username")[:300]
+    ctx = {"residents": residents, "volunteers": volunteers, "kinds": CareKind.choices}
+    return render(request, "pairing/new.html", ctx)
 
 
 @login_required

@@ -14,7 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from wangge.accounts.models import Unit
 from wangge.accounts.roles import user_can
+from wangge.areas.models import Area
 from wangge.core.errors import NotFound, ServiceError
 from wangge.core.pii import mask_name
 from wangge.core.scoping import scope_for
@@ -222,8 +224,36 @@ def new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def lists(request: HttpRequest) -> HttpResponse:
+    """需求/资源/项目 three lists with suggested matches; staff can record a unit's resource here."""
     _staff(request)
-    return render(request, "wishes/lists.html", selectors.three_lists(viewer=request.user))
+    if request.method == "POST":
+        try:
+            unit = Unit.objects.filter(pk=request.POST.get("unit") or 0).first()
+            community = Area.objects.filter(
+                code=request.POST.get("community") or "", level="community"
+            ).first()
+            if unit is None or community is None:
+                raise NotFound("请选择单位和社区")
+            services.resource_create(
+                unit=unit,
+                community=community,
+                title=request.POST.get("title", ""),
+                kind=request.POST.get("kind", Kind.GOODS),
+                description=request.POST.get("description", ""),
+                quantity=int(request.POST.get("quantity") or 1),
+                by=request.user,
+            )
+            messages.success(request, "资源已登记")
+            return redirect("wishes:lists")
+        except ServiceError as exc:
+            _fail(request, exc)
+        except ValueError:
+            messages.error(request, "数量须为整数")
+    ctx = selectors.three_lists(viewer=request.user)
+    ctx["units"] = Unit.objects.filter(kind=Unit.Kind.CO_BUILDING).order_by("name")
+    ctx["communities"] = Area.objects.filter(scope_for(request.user).q("code"), level="community")
+    ctx["kinds"] = Kind.choices
+    return render(request, "wishes/lists.html", ctx)
 
 
 def figures(request: HttpRequest) -> HttpResponse:

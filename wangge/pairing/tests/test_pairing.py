@@ -177,3 +177,24 @@ def test_a_visit_earns_the_volunteer_points_once(setup):
 
     assert points_earn(user=s.v1, rule_code="pairing_visit", source_key=f"visit:{v.pk}") is None
     assert balance_of(s.v1) == 5
+
+
+@pytest.mark.django_db
+def test_staff_create_a_pairing_on_the_page(setup, client):
+    s = setup
+    child = make_resident(s.tree.grid_b, name="吴小宝", tags=("left_behind_child",))
+    make_resident(s.tree.grid_c, name="外社区老人", tags=("elderly_alone",))
+    client.force_login(s.staff)
+    page = client.get("/pairing/new/").content.decode()
+    assert "吴小宝" in page and "周桂英" in page and "外社区老人" not in page
+    r = client.post(
+        "/pairing/new/",
+        {
+            "resident": child.pk,
+            "care_kind": "left_behind_child",
+            "volunteer": s.v2.pk,
+            "visit_every_days": "14",
+        },
+    )
+    p = Pairing.objects.get(resident=child)
+    assert r.status_code == 302 and p.visit_every_days == 14 and p.volunteer == s.v2
