@@ -207,7 +207,7 @@ def _require(ok: bool, message: str = "无权执行此操作") -> None:
 
 def _lock(appeal_id: int) -> Appeal:
     appeal = (
-        Appeal.objects.select_for_update()
+        Appeal.objects.select_for_update(of=("self",))
         .select_related("category", "lead_user", "lead_unit", "reporter")
         .filter(pk=appeal_id)
         .first()

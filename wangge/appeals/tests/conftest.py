@@ -47,8 +47,21 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def ensure_categories() -> None:
+    """Transactional tests flush the database, seeded categories included: seed them again if gone."""
+    import importlib
+
+    from django.apps import apps
+
+    from wangge.appeals.models import Category
+
+    if not Category.objects.exists():
+        importlib.import_module("wangge.appeals.migrations.0002_seed_categories").seed(apps, None)
+
+
 @pytest.fixture
 def world(tree: Tree) -> World:
+    ensure_categories()
     property_co = Unit.objects.create(
         name="海安安居物业", kind=Unit.Kind.PROPERTY_COMPANY, area=tree.community
     )
