@@ -50,7 +50,7 @@ def _redemption_out(r: Redemption) -> dict:
 
 @router.get("/points/balance", response=BalanceOut)
 def balance(request: HttpRequest) -> dict:
-    acct = PointAccount.objects.filter(user=request.user).first()
+    acct = PointAccount.objects.filter(user_id=request.user.pk).first()  # type: ignore[misc]
     return {"balance": acct.balance if acct else 0, "earned_total": acct.earned_total if acct else 0}
 
 

@@ -18,7 +18,7 @@ from .models import PointAccount, Redemption
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    account = PointAccount.objects.filter(user=request.user).first()
+    account = PointAccount.objects.filter(user_id=request.user.pk).first()  # type: ignore[misc]
     return render(
         request,
         "points/home.html",

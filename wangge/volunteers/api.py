@@ -326,7 +326,7 @@ def ratings(request: HttpRequest, activity_id: int) -> list:
 
     qs = Rating.objects.filter(signup__activity=a)
     if not services.can_organise(request.user, a):
-        qs = qs.filter(signup__member__user=request.user) | qs.filter(rater=request.user)
+        qs = qs.filter(signup__member__user_id=request.user.pk) | qs.filter(rater_id=request.user.pk)  # type: ignore[misc]
     return list(qs.order_by("id"))
 
 

@@ -39,7 +39,7 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.filter(
+        self.fields["area"].queryset = Area.objects.filter(  # type: ignore[attr-defined]
             scope_for(user).q("code"), level__in=[Level.COMMUNITY, Level.GRID, Level.MICROGRID]
         ).order_by("code")
 

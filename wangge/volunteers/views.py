@@ -34,7 +34,7 @@ def _try(request: HttpRequest, fn: Callable[[], Any], ok: str) -> Any:
 
 def _float(v: str | None) -> float | None:
     try:
-        return float(v) if v not in (None, "") else None
+        return float(v) if v else None
     except ValueError:
         return None
 
@@ -75,7 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity(request: HttpRequest, pk: int) -> HttpResponse:
     a = selectors.activity_get(viewer=request.user, activity_id=pk)
-    signup = Signup.objects.filter(activity=a, member__user=request.user).first()
+    signup = Signup.objects.filter(activity=a, member__user_id=request.user.pk).first()  # type: ignore[misc]
     return render(
         request,
         "volunteers/activity.html",
@@ -101,7 +101,7 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    s = Signup.objects.filter(pk=pk, member__user=request.user).first()
+    s = Signup.objects.filter(pk=pk, member__user_id=request.user.pk).first()  # type: ignore[misc]
     if s is None:
         raise Forbidden(_("报名不存在"))
     reason = request.POST.get("reason", "").strip() or _("个人原因")
