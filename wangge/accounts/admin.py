@@ -23,7 +23,7 @@ class ApiTokenInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ApiToken
     extra = 0
     fields = ["prefix", "name", "created_at", "last_used_at", "revoked"]
-    readonly_fields = fields
+    readonly_fields = ["prefix", "name", "created_at", "last_used_at", "revoked"]
 
 
 @admin.register(User)

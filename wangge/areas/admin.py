@@ -22,7 +22,7 @@ class AreaForm(forms.ModelForm):
         fields = ["code", "name", "level", "parent", "grid_type", "dedicated_kind", "boundary"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         boundary = data.get("boundary")
         if boundary and "boundary" in self.changed_data:
             probe = Area(pk=self.instance.pk, parent=data.get("parent"), level=data.get("level") or "")

@@ -146,35 +146,38 @@ def descendants_geojson(
 ) -> dict[str, Any]:
     """A FeatureCollection of the areas below ``code`` (404 outside the viewer's scope).
 
-    By default: the communities and grids below a district or street; the grids and micro-grids below a community; a grid
-    itself with its micro-grids. ``bbox`` (a GeoJSON foreign member) frames them all."""
+    By default: the communities and grids below a district or street; the grids and micro-grids below a
+    community; a grid itself with its micro-grids. ``bbox`` (a GeoJSON foreign member) frames them all."""
     area = area_get(viewer=viewer, code=code)
-    if not levels:
-        levels = {
+    wanted: list[str] = list(levels or [])
+    if not wanted:
+        defaults: dict[str, list[str]] = {
             Level.DISTRICT: [Level.COMMUNITY, Level.GRID],
             Level.STREET: [Level.COMMUNITY, Level.GRID],
             Level.COMMUNITY: [Level.GRID, Level.MICROGRID],
-        }.get(Level(area.level), [Level.GRID, Level.MICROGRID])
+        }
+        wanted = defaults.get(area.level, [Level.GRID, Level.MICROGRID])
     if include_self is None:
         include_self = area.level in (Level.GRID, Level.MICROGRID)
-    unknown = [lv for lv in levels if lv not in Level.values]
+    unknown = [lv for lv in wanted if lv not in Level.values]
     if unknown:
         raise InvalidInput.field("levels", f"未知层级: {', '.join(unknown)}")
-    qs = Area.objects.filter(code__startswith=area.code, level__in=levels, boundary__isnull=False)
+    qs = Area.objects.filter(code__startswith=area.code, level__in=wanted, boundary__isnull=False)
     if not include_self:
         qs = qs.exclude(pk=area.pk)
-    elif area.boundary is not None and area.level not in levels:
+    elif area.boundary is not None and area.level not in wanted:
         qs = qs | Area.objects.filter(pk=area.pk)
     features = []
     west = south = 180.0
     east = north = -180.0
-    for a in qs.order_by("code").values(
-        "code", "name", "level", "grid_type", "dedicated_kind", "boundary", "center_lat", "center_lng"
-    ):
-        boundary = a.pop("boundary")
-        features.append({"type": "Feature", "geometry": boundary, "properties": a})
-        rings = boundary["coordinates"] if boundary["type"] == "Polygon" else sum(boundary["coordinates"], [])
-        for ring in rings[:1]:
+    props = ["code", "name", "level", "grid_type", "dedicated_kind", "center_lat", "center_lng"]
+    for row in qs.order_by("code").values_list(*props, "boundary"):
+        boundary: dict[str, Any] = row[-1]
+        features.append(
+            {"type": "Feature", "geometry": boundary, "properties": dict(zip(props, row, strict=False))}
+        )
+        polys = [boundary["coordinates"]] if boundary["type"] == "Polygon" else boundary["coordinates"]
+        for ring in (poly[0] for poly in polys):  # exteriors frame the holes
             for lng, lat, *_ in ring:
                 west, east = min(west, lng), max(east, lng)
                 south, north = min(south, lat), max(north, lat)

@@ -38,5 +38,5 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         d = selectors.area_detail(viewer=request.user, code=code)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    template = "areas/_panel.html" if request.htmx else "areas/detail.html"
+    template = "areas/_panel.html" if getattr(request, "htmx", False) else "areas/detail.html"
     return render(request, template, {**d, "map_codes": json.dumps([code])})

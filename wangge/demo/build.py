@@ -412,7 +412,7 @@ class _Registry:
         for hh, people in zip(households, members, strict=True):
             family: list[Resident] = []
             for p in people:
-                r = Resident(
+                res = Resident(
                     household=hh,
                     name=p["name"],
                     gender="male" if p["male"] else "female",
@@ -425,21 +425,21 @@ class _Registry:
                     relation=p["relation"],
                     residence_type=p["residence"],
                 )
-                residents.append(r)
+                residents.append(res)
                 res_tags.append(p["tags"])
-                family.append(r)
+                family.append(res)
             heads.append(family)
         self.writer.flush(Resident, residents)
 
         taggings: list[Tagging] = []
         for hh, tags in zip(households, hh_tags, strict=True):
             for t in dict.fromkeys(tags):
-                if self.tag(t):
-                    taggings.append(Tagging(household=hh, token=self.tag(t)))
-        for r, tags in zip(residents, res_tags, strict=True):
+                if tok := self.tag(t):
+                    taggings.append(Tagging(household=hh, token=tok))
+        for res, tags in zip(residents, res_tags, strict=True):
             for t in dict.fromkeys(tags):
-                if self.tag(t):
-                    taggings.append(Tagging(resident=r, token=self.tag(t)))
+                if tok := self.tag(t):
+                    taggings.append(Tagging(resident=res, token=tok))
         self.writer.flush(Tagging, taggings)
 
         owners: list[HouseOwner] = []
@@ -448,8 +448,8 @@ class _Registry:
             if people[0]["residence"] == "renting":
                 owners.append(self._person_owner(house))
             elif len(family) > 1 and family[1].relation == "spouse" and rng.random() < 0.4:
-                for r in family[:2]:
-                    owners.append(HouseOwner(house=house, kind="person", name=r.name, id_number=r.id_number, id_hash=r.id_hash or "", resident=r, share=Decimal("0.5")))  # fmt: skip
+                for res in family[:2]:
+                    owners.append(HouseOwner(house=house, kind="person", name=res.name, id_number=res.id_number, id_hash=res.id_hash or "", resident=res, share=Decimal("0.5")))  # fmt: skip
             else:
                 owners.append(HouseOwner(house=house, kind="person", name=head.name, id_number=head.id_number, id_hash=head.id_hash or "", resident=head))  # fmt: skip
         for house in vacant:

@@ -90,7 +90,9 @@ def _split(a: float, b: float, n: int) -> list[float]:
     return [a] + [round(a + (b - a) * i / n, 7) for i in range(1, n)] + [b]
 
 
-def _cells(bbox: tuple[float, float, float, float], count: int, rows: int) -> list[tuple[float, ...]]:
+def _cells(
+    bbox: tuple[float, float, float, float], count: int, rows: int
+) -> list[tuple[float, float, float, float]]:
     """``count`` rectangles tiling ``bbox``: ``rows`` rows north→south, each row cut west→east."""
     w, s, e, n = bbox
     rows = max(1, min(rows, count))
