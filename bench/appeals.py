@@ -1,0 +1,426 @@
+"""``wangge bench appeals``: the case loop under load.
+
+(a) Case submissions per second through HTTP (``POST /api/v1/appeals``, a fresh ``Idempotency-Key`` each)
+    against gunicorn (``--workers``, sync workers) on a scratch PostgreSQL database (``--pg-url``, dropped and
+    created) and on SQLite (a temporary data folder), from ``--clients`` concurrent client threads for
+    ``--seconds`` seconds after a warm-up. Prints throughput and p50/p99 latency.
+(b) ``GET /api/v1/metrics/appeals`` for a district with ``--cases`` (default 1,000,000) synthetic cases
+    bulk-inserted into the PostgreSQL database with one ``INSERT … SELECT generate_series``: p50/p99 over
+    ``--metrics-runs`` requests, for the whole year and for the last 30 days.
+
+Only 127.0.0.1 traffic. Examples::
+
+    wangge bench appeals                                  # both backends + metrics on 1,000,000 cases
+    wangge bench appeals backends=pg seconds=5 cases=100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DISTRICT = "320621"
+
+
+# --- helpers run inside a subprocess configured for the scratch database ---------------------------------
+
+
+def _internal_setup(clients: int) -> None:
+    """Area tree, users and tokens for the load (prints JSON)."""
+    from wangge.accounts.roles import Role
+    from wangge.accounts.services import token_create
+    from wangge.areas.models import Area, Level
+    from wangge.areas.services import area_create
+    from wangge.testing import make_tree, make_user
+
+    tree = make_tree()
+    district = tree.district
+    for s in range(2, 6):
+        code = f"{DISTRICT}{s:03d}"
+        if not Area.objects.filter(code=code).exists():
+            area_create(code=code, name=f"街道{s}", level=Level.STREET, parent=district, by=None)
+    tokens = [token_create(user=make_user(Role.RESIDENT, username=f"bench{i}")) for i in range(clients)]
+    boss = make_user(Role.DISTRICT, district, username="bench-district")
+    lat, lng = tree.point_in(tree.grid_a)
+    print(json.dumps({"tokens": tokens, "district_token": token_create(user=boss), "lat": lat, "lng": lng}))
+
+
+def _internal_seed(n: int) -> None:
+    """Bulk-insert ``n`` synthetic cases of the district over the last 360 days (PostgreSQL)."""
+    from django.db import connection
+
+    from wangge.appeals.models import Appeal, Category
+
+    fields = {f.column: f for f in Appeal._meta.concrete_fields if not f.primary_key}
+    computed = {
+        "reported_at": "t.reported_at",
+        "created_at": "t.reported_at",
+        "updated_at": "t.reported_at",
+        "area_code": "t.area_code",
+        "category_id": "t.category_id",
+        "state": "t.state",
+        "channel": "'resident_web'",
+        "kind": "'problem'",
+        "description": "'bench case'",
+        "opened_at": "CASE WHEN t.state NOT IN ('submitted','cancelled') THEN t.reported_at + interval '1 hour' END",
+        "dispatched_at": "CASE WHEN t.state NOT IN ('submitted','cancelled','opened') "
+        "THEN t.reported_at + interval '2 hours' END",
+        "first_ack_at": "CASE WHEN t.state NOT IN ('submitted','cancelled','opened','dispatched') "
+        "THEN t.reported_at + interval '2 hours' + t.r7 * interval '6 hours' END",
+        "response_due_at": "CASE WHEN t.state NOT IN ('submitted','cancelled','opened') "
+        "THEN t.reported_at + interval '6 hours' END",
+        "resolve_due_at": "CASE WHEN t.state NOT IN ('submitted','cancelled','opened') "
+        "THEN t.reported_at + interval '3 days' END",
+        "resolved_at": "CASE WHEN t.state IN ('resolved','closed') THEN t.reported_at + t.r8 * interval '4 days' END",
+        "closed_at": "CASE WHEN t.state = 'closed' THEN t.reported_at + t.r8 * interval '4 days' + interval '1 day' END",
+        "overdue": "(t.state IN ('resolved','closed') AND t.r8 > 0.75)",
+        "rework_count": "CASE WHEN t.r9 < 0.03 THEN 1 ELSE 0 END",
+        "extended": "(t.r10 < 0.02)",
+        "held": "(t.r10 > 0.99)",
+        "rating": "CASE WHEN t.state <> 'closed' THEN '' WHEN t.r11 < 0.8 THEN 'satisfied' "
+        "WHEN t.r11 < 0.93 THEN 'basically' ELSE 'dissatisfied' END",
+        "solved": "CASE WHEN t.state = 'closed' THEN t.r11 < 0.9 END",
+    }
+    cols, exprs, params = [], [], []
+    for column, field in fields.items():
+        cols.append(f'"{column}"')
+        if column in computed:
+            exprs.append(computed[column])
+        else:
+            exprs.append("%s")
+            params.append(field.get_db_prep_save(field.get_default(), connection))
+    cats = list(Category.objects.filter(parent__isnull=False).values_list("pk", flat=True))
+    sql = f"""
+    INSERT INTO {Appeal._meta.db_table} ({", ".join(cols)})
+    SELECT {", ".join(exprs)} FROM (
+      SELECT now() - s.r1 * interval '360 days' AS reported_at,
+             '{DISTRICT}' || lpad((1 + floor(s.r2 * 5))::int::text, 3, '0')
+                 || lpad((1 + floor(s.r3 * 6))::int::text, 3, '0')
+                 || lpad((1 + floor(s.r4 * 8))::int::text, 3, '0') AS area_code,
+             (ARRAY{cats})[1 + floor(s.r5 * {len(cats)})::int] AS category_id,
+             CASE WHEN s.r6 < 0.80 THEN 'closed' WHEN s.r6 < 0.85 THEN 'resolved'
+                  WHEN s.r6 < 0.90 THEN 'in_progress' WHEN s.r6 < 0.93 THEN 'dispatched'
+                  WHEN s.r6 < 0.95 THEN 'opened' WHEN s.r6 < 0.98 THEN 'submitted' ELSE 'cancelled' END AS state,
+             s.r7, s.r8, s.r9, s.r10, s.r11
+      FROM (SELECT random() r1, random() r2, random() r3, random() r4, random() r5, random() r6,
+                   random() r7, random() r8, random() r9, random() r10, random() r11
+            FROM generate_series(1, %s)) s
+    ) t
+    """
+    t0 = time.perf_counter()
+    batch = 250_000
+    with connection.cursor() as cur:
+        done = 0
+        while done < n:
+            size = min(batch, n - done)
+            cur.execute(sql, [*params, size])
+            done += size
+        cur.execute(f"ANALYZE {Appeal._meta.db_table}")
+    print(json.dumps({"inserted": n, "seconds": round(time.perf_counter() - t0, 1)}))
+
+
+# --- orchestration ----------------------------------------------------------------------------------------
+
+
+def _env(backend: str, pg_url: str, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["WANGGE_DATA_DIR"] = str(data_dir)
+    env["WANGGE_DEBUG"] = "0"
+    if backend == "pg":
+        env["DATABASE_URL"] = pg_url
+    return env
+
+
+def _wangge(env: dict[str, str], *args: str, capture: bool = False) -> str:
+    out = subprocess.run(
+        [str(BIN / "wangge"), *args], env=env, cwd=ROOT, check=True, text=True, capture_output=capture
+    )
+    return out.stdout if capture else ""
+
+
+def _self(env: dict[str, str], *args: str) -> str:
+    """Run this file's internal step in a child process configured (by ``env``) for the scratch database."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
+    done = subprocess.run(cmd, env=env, cwd=ROOT, text=True, capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def _last_json(text: str) -> Any:
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(f"no JSON in output: {text[-500:]}")
+
+
+def _recreate_pg(pg_url: str) -> None:
+    import psycopg
+
+    u = urlparse(pg_url)
+    name = u.path.lstrip("/")
+    if not name.startswith("wangge_bench"):
+        raise SystemExit("refusing to drop a database whose name does not start with wangge_bench")
+    admin = pg_url.replace(u.path, "/postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workers: int) -> None:
+        self.port = _free_port()
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "wangge.wsgi:application",
+                f"--workers={workers}",
+                f"--bind=127.0.0.1:{self.port}",
+                "--log-level=warning",
+                "--backlog=2048",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                c.request("GET", "/healthz")
+                if c.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def _load(
+    port: int, tokens: list[str], lat: float, lng: float, seconds: float, warmup: float
+) -> dict[str, Any]:
+    body_tpl = {
+        "category": "SJ0101",
+        "description": "楼道灯不亮",
+        "lat": lat,
+        "lng": lng,
+        "channel": "resident_web",
+    }
+    stop_at = time.perf_counter() + warmup + seconds
+    measure_from = time.perf_counter() + warmup
+    lat_ms: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def client(token: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        while True:
+            t0 = time.perf_counter()
+            if t0 >= stop_at:
+                break
+            body = json.dumps(body_tpl).encode()
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": uuid.uuid4().hex,
+            }
+            try:
+                conn.request("POST", "/api/v1/appeals", body=body, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except OSError as exc:
+                status = type(exc).__name__  # type: ignore[assignment]
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            t1 = time.perf_counter()
+            if t0 >= measure_from:
+                if status == 201:
+                    mine.append((t1 - t0) * 1000)
+                else:
+                    with lock:
+                        errors[str(status)] = errors.get(str(status), 0) + 1
+        with lock:
+            lat_ms.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {
+        "ok": len(lat_ms),
+        "per_second": round(len(lat_ms) / seconds, 1),
+        "p50_ms": round(_pct(lat_ms, 50), 1),
+        "p99_ms": round(_pct(lat_ms, 99), 1),
+        "errors": errors,
+    }
+
+
+def bench_submissions(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"wangge-bench-{backend}-"))
+    try:
+        env = _env(backend, args.pg_url, data_dir)
+        if backend == "pg":
+            _recreate_pg(args.pg_url)
+        _wangge(env, "migrate", "--noinput", "-v", "0")
+        info = _last_json(_self(env, "_setup", str(args.clients)))
+        server = Server(env, args.workers)
+        try:
+            result = _load(server.port, info["tokens"], info["lat"], info["lng"], args.seconds, args.warmup)
+        finally:
+            server.stop()
+        result.update(backend=backend, workers=args.workers, clients=args.clients, seconds=args.seconds)
+        return result
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _get_ms(port: int, path: str, token: str) -> tuple[float, int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    t0 = time.perf_counter()
+    conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return (time.perf_counter() - t0) * 1000, resp.status, body
+
+
+def bench_metrics(args: argparse.Namespace) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-metrics-"))
+    try:
+        env = _env("pg", args.pg_url, data_dir)
+        _recreate_pg(args.pg_url)
+        _wangge(env, "migrate", "--noinput", "-v", "0")
+        info = _last_json(_self(env, "_setup", "1"))
+        seeded = _last_json(_self(env, "_seed", str(args.cases)))
+        server = Server(env, args.workers)
+        out: dict[str, Any] = {"cases": args.cases, "insert_seconds": seeded["seconds"]}
+        try:
+            today = time.strftime("%Y-%m-%d")
+            year_ago = time.strftime("%Y-%m-%d", time.localtime(time.time() - 366 * 86400))
+            month_ago = time.strftime("%Y-%m-%d", time.localtime(time.time() - 30 * 86400))
+            for label, start in (("year", year_ago), ("30_days", month_ago)):
+                path = "/api/v1/metrics/appeals?" + urlencode({"area": DISTRICT, "from": start, "to": today})
+                times = []
+                for i in range(args.metrics_runs + 2):
+                    ms, status, body = _get_ms(server.port, path, info["district_token"])
+                    if status != 200:
+                        raise RuntimeError(f"metrics returned {status}: {body[:300]!r}")
+                    if i >= 2:  # warm-up: worker imports, connection, plan cache
+                        times.append(ms)
+                figures = json.loads(body)
+                out[label] = {
+                    "reported": figures["reported"],
+                    "p50_ms": round(statistics.median(times), 1),
+                    "p99_ms": round(_pct(times, 99), 1),
+                    "score": figures["score"],
+                }
+        finally:
+            server.stop()
+        return out
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _machine() -> str:
+    cpu = platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "_setup":
+        _internal_setup(int(argv[1]))
+        return
+    if argv and argv[0] == "_seed":
+        _internal_seed(int(argv[1]))
+        return
+    p = argparse.ArgumentParser(prog="wangge bench appeals", description=__doc__.split("\n\n")[0])
+    p.add_argument("--backends", default="pg,sqlite", help="comma list of pg, sqlite")
+    p.add_argument(
+        "--pg-url",
+        default=os.environ.get("WANGGE_BENCH_PG", "postgres://postgres@127.0.0.1:5432/wangge_bench"),
+    )
+    p.add_argument("--workers", type=int, default=3)
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--seconds", type=float, default=15)
+    p.add_argument("--warmup", type=float, default=3)
+    p.add_argument("--cases", type=int, default=1_000_000)
+    p.add_argument("--metrics-runs", type=int, default=20)
+    p.add_argument("--skip-metrics", action="store_true")
+    # ``wangge bench appeals seconds=5 cases=100000``: Django's parser owns ``--options``, so key=value works too.
+    argv = [
+        f"--{a.replace('_', '-')}" if "=" in a and not a.startswith("-") else a for a in argv if a != "--"
+    ]
+    args = p.parse_args(argv)
+    print(f"machine: {_machine()}")
+    results: list[dict[str, Any]] = []
+    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        r = bench_submissions(backend, args)
+        results.append(r)
+        print(
+            f"submissions [{backend}, gunicorn {args.workers} workers, {args.clients} clients, {args.seconds:g} s]: "
+            f"{r['per_second']}/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  ok {r['ok']}  errors {r['errors']}",
+            flush=True,
+        )
+    if not args.skip_metrics:
+        m = bench_metrics(args)
+        print(f"metrics [pg, district {DISTRICT}, {m['cases']:,} cases inserted in {m['insert_seconds']} s]:")
+        for label in ("year", "30_days"):
+            f = m[label]
+            print(f"  {label}: {f['reported']:,} cases in period  p50 {f['p50_ms']} ms  p99 {f['p99_ms']} ms")
+    print("targets: ≥ 300 submissions/s with p99 < 100 ms on PostgreSQL; metrics p50 < 200 ms")
+
+
+if __name__ == "__main__":  # ``python bench/appeals.py …`` (also how the internal steps run)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+    import django
+
+    django.setup()
+    main(sys.argv[1:])
