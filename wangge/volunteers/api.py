@@ -6,17 +6,23 @@ from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
 
 from . import selectors, services
-from .models import Activity, Member, Signup
+from .models import Activity, Booking, Member, MicroProject, ServicePost, Signup
 from .schemas import (
     ActivityIn,
     ActivityOut,
     AgreementIn,
     AgreementOut,
     ApproveIn,
+    BookingIn,
+    BookingOut,
     CancelIn,
     CheckInIn,
     MemberIn,
     MemberOut,
+    MicroProjectIn,
+    MicroProjectOut,
+    PostIn,
+    PostOut,
     RatingIn,
     RatingOut,
     ReportIn,
@@ -337,3 +343,101 @@ def rate(request: HttpRequest, activity_id: int, payload: RatingIn) -> Status:
         raise NotFound("报名不存在")
     r = services.rating_create(signup_id=s.pk, by=request.user, score=payload.score, comment=payload.comment)
     return Status(201, r)
+
+
+# --- service posts and projects (岗位/项目), members' micro-projects (自设服务菜单) ---
+
+
+def _post_out(p: ServicePost) -> dict:
+    return {
+        "id": p.pk,
+        "community": p.community.code,
+        "kind": p.kind,
+        "title": p.title,
+        "description": p.description,
+        "places": p.places,
+        "claimed_count": p.claimed_count,
+        "open": p.open,
+    }
+
+
+@router.get("/service-posts", response=list[PostOut])
+def service_posts(request: HttpRequest) -> list:
+    return [_post_out(p) for p in selectors.service_post_list(viewer=request.user)[:500]]
+
+
+@router.post("/service-posts", response={201: PostOut})
+def service_post_create(request: HttpRequest, payload: PostIn) -> Status:
+    community = _area(payload.community, "community")
+    assert community is not None
+    if payload.kind not in ServicePost.Kind.values:
+        raise InvalidInput.field("kind", "无效的类型")
+    p = services.service_post_create(
+        community=community,
+        title=payload.title,
+        kind=payload.kind,
+        description=payload.description,
+        places=payload.places,
+        by=request.user,
+    )
+    return Status(201, _post_out(p))
+
+
+@router.post("/service-posts/{post_id}/claim", response={201: PostOut})
+def service_post_claim(request: HttpRequest, post_id: int) -> Status:
+    post = ServicePost.objects.select_related("community").filter(pk=post_id).first()
+    if post is None:
+        raise NotFound("岗位不存在")
+    services.service_post_claim(post=post, by=request.user)
+    post.refresh_from_db()
+    return Status(201, _post_out(post))
+
+
+def _project_out(p: MicroProject) -> dict:
+    return {
+        "id": p.pk,
+        "member_name": str(p.member.user),
+        "community": p.community.code,
+        "title": p.title,
+        "description": p.description,
+        "schedule": p.schedule,
+        "active": p.active,
+    }
+
+
+@router.get("/micro-projects", response=list[MicroProjectOut])
+def micro_projects(request: HttpRequest) -> list:
+    return [_project_out(p) for p in selectors.micro_project_list(viewer=request.user)[:500]]
+
+
+@router.post("/micro-projects", response={201: MicroProjectOut})
+def micro_project_create(request: HttpRequest, payload: MicroProjectIn) -> Status:
+    community = _area(payload.community, "community")
+    assert community is not None
+    p = services.micro_project_create(
+        user=request.user,
+        title=payload.title,
+        community=community,
+        description=payload.description,
+        schedule=payload.schedule,
+    )
+    return Status(201, _project_out(p))
+
+
+@router.post("/micro-projects/{project_id}/bookings", response={201: BookingOut})
+def booking_create(request: HttpRequest, project_id: int, payload: BookingIn) -> Status:
+    project = MicroProject.objects.select_related("member").filter(pk=project_id, active=True).first()
+    if project is None:
+        raise NotFound("服务项目不存在")
+    b = services.booking_create(
+        project=project, resident=request.user, wanted_at=payload.wanted_at, note=payload.note
+    )
+    return Status(201, b)
+
+
+@router.post("/bookings/{booking_id}/{action}", response=BookingOut)
+def booking_action(request: HttpRequest, booking_id: int, action: str) -> Booking:
+    to = {"accept": "accepted", "done": "done", "cancel": "cancelled"}.get(action)
+    if to is None:
+        raise NotFound("未知操作")
+    return services.booking_transition(booking_id=booking_id, by=request.user, to=to)

@@ -151,3 +151,52 @@ class RatingOut(Schema):
     score: int
     comment: str
     on_behalf: bool
+
+
+class PostOut(Schema):
+    id: int
+    community: str
+    kind: str
+    title: str
+    description: str
+    places: int
+    claimed_count: int
+    open: bool
+
+
+class PostIn(Schema):
+    community: str
+    title: str
+    kind: str = "post"
+    description: str = ""
+    places: int = 1
+
+
+class MicroProjectIn(Schema):
+    title: str
+    community: str
+    description: str = ""
+    schedule: str = ""
+
+
+class MicroProjectOut(Schema):
+    id: int
+    member_name: str
+    community: str
+    title: str
+    description: str
+    schedule: str
+    active: bool
+
+
+class BookingIn(Schema):
+    wanted_at: datetime
+    note: str = ""
+
+
+class BookingOut(Schema):
+    id: int
+    project_id: int
+    wanted_at: datetime
+    status: str
+    note: str

@@ -187,3 +187,57 @@ def test_pages_member_and_staff(tree) -> None:
         },
     )
     assert r.status_code == 302 and Activity.objects.filter(title="植树").exists()
+
+
+def test_api_posts_and_micro_projects(tree) -> None:
+    staff = make_user(Role.COMMUNITY_STAFF, tree.community)
+    s = api_client(staff)
+    r = s.post(
+        "/api/v1/service-posts",
+        {"community": tree.community.code, "title": "楼道长助理", "places": 1},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    pid = r.json()["id"]
+    a, b = api_client(quick_user()), api_client(quick_user())
+    assert a.post(f"/api/v1/service-posts/{pid}/claim").json()["claimed_count"] == 1
+    assert b.post(f"/api/v1/service-posts/{pid}/claim").status_code == 409
+    r = a.post(
+        "/api/v1/micro-projects",
+        {"title": "义务理发", "community": tree.community.code},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    resident = api_client(quick_user(Role.RESIDENT))
+    when = (timezone.now() + dt.timedelta(days=2)).isoformat()
+    r = resident.post(
+        f"/api/v1/micro-projects/{r.json()['id']}/bookings",
+        {"wanted_at": when},
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["status"] == "requested"
+    bid = r.json()["id"]
+    assert resident.post(f"/api/v1/bookings/{bid}/done").status_code == 403
+    assert a.post(f"/api/v1/bookings/{bid}/accept").json()["status"] == "accepted"
+    assert a.post(f"/api/v1/bookings/{bid}/done").json()["status"] == "done"
+    assert a.get("/api/v1/points/balance").json()["balance"] == 8
+
+
+def test_tasks_page_query_count_does_not_grow_with_tasks(tree, django_assert_max_num_queries) -> None:
+    staff = make_user(Role.COMMUNITY_STAFF, tree.community)
+    vol = quick_user()
+    for _ in range(3):
+        a = make_activity(tree.community, by=staff)
+        services.signup_create(activity_id=a.pk, user=vol)
+    c = Client()
+    c.force_login(vol)
+    c.get("/volunteers/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        c.get("/volunteers/")
+    for _ in range(6):
+        make_activity(tree.grid_b, by=staff)
+    with django_assert_max_num_queries(len(few)):
+        assert c.get("/volunteers/").status_code == 200
