@@ -19,6 +19,22 @@ CHROMIUM = os.environ.get(
 )
 
 
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Transactional tests flush every table when they end, reference data seeded by data migrations
+    (tag catalogue, case categories, earning rules, calendars) included. Give them Django's serialized
+    rollback, which restores the migrated contents at the start of each such test."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if marker.kwargs.get("serialized_rollback"):
+            continue
+        item.add_marker(
+            pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+            append=False,
+        )
+
+
 @pytest.fixture
 def tree(db: Any) -> Tree:
     return make_tree()
