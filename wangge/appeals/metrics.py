@@ -14,13 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import (
-    Avg,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
     Q,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -113,10 +113,22 @@ def period_parse(start: str | None, end: str | None, *, now: dt.datetime | None 
     return Period(start_at, end_at)
 
 
-def _hours(a: str, b: str) -> Avg:
-    return Avg(
-        ExpressionWrapper(F(b) - F(a), output_field=DurationField()), filter=Q(**{f"{a}__isnull": False})
-    )
+def _span(a: str, b: str) -> Sum:
+    """Sum of ``b − a`` where both are set (averaged after adding up the groups)."""
+    both = Q(**{f"{a}__isnull": False, f"{b}__isnull": False})
+    return Sum(ExpressionWrapper(F(b) - F(a), output_field=DurationField()), filter=both)
+
+
+def _span_n(a: str, b: str) -> Count:
+    return Count("pk", filter=Q(**{f"{a}__isnull": False, f"{b}__isnull": False}))
+
+
+SPANS = {
+    "open": ("reported_at", "opened_at"),
+    "response": ("dispatched_at", "first_ack_at"),
+    "handle": ("dispatched_at", "resolved_at"),
+    "close": ("reported_at", "closed_at"),
+}
 
 
 def _aggregates(as_of: dt.datetime) -> dict[str, Any]:
@@ -167,10 +179,8 @@ def _aggregates(as_of: dt.datetime) -> dict[str, Any]:
         "x_response_due_n": Count("pk", filter=response_due),
         "x_responded_n": Count("pk", filter=responded),
         "x_live_opened": Count("pk", filter=live & Q(opened_at__isnull=False)),
-        "x_avg_open": _hours("reported_at", "opened_at"),
-        "x_avg_response": _hours("dispatched_at", "first_ack_at"),
-        "x_avg_handle": _hours("dispatched_at", "resolved_at"),
-        "x_avg_close": _hours("reported_at", "closed_at"),
+        **{f"x_sum_{k}": _span(a, b) for k, (a, b) in SPANS.items()},
+        **{f"x_n_{k}": _span_n(a, b) for k, (a, b) in SPANS.items()},
     }
 
 
@@ -178,34 +188,50 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den > 0 else None
 
 
-def _as_hours(value: Any) -> float | None:
+def _seconds(value: Any) -> float:
     if value is None:
-        return None
+        return 0.0
     if isinstance(value, dt.timedelta):
-        return round(value.total_seconds() / 3600.0, 2)
-    return round(float(value) / 3_600_000_000.0, 2)  # some backends hand back microseconds
+        return value.total_seconds()
+    return float(value) / 1_000_000.0  # some backends hand back microseconds
+
+
+def _avg_hours(total_seconds: Any, n: Any) -> float | None:
+    return round(float(total_seconds or 0) / float(n) / 3600.0, 2) if n else None
+
+
+def _combine(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Add up grouped rows (counts and duration sums) into the totals."""
+    total: dict[str, Any] = {}
+    for row in rows:
+        for key, value in row.items():
+            if not key.startswith("x_"):
+                continue
+            if key.startswith("x_sum_"):
+                total[key] = total.get(key, 0.0) + _seconds(value)
+            else:
+                total[key] = total.get(key, 0) + (value or 0)
+    return total
 
 
 def _derive(raw: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
     raw = {k[2:] if k.startswith("x_") else k: v for k, v in raw.items()}
-    out: dict[str, Any] = {k: int(raw[k] or 0) for k in COUNT_KEYS}
+    out: dict[str, Any] = {k: int(raw.get(k) or 0) for k in COUNT_KEYS}
     basic_w = float(cfg["basically_satisfied_weight"])
     rated = out["rated"]
     base = out["due"] - out["due_held"]
-    out["response_rate"] = _ratio(raw["responded_n"], raw["response_due_n"])
-    out["resolution_rate"] = _ratio(raw["solved_n"], rated)
+    out["response_rate"] = _ratio(raw.get("responded_n", 0), raw.get("response_due_n", 0))
+    out["resolution_rate"] = _ratio(raw.get("solved_n", 0), rated)
     out["satisfaction_rate"] = (
-        round((raw["satisfied_n"] + basic_w * raw["basically_n"]) / rated, 4) if rated else None
+        round((raw.get("satisfied_n", 0) + basic_w * raw.get("basically_n", 0)) / rated, 4) if rated else None
     )
     out["on_time_close_rate"] = _ratio(out["closed_on_time"], base)
-    out["close_rate"] = _ratio(raw["closed_not_held"], base)
-    out["rework_rate"] = _ratio(raw["closed_reworked"], out["closed"])
-    out["extension_rate"] = _ratio(out["extended"], raw["live_opened"])
-    out["overdue_rate"] = _ratio(out["overdue"], raw["live_opened"])
-    out["avg_open_hours"] = _as_hours(raw["avg_open"])
-    out["avg_response_hours"] = _as_hours(raw["avg_response"])
-    out["avg_handle_hours"] = _as_hours(raw["avg_handle"])
-    out["avg_close_hours"] = _as_hours(raw["avg_close"])
+    out["close_rate"] = _ratio(raw.get("closed_not_held", 0), base)
+    out["rework_rate"] = _ratio(raw.get("closed_reworked", 0), out["closed"])
+    out["extension_rate"] = _ratio(out["extended"], raw.get("live_opened", 0))
+    out["overdue_rate"] = _ratio(out["overdue"], raw.get("live_opened", 0))
+    for key in SPANS:
+        out[f"avg_{key}_hours"] = _avg_hours(raw.get(f"sum_{key}"), raw.get(f"n_{key}"))
     out["score"] = composite_score(out, cfg["weights"])
     return out
 
@@ -273,7 +299,20 @@ def appeal_metrics(
         if cat is None:
             raise InvalidInput.field("category", "类别不存在")
         qs = qs.filter(Q(category=cat) | Q(category__parent=cat))
-    raw = qs.order_by().aggregate(**_aggregates(as_of))
+    # One scan: grouped by child area when there are children (the ranking), added up for the totals.
+    children = _children(the_area, viewer)
+    if children:
+        length = len(next(iter(children)))
+        rows = list(
+            qs.order_by()
+            .annotate(child=Substr("area_code", 1, length))
+            .values("child")
+            .annotate(**_aggregates(as_of))
+        )
+        raw = _combine(rows)
+    else:
+        rows = []
+        raw = _combine([qs.order_by().aggregate(**_aggregates(as_of))])
     result: dict[str, Any] = {
         "area": {"code": the_area.code, "name": the_area.name} if the_area else None,
         "from": period.start.isoformat(),
@@ -285,32 +324,28 @@ def appeal_metrics(
         "min_sample": cfg["min_sample"],
         **_derive(raw, cfg),
     }
-    result["ranking"] = _ranking(qs, the_area, viewer, as_of, cfg) if ranking else []
+    result["ranking"] = _ranking(rows, children, cfg) if ranking else []
     return result
 
 
+def _children(area: Area | None, viewer: Any) -> dict[str, str]:
+    """Code → name of the child areas (of the top-level areas in scope when there is no area)."""
+    if area is not None:
+        return dict(Area.objects.filter(parent=area).order_by("code").values_list("code", "name"))
+    scope = scope_for(viewer)
+    tops = Area.objects.filter(parent__isnull=True).order_by("code").values_list("code", "name")
+    found = {code: name for code, name in tops if scope.contains(code)}
+    return found if len({len(c) for c in found}) == 1 else {}
+
+
 def _ranking(
-    qs: QuerySet[Appeal], area: Area | None, viewer: Any, as_of: dt.datetime, cfg: dict[str, Any]
+    rows: list[dict[str, Any]], children: dict[str, str], cfg: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Child areas by composite score, best first; those under the minimum sample are listed unranked."""
-    children_qs = Area.objects.filter(parent=area) if area else Area.objects.filter(parent__isnull=True)
-    scope = scope_for(viewer)
-    children = [c for c in children_qs.only("code", "name") if scope.contains(c.code) or area is not None]
-    if not children:
-        return []
-    length = len(children[0].code)
-    names = {c.code: c.name for c in children}
-    rows = (
-        qs.order_by()
-        .annotate(child=Substr("area_code", 1, length))
-        .values("child")
-        .annotate(**_aggregates(as_of))
-    )
     found = {row["child"]: row for row in rows}
-    empty: dict[str, Any] = {k: None if k.startswith("x_avg") else 0 for k in _aggregates(as_of)}
     out = []
-    for code, name in names.items():
-        figures = _derive(found.get(code, empty), cfg)
+    for code, name in children.items():
+        figures = _derive(_combine([found.get(code, {})]), cfg)
         sample = figures["reported"] - figures["cancelled"] - figures["merged"]
         out.append(
             {
