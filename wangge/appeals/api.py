@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Query, Router
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from wangge.core.errors import InvalidInput, NotFound
@@ -38,7 +38,7 @@ def _detail(request: HttpRequest, appeal_id: int) -> Detail:
 
 
 @router.post("/appeals", response={200: Detail, 201: Detail})
-def submit(request: HttpRequest, payload: AppealIn) -> tuple[int, Detail]:
+def submit(request: HttpRequest, payload: AppealIn) -> Status:
     """Submit a case. Send ``Idempotency-Key``: a retry with the same key returns the same case (200)."""
     appeal, created = services.appeal_submit(
         by=request.user,
@@ -57,7 +57,7 @@ def submit(request: HttpRequest, payload: AppealIn) -> tuple[int, Detail]:
         area_code=payload.area,
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    return (201 if created else 200), selectors.appeal_detail(viewer=request.user, appeal=appeal)
+    return Status(201 if created else 200, selectors.appeal_detail(viewer=request.user, appeal=appeal))
 
 
 @router.get("/appeals", response=AppealPage)
@@ -129,18 +129,21 @@ def duplicates(request: HttpRequest, appeal_id: int) -> list[Detail]:
 @router.post("/appeals/{appeal_id}/attachments", response={201: Detail})
 def attach(
     request: HttpRequest, appeal_id: int, file: UploadedFile = File(...), purpose: str = Form("report")
-) -> tuple[int, Detail]:
+) -> Status:
     att = services.attachment_add(
         appeal_id=appeal_id, by=request.user, content=file.read(), filename=file.name or "", purpose=purpose
     )
-    return 201, {
-        "id": att.pk,
-        "purpose": att.purpose,
-        "content_type": att.content_type,
-        "size": att.size,
-        "exif_gps": {"lat": att.exif_lat, "lng": att.exif_lng} if att.exif_lat is not None else None,
-        "url": f"/api/v1/appeals/{appeal_id}/attachments/{att.pk}",
-    }
+    return Status(
+        201,
+        {
+            "id": att.pk,
+            "purpose": att.purpose,
+            "content_type": att.content_type,
+            "size": att.size,
+            "exif_gps": {"lat": att.exif_lat, "lng": att.exif_lng} if att.exif_lat is not None else None,
+            "url": f"/api/v1/appeals/{appeal_id}/attachments/{att.pk}",
+        },
+    )
 
 
 @router.get("/appeals/{appeal_id}/attachments/{attachment_id}")

@@ -245,3 +245,24 @@ def test_list_filters(world: World) -> None:
     assert get(dispatcher, "/appeals", state="bogus").status_code == 422
     assert get(resident, "/appeals", role="reported").json()["count"] == 2
     assert Category.objects.filter(code="SQ0101").exists()
+
+
+def test_list_query_count_does_not_grow_with_the_cases(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    resident, dispatcher = api_client(world.resident), api_client(world.community)
+    for _ in range(6):
+        pk = post(resident, "/appeals", submit_kwargs(world)).json()["id"]
+        post(dispatcher, f"/appeals/{pk}/accept")
+        post(dispatcher, f"/appeals/{pk}/dispatch", {"lead_unit_id": world.property_co.pk})
+    with django_assert_max_num_queries(8):
+        res = get(dispatcher, "/appeals")
+    assert res.json()["count"] == 6 and res.json()["items"][0]["lead_unit"]["name"] == world.property_co.name
+
+
+def test_submit_query_count_is_small(world: World, django_assert_max_num_queries: Any) -> None:
+    resident = api_client(world.resident)
+    post(resident, "/appeals", submit_kwargs(world))  # warm the grid index
+    with django_assert_max_num_queries(25):
+        res = post(resident, "/appeals", submit_kwargs(world), HTTP_IDEMPOTENCY_KEY="q-1")
+    assert res.status_code == 201
