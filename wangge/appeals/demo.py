@@ -401,14 +401,18 @@ def _life(
 
         # 评价 (or nobody rates, and the tick auto-closes it).
         a = fresh()
-        if fate == "unrated" or a.reporter_id is None or a.reporter is None:
+        if fate == "unrated":
             return
         t += _hours(rng, 1, 60)
         yield t
+        # A reporter without an account (hotline, staff entry) is called back (电话回访) by the dispatcher.
+        rater = a.reporter if a.reporter_id else (people.dispatcher(a) if rng.random() < 0.7 else None)
+        if rater is None:
+            return
         if fate == "dissatisfied" and rounds == 0:
             services.appeal_rate(
                 appeal_id=pk,
-                by=a.reporter,
+                by=rater,
                 satisfaction="dissatisfied",
                 solved=False,
                 comment="问题没解决",
@@ -420,7 +424,7 @@ def _life(
         satisfaction = rng.choices(["satisfied", "basically", "dissatisfied"], weights=[85, 11, 4])[0]
         services.appeal_rate(
             appeal_id=pk,
-            by=a.reporter,
+            by=rater,
             satisfaction=satisfaction,
             solved=satisfaction != "dissatisfied",
             comment="" if rng.random() < 0.7 else "处理及时，谢谢",

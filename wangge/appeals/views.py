@@ -50,7 +50,8 @@ def _perms(user: Any) -> dict[str, bool]:
         "can_submit": user_can(user, "appeals.submit"),
         "can_handle": user_can(user, "appeals.handle"),
         "can_dispatch": user_can(user, "appeals.dispatch"),
-        "can_read": user_can(user, "appeals.read"),
+        # The figures are per area: only for readers with an area scope.
+        "can_read": user_can(user, "appeals.read") and not scope_for(user).empty,
     }
 
 
@@ -665,7 +666,8 @@ def _pct(value: float | None) -> float | None:
 
 @login_required
 def figures(request: HttpRequest) -> HttpResponse:
-    _require_perm(request.user, "appeals.read")
+    if not _perms(request.user)["can_read"]:
+        raise Forbidden(_t("无权查看诉求统计"))
     from . import metrics
 
     area_code = request.GET.get("area") or ""
