@@ -9,6 +9,7 @@ not get a place joins the first-come waitlist.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, F
+from django.urls import reverse
 from django.utils import timezone
 
 from wangge.accounts.models import Unit
@@ -47,6 +49,7 @@ PROMOTION_CUTOFF_HOURS = int(getattr(settings, "WANGGE_VOLUNTEER_PROMOTION_CUTOF
 CHECKIN_EARLY_MINUTES = int(getattr(settings, "WANGGE_VOLUNTEER_CHECKIN_EARLY_MINUTES", 30))
 
 S = Signup.Status
+log = logging.getLogger(__name__)
 
 
 def _clean(obj: Any, exclude: list[str] | None = None) -> None:
@@ -378,7 +381,10 @@ def _promote_next(activity: Activity, now: dt.datetime) -> Signup | None:
     nxt = None
     if now < cutoff and activity.status == Activity.Status.OPEN:
         nxt = (
-            Signup.objects.filter(activity=activity, status=S.WAITLISTED).order_by("queued_at", "id").first()
+            Signup.objects.filter(activity=activity, status=S.WAITLISTED)
+            .select_related("member__user")
+            .order_by("queued_at", "id")
+            .first()
         )
     if nxt is None:
         Activity.objects.filter(pk=activity.pk, confirmed_count__gt=0).update(
@@ -388,7 +394,33 @@ def _promote_next(activity: Activity, now: dt.datetime) -> Signup | None:
     nxt.status = S.OFFERED
     nxt.offer_expires_at = min(now + dt.timedelta(hours=activity.offer_hours), cutoff)
     nxt.save(update_fields=["status", "offer_expires_at", "updated_at"])
+    deadline = timezone.localtime(nxt.offer_expires_at).strftime("%m-%d %H:%M")
+    _notify(
+        [nxt.member.user],
+        "volunteers.offer",
+        f"候补转正：{activity.title}",
+        f"有名额空出，请在 {deadline} 前确认，逾期将顺延给下一位。",
+        activity,
+    )
     return nxt
+
+
+def _notify(users: list[Any], event: str, title: str, body: str, activity: Activity) -> None:
+    """Tell members about their sign-up (in-app and SMS); a notification failure never undoes the change."""
+    from wangge.notifications.services import notify
+
+    try:
+        with transaction.atomic():
+            notify(
+                users=users,
+                event=event,
+                title=title,
+                body=body,
+                link=reverse("volunteers:activity", args=[activity.pk]),
+                obj=activity,
+            )
+    except Exception:
+        log.exception("notify failed for activity %s", activity.pk)
 
 
 @transaction.atomic
@@ -612,9 +644,12 @@ def activity_cancel(*, activity_id: int, by: Any, reason: str) -> Activity:
         raise Conflict("任务不在招募中", state=activity.status)
     activity.status = Activity.Status.CANCELLED
     activity.save(update_fields=["status", "updated_at"])
-    Signup.objects.filter(activity=activity, status__in=[S.CONFIRMED, S.WAITLISTED, S.OFFERED]).update(
+    affected = Signup.objects.filter(activity=activity, status__in=[S.CONFIRMED, S.WAITLISTED, S.OFFERED])
+    users = [s.member.user for s in affected.select_related("member__user")]
+    affected.update(
         status=S.CANCELLED, cancelled_at=timezone.now(), cancel_reason=f"任务取消：{reason}"[:200]
     )
+    _notify(users, "volunteers.cancelled", f"任务取消：{activity.title}", reason, activity)
     audit("update", activity, by=by, changes={"status": "cancelled"}, note=reason)
     return activity
 

@@ -172,3 +172,14 @@ def test_micro_project_booking_pays_points(tree) -> None:
     assert points_balance(vol) == 8
     with pytest.raises(Conflict):
         services.booking_transition(booking_id=b.pk, by=vol, to="done")
+
+
+def test_offer_is_notified(tree) -> None:
+    from wangge.notifications.models import Notification
+
+    a = make_activity(tree.community, capacity=1)
+    u1, u2 = quick_user(), quick_user()
+    s1, _ = services.signup_create(activity_id=a.pk, user=u1)
+    services.signup_create(activity_id=a.pk, user=u2)
+    services.signup_cancel(signup_id=s1.pk, by=u1, reason="有事")
+    assert Notification.objects.filter(user=u2, event="volunteers.offer").count() == 1
