@@ -186,7 +186,8 @@ def reporter_view(viewer: Any, appeal: Appeal) -> dict[str, Any]:
     if own:
         return {"name": name, "phone": phone, "anonymous": appeal.anonymous, "masked": False}
     staff = user_can(viewer, "appeals.read") and scope_for(viewer).contains(appeal.area_code)
-    if appeal.anonymous and not staff:
+    if appeal.anonymous and (not staff or is_handler(viewer, appeal)):
+        # Anonymous to every handler (also a grid worker handling a case in their own grid).
         return {"name": "匿名", "phone": "", "anonymous": True, "masked": True}
     if not appeal.anonymous and is_lead(viewer, appeal) and appeal.is_open:
         if phone:

@@ -184,11 +184,7 @@ def is_handler(user: Any, appeal: Appeal) -> bool:
     for a in appeal.assignments.filter(active=True).select_related("area"):
         if a.user_id == user.pk or (a.unit_id and a.unit_id == user.unit_id):
             return True
-        if (
-            a.area_id
-            and a.area
-            and any(a.area.code.startswith(c) or c.startswith(a.area.code) for c in scope.codes)
-        ):
+        if a.area_id and a.area and (scope.everything or any(a.area.code.startswith(c) for c in scope.codes)):
             return True
     return False
 

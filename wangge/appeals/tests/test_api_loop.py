@@ -194,6 +194,14 @@ def test_phone_masked_except_to_the_lead_handler_and_anonymous_hidden(world: Wor
     assert seen["reporter"] == {"name": "匿名", "phone": "", "anonymous": True, "masked": True}
     assert "王小明" not in json.dumps(seen, ensure_ascii=False)
     assert "13812345678" not in json.dumps(seen)
+    # A grid worker handling an anonymous case in their own grid does not see who reported it either.
+    grid_case = post(resident, "/appeals", submit_kwargs(world, category="SQ0501", anonymous=True)).json()[
+        "id"
+    ]
+    post(dispatcher, f"/appeals/{grid_case}/accept")
+    post(dispatcher, f"/appeals/{grid_case}/dispatch", {"lead_user_id": world.grid_worker.pk})
+    assert get(api_client(world.grid_worker), f"/appeals/{grid_case}").json()["reporter"]["name"] == "匿名"
+    assert get(dispatcher, f"/appeals/{grid_case}").json()["reporter"]["phone"] == "138****5678"
     # The list never carries personal data.
     listed = json.dumps(get(dispatcher, "/appeals").json(), ensure_ascii=False)
     assert "13812345678" not in listed and "王小明" not in listed
