@@ -299,7 +299,8 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
     signups = selectors.signup_list(viewer=request.user, activity=a)
     counts: dict[str, int] = {}
     for s in signups:
-        counts[s.status] = counts.get(s.status, 0) + 1
+        label = str(s.get_status_display())
+        counts[label] = counts.get(label, 0) + 1
     return render(request, "volunteers/run.html", {"a": a, "signups": signups, "counts": counts})
 
 
