@@ -130,3 +130,13 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         f"slowest single-call rate: {worst:,.0f}/s (target ≥ 20,000/s): {'OK' if worst >= 20_000 else 'BELOW'}"
     )
     return results
+
+
+if __name__ == "__main__":  # `python bench/locate.py` works too (no database needed without --from-db)
+    import sys
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wangge.settings")
+    django.setup()
+    main(sys.argv[1:])

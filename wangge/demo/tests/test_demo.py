@@ -1,5 +1,7 @@
 import hashlib
 import io
+import sys
+import types
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +14,7 @@ from wangge.areas.models import Area, AreaIndexState, PartyOrg
 from wangge.areas.selectors import locate
 from wangge.core import pii
 from wangge.demo.build import build_demo
+from wangge.demo.context import DEMO_HOOK_APPS, DemoContext
 from wangge.demo.geometry import district_plan, leaf_grids, validate_tiling
 from wangge.registry.models import Building, House, Household, HouseOwner, Resident, Tag, Tagging
 
@@ -64,7 +67,7 @@ def _wipe() -> None:
 
 
 @pytest.mark.django_db
-def test_small_demo_builds_tiles_and_is_deterministic() -> None:
+def test_small_demo_builds_tiles_and_is_deterministic(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
     built = build_demo(size="small", seed=7, stdout=out, run_hooks=False)
     ctx = built.context
@@ -111,7 +114,28 @@ def test_small_demo_builds_tiles_and_is_deterministic() -> None:
 
     first = _digest()
     _wipe()
-    build_demo(size="small", seed=7, stdout=io.StringIO(), run_hooks=False)
+    # The rebuild runs the apps' hooks (faked here): each gets the context; a failing one is reported only.
+    seen: list[tuple[str, DemoContext]] = []
+
+    def fake(app: str, fail: bool = False) -> types.ModuleType:
+        module = types.ModuleType(f"wangge.{app}.demo")
+
+        def populate_demo(ctx: DemoContext) -> None:
+            seen.append((app, ctx))
+            if fail:
+                raise RuntimeError("broken hook")
+
+        module.populate_demo = populate_demo  # type: ignore[attr-defined]
+        return module
+
+    for app in DEMO_HOOK_APPS:
+        monkeypatch.setitem(sys.modules, f"wangge.{app}.demo", fake(app, fail=app == "wishes"))
+    rebuilt = build_demo(size="small", seed=7, stdout=io.StringIO(), run_hooks=True)
+    assert [app for app, _ in seen] == DEMO_HOOK_APPS
+    ctx = seen[0][1]
+    assert ctx.size == "small" and len(ctx.grids) == 24 and ctx.users["gridworker001"].pk
+    assert ctx.units["department"] and ctx.units["property_company"] and ctx.password == "wangge-demo"
+    assert [e.split(":")[0] for e in rebuilt.hook_errors] == ["wishes"]
     assert Resident.objects.count() == residents
     assert _digest() == first
 
