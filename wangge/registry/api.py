@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -73,7 +73,7 @@ def building_detail(request: HttpRequest, pk: int):  # type: ignore[no-untyped-d
 def building_create(request: HttpRequest, data: BuildingIn):  # type: ignore[no-untyped-def]
     fields = data.dict()
     area = _area(request, fields.pop("area"))
-    return 201, services.building_create(area=area, by=request.user, **fields)
+    return Status(201, services.building_create(area=area, by=request.user, **fields))
 
 
 @router.patch("/buildings/{pk}", response={200: BuildingOut, **ERRORS})
@@ -104,7 +104,7 @@ def house_detail(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
 def house_create(request: HttpRequest, data: HouseIn):  # type: ignore[no-untyped-def]
     fields = data.dict()
     building = selectors.building_get(viewer=request.user, pk=fields.pop("building_id"))
-    return 201, services.house_create(building=building, by=request.user, **fields)
+    return Status(201, services.house_create(building=building, by=request.user, **fields))
 
 
 @router.patch("/houses/{pk}", response={200: HouseOut, **ERRORS})
@@ -135,7 +135,7 @@ def household_create(request: HttpRequest, data: HouseholdIn):  # type: ignore[n
     household = services.household_create(house=house, by=request.user, **fields)
     if tags:
         services.tags_set(codes=tags, household=household, by=request.user)
-    return 201, selectors.household_get(viewer=request.user, pk=household.pk)
+    return Status(201, selectors.household_get(viewer=request.user, pk=household.pk))
 
 
 @router.patch("/households/{pk}", response={200: HouseholdOut, **ERRORS})
@@ -176,7 +176,7 @@ def resident_import(request: HttpRequest, file: File[UploadedFile]):  # type: ig
     )
     if not result.ok:
         out["detail"] = f"{len(result.errors)} 处错误，未导入任何数据"
-    return (200 if result.ok else 422), out
+    return Status(200 if result.ok else 422, out)
 
 
 @router.get("/residents/export")
@@ -198,7 +198,7 @@ def resident_create(request: HttpRequest, data: ResidentIn):  # type: ignore[no-
     resident = services.resident_create(household=household, by=request.user, **fields)
     if tags:
         services.tags_set(codes=tags, resident=resident, by=request.user)
-    return 201, selectors.resident_get(viewer=request.user, pk=resident.pk)
+    return Status(201, selectors.resident_get(viewer=request.user, pk=resident.pk))
 
 
 @router.patch("/residents/{pk}", response={200: ResidentOut, **ERRORS})
