@@ -12,12 +12,13 @@ from django.db import DatabaseError
 def calendar_years_check(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
     from django.utils import timezone
 
+    from wangge.workdays.calendar import Calendar
     from wangge.workdays.selectors import calendar_current
 
     try:
         cal = calendar_current()
-    except DatabaseError:  # tables not migrated yet
-        return []
+    except DatabaseError:  # tables not migrated yet: judge by the package alone
+        cal = Calendar.build()
     today = timezone.localdate()
     years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     return [
