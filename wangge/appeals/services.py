@@ -76,6 +76,12 @@ def add_working_time(start: dt.datetime, amount: float, unit: str) -> dt.datetim
     return _add(start, amount, unit)
 
 
+def compute_deadline(start: dt.datetime, amount: float, unit: str) -> Any:
+    from wangge.workdays.calendar import compute_deadline as _compute
+
+    return _compute(start, amount, unit)
+
+
 def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
     from wangge.workdays.calendar import working_hours_between as _between
 
@@ -655,13 +661,19 @@ def appeal_dispatch(
     fields = ["state", "lead_unit", "lead_user", "response_due_at"]
     appeal.state = State.DISPATCHED
     appeal.lead_unit, appeal.lead_user = lead_unit, lead_user
-    appeal.response_due_at = add_working_time(now, cat.response_amount, cat.response_unit)
+    response = compute_deadline(now, cat.response_amount, cat.response_unit)
+    appeal.response_due_at = response.at
+    assumed = set(response.assumed_years)
     if appeal.dispatched_at is None:
+        resolve = compute_deadline(now, cat.resolve_amount, cat.resolve_unit)
         appeal.dispatched_at = now
-        appeal.resolve_due_at = add_working_time(now, cat.resolve_amount, cat.resolve_unit)
+        appeal.resolve_due_at = resolve.at
+        assumed |= set(resolve.assumed_years)
         fields += ["dispatched_at", "resolve_due_at"]
     _save(appeal, *fields)
     data = {
+        # Years the working-day calendar lacks (computed Mon–Fri): shown so nobody trusts them blindly.
+        "calendar_assumed_years": sorted(assumed),
         "lead_unit": lead_unit.pk if lead_unit else None,
         "lead_user": lead_user.pk if lead_user else None,
         "co_units": [u.pk for u in co_units if u],

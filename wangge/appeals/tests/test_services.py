@@ -332,3 +332,16 @@ def test_cancel_with_reason(world: World) -> None:
     c = s.appeal_cancel(appeal_id=appeal.pk, by=world.community, reason="重复反映")
     assert c.state == State.CANCELLED
     assert Notification.objects.filter(user=world.resident, event="appeal.cancelled").exists()
+
+
+def test_dispatch_in_a_year_the_calendar_lacks_is_flagged(world: World) -> None:
+    import warnings
+
+    later = dt.datetime(2031, 3, 3, 9, 0, tzinfo=MONDAY.tzinfo)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        appeal = dispatched(world, now=later, category="SJ0301")
+    data = AppealEvent.objects.get(appeal=appeal, kind="dispatched").data
+    assert data["calendar_assumed_years"] == [2031]
+    current = dispatched(world)
+    assert AppealEvent.objects.get(appeal=current, kind="dispatched").data["calendar_assumed_years"] == []
