@@ -483,8 +483,9 @@ def attachment_add(
     _require(allowed, "无权上传附件")
     if appeal.state in (State.CLOSED, State.CANCELLED, State.MERGED):
         _require_state(appeal, OPEN_STATES, "上传附件")
-    if appeal.attachments.count() >= int(conf.get("MAX_ATTACHMENTS")) * 3:
-        raise InvalidInput.field("file", "附件数量已达上限")
+    limit = int(conf.get("MAX_ATTACHMENTS"))
+    if appeal.attachments.filter(purpose=purpose).count() >= limit:
+        raise InvalidInput.field("file", f"每个环节最多上传 {limit} 个附件")
     clean = clean_upload(content, filename)
     att = Attachment(
         appeal=appeal,
