@@ -3,6 +3,13 @@
 Contract (other apps rely on it): after the base district is built, for each app in ``DEMO_HOOK_APPS`` the
 command imports ``wangge.<app>.demo`` if it exists and calls ``populate_demo(ctx)`` with a ``DemoContext``.
 Hooks must be deterministic (draw only from ``ctx.rng``), print progress to ``ctx.stdout`` and write in bulk.
+Each hook runs in its own transaction; a failing hook is reported and the others still run.
+
+What the base district holds when hooks run: buildings are attached to grid-level areas (``Building.area`` is
+one of ``ctx.grids``); every comprehensive grid has 4 micro-grids (``ctx.microgrids``); each grid has a party
+branch and each micro-grid a party group (``areas.PartyOrg``); ``gridworkerNNN`` holds ``ctx.grids[NNN-1]``;
+``resident`` and ``volunteer001…050`` are linked to ``registry.Resident`` rows (``Resident.account``), the
+volunteers to party members spread over the grids.
 """
 
 from __future__ import annotations
