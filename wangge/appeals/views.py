@@ -469,6 +469,15 @@ def _case_context(
         for a in detail.get("attachments", [])
         if str(a.get("content_type", "")).startswith("image/")
     ]
+    report_ins = [
+        {**r, "due_at": _parse_iso(r["due_at"]), "reported_at": _parse_iso(r["reported_at"])}
+        for r in detail.get("report_ins", [])
+    ]
+    duplicates = (
+        selectors.probable_duplicates(viewer=user, appeal=appeal)
+        if any(a["step"] == "merge" for a in actions)
+        else []
+    )
     grid_boundary = (
         json.dumps(appeal.grid.boundary) if appeal.grid_id and appeal.grid and appeal.grid.boundary else ""
     )
@@ -484,6 +493,8 @@ def _case_context(
         "co_handlers": co,
         "photos": photos,
         "grid_boundary": grid_boundary,
+        "report_ins": report_ins,
+        "duplicates": duplicates,
         "step_error": step_error,
         "flash": flash,
     }

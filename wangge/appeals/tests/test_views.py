@@ -247,3 +247,35 @@ def test_figures_page_shows_rates_and_ranking(world: World) -> None:
     assert login(world.resident).get("/appeals/figures/").status_code == 403
     bad = login(world.street).get("/appeals/figures/", {"from": "2026-13-01"})
     assert bad.status_code == 422 and "日期" in bad.content.decode()
+
+
+def test_dispatcher_sees_probable_duplicates_and_merges_them(world: World) -> None:
+    first = make_case(world)
+    second, _ = services.appeal_submit(by=world.resident2, **submit_kwargs(world, description="同一盏灯"))
+    c = login(world.community)
+    html = c.get(f"/appeals/{second.pk}/").content.decode()
+    assert 'id="appeal-duplicates"' in html and f'href="/appeals/{first.pk}/"' in html
+    res = c.post(f"/appeals/{second.pk}/merge/", {"into": first.pk, "note": "同一问题"})
+    assert res.status_code == 302
+    second.refresh_from_db()
+    assert second.state == State.MERGED and second.merged_into_id == first.pk
+    assert f'href="/appeals/{second.pk}/"' in c.get(f"/appeals/{first.pk}/").content.decode()
+
+
+def test_whistle_summons_a_department_which_reports_in_from_its_page(world: World) -> None:
+    case = make_case(world, "dispatched")
+    c = login(world.community)
+    res = c.post(
+        f"/appeals/{case.pk}/whistle/", {"reason": "需城管协同", "units": [str(world.department.pk)]}
+    )
+    assert res.status_code == 302
+    html = c.get(f"/appeals/{case.pk}/").content.decode()
+    assert "城市管理局" in html and "待报到" in html
+    dept = login(world.department_staff)
+    page = dept.get(f"/appeals/{case.pk}/").content.decode()
+    assert 'id="action-report-in"' in page
+    assert dept.post(f"/appeals/{case.pk}/report-in/", {"note": "已到场"}).status_code == 302
+    assert "已报到" in c.get(f"/appeals/{case.pk}/").content.decode()
+    # A whistle with nobody summoned is refused next to the field.
+    res = c.post(f"/appeals/{case.pk}/whistle/", {"reason": "再吹一次"})
+    assert res.status_code == 422 and "召集" in res.content.decode()
