@@ -48,6 +48,19 @@ class ReportForm(forms.Form):
     coord_system = forms.ChoiceField(choices=COORD_SYSTEMS, initial="wgs84", widget=forms.HiddenInput)
     anonymous = forms.BooleanField(label=_("对处置人员匿名"), required=False)
     photos = MultipleImageField(label=_("照片"))
+    # Staff only: what was said on the phone, in a WeChat group, on patrol or handed over by 12345.
+    channel = forms.ChoiceField(
+        label=_("来源"),
+        required=False,
+        choices=[
+            ("staff_entry", _("工作人员代录（微信群/电话）")),
+            ("patrol", _("网格员巡查")),
+            ("hotline_12345", _("12345热线转办")),
+        ],
+    )
+    reporter_name = forms.CharField(label=_("反映人姓名"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=_("反映人电话"), max_length=20, required=False)
+    external_ref = forms.CharField(label=_("热线工单号"), max_length=64, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

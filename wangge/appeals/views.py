@@ -145,9 +145,18 @@ def report(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             is_staff = not scope_for(request.user).empty
-            channel = Appeal.Channel.STAFF_ENTRY if is_staff else Appeal.Channel.RESIDENT_WEB
-            if not is_staff and d["photos"] and d["lat"] is None:
+            staff_fields: dict[str, Any] = {}
+            if is_staff:
+                channel = d["channel"] or Appeal.Channel.STAFF_ENTRY
+                staff_fields = {
+                    "reporter_name": d["reporter_name"],
+                    "reporter_phone": d["reporter_phone"],
+                    "external_ref": d["external_ref"],
+                }
+            elif d["photos"] and d["lat"] is None:
                 channel = Appeal.Channel.SNAPSHOT  # 随手拍: the photo's EXIF gives the place
+            else:
+                channel = Appeal.Channel.RESIDENT_WEB
             try:
                 # One transaction: a bad photo leaves no case behind (bad input writes nothing).
                 with transaction.atomic():
@@ -163,6 +172,7 @@ def report(request: HttpRequest) -> HttpResponse:
                         address=d["address"],
                         anonymous=d["anonymous"],
                         idempotency_key=d["token"],
+                        **staff_fields,
                     )
                     if created:
                         for photo in d["photos"]:
@@ -192,6 +202,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "parents": parents,
         "subcategories": children.get(selected_parent, []),
         "map_center": _map_center(request.user),
+        "is_staff": not scope_for(request.user).empty,
     }
     return render(request, "appeals/report.html", context, status=status)
 

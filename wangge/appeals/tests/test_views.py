@@ -279,3 +279,19 @@ def test_whistle_summons_a_department_which_reports_in_from_its_page(world: Worl
     # A whistle with nobody summoned is refused next to the field.
     res = c.post(f"/appeals/{case.pk}/whistle/", {"reason": "再吹一次"})
     assert res.status_code == 422 and "召集" in res.content.decode()
+
+
+def test_staff_enter_a_hotline_case_with_the_reporters_phone(world: World) -> None:
+    c = login(world.community)
+    assert 'id="id_external_ref"' in c.get("/appeals/report/").content.decode()
+    assert 'id="id_external_ref"' not in login(world.resident).get("/appeals/report/").content.decode()
+    data = report_data(world, channel="hotline_12345", reporter_name="赵六", reporter_phone="13700001234")
+    res = c.post("/appeals/report/", data)
+    assert (
+        res.status_code == 422 and 'id="error-external_ref"' in res.content.decode()
+    )  # ticket number needed
+    res = c.post("/appeals/report/", {**data, "token": "tok-9", "external_ref": "12345-0001"})
+    assert res.status_code == 302
+    case = Appeal.objects.get()
+    assert case.channel == "hotline_12345" and case.external_ref == "12345-0001"
+    assert case.reporter_phone == "13700001234" and case.state == State.OPENED  # hotline cases come verified
