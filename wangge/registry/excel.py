@@ -758,7 +758,7 @@ def annotate(headers: list[str], raw: list[tuple[int, list[str]]], errors: list[
     col_of = {h: i for i, h in enumerate(headers)}
     for line, values in raw:
         errs = by_row.get(line, [])
-        cells = [WriteOnlyCell(ws, value=v) for v in values[: len(headers)]]
+        cells = [WriteOnlyCell(ws, value=_safe(v)) for v in values[: len(headers)]]
         for e in errs:
             i = col_of.get(e.column)
             if i is not None:
@@ -857,6 +857,13 @@ EXPORT_HEADERS = [
 ]
 
 
+def _safe(v: Any) -> Any:
+    """Text that Excel would run as a formula (=, +, -, @) is written as plain text."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        return "'" + v
+    return v
+
+
 def export_workbook(residents: Iterable[Resident], tags_of: Callable[[Resident], list[Tag]]) -> bytes:
     """The masked export of a resident list (ID numbers and phones masked; only the tags the viewer may see)."""
     wb = Workbook(write_only=True)
@@ -866,25 +873,24 @@ def export_workbook(residents: Iterable[Resident], tags_of: Callable[[Resident],
         hh = r.household
         house = hh.house
         b = house.building
-        ws.append(
-            [
-                b.area.code,
-                b.area.name,
-                b.address,
-                house.entrance,
-                house.room,
-                hh.number,
-                r.name,
-                r.get_gender_display(),
-                r.birth_date.isoformat() if r.birth_date else "",
-                pii.mask_id_number(r.id_number),
-                pii.mask_phone(r.phone),
-                r.get_political_status_display(),
-                r.get_relation_display(),
-                r.get_residence_type_display(),
-                "、".join(t.name for t in tags_of(r)),
-            ]
-        )
+        row = [
+            b.area.code,
+            b.area.name,
+            b.address,
+            house.entrance,
+            house.room,
+            hh.number,
+            r.name,
+            r.get_gender_display(),
+            r.birth_date.isoformat() if r.birth_date else "",
+            pii.mask_id_number(r.id_number),
+            pii.mask_phone(r.phone),
+            r.get_political_status_display(),
+            r.get_relation_display(),
+            r.get_residence_type_display(),
+            "、".join(t.name for t in tags_of(r)),
+        ]
+        ws.append([_safe(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

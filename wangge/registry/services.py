@@ -398,3 +398,15 @@ def resident_export(*, by: Any, filters: dict[str, Any]) -> bytes:
         note="导出居民名单（已脱敏）",
     )
     return content
+
+
+def tag_catalogue_ensure() -> int:
+    """Seed the default tag catalogue if the table is empty (e.g. after a test flush); returns the count.
+    The rows themselves live in the data migration ``0002_seed_tags`` (the one source)."""
+    import importlib
+
+    from django.apps import apps
+
+    if not Tag.objects.exists():
+        importlib.import_module("wangge.registry.migrations.0002_seed_tags").seed(apps, None)
+    return Tag.objects.count()

@@ -26,12 +26,12 @@ def world(tree: Any) -> dict[str, Any]:
     w: dict[str, Any] = {
         "tree": tree,
         "admin": admin,
-        "a": make_resident(tree.grid_a, admin),  # grid_a of community 1
-        "a2": make_resident(tree.grid_a, admin),  # another household of grid_a
-        "b": make_resident(tree.grid_b, admin),  # grid_b of community 1
-        "c": make_resident(tree.grid_c, admin),  # community 2, same street
-        "s2": make_resident(out["other_street_grid"], admin),  # another street, same district
-        "d2": make_resident(out["other_district_grid"], admin),  # another district
+        "a": make_resident(tree.grid_a, admin, name="张甲"),  # grid_a of community 1
+        "a2": make_resident(tree.grid_a, admin, name="李乙"),  # another household of grid_a
+        "b": make_resident(tree.grid_b, admin, name="王丙"),  # grid_b of community 1
+        "c": make_resident(tree.grid_c, admin, name="赵丁"),  # community 2, same street
+        "s2": make_resident(out["other_street_grid"], admin, name="钱戊"),  # another street, same district
+        "d2": make_resident(out["other_district_grid"], admin, name="孙己"),  # another district
     }
     resident_user = make_user(Role.RESIDENT)
     w["a"].account = resident_user
@@ -219,3 +219,22 @@ def test_list_page_query_count_does_not_grow_with_rows(
     assert resp.status_code == 200
     with django_assert_max_num_queries(8):
         assert api_client(user).get("/api/v1/residents?limit=50").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_is_scoped_and_masked(world: dict[str, Any]) -> None:
+    tree = world["tree"]
+    staff = make_user(Role.GRID_WORKER, tree.grid_a, is_staff=True)
+    client = Client()
+    assert client.login(username=staff.username, password=PASSWORD)
+    resp = client.get("/admin/registry/resident/")
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert world["a"].name in body and world["b"].name not in body
+    assert not FULL_ID.search(body)
+    assert world["a"].id_number[:6] + "********" in body
+    assert client.get(f"/admin/registry/resident/{world['b'].pk}/change/").status_code in (302, 404)
+    detail = client.get(f"/admin/registry/resident/{world['a'].pk}/change/")
+    assert detail.status_code == 200 and not FULL_ID.search(detail.content.decode())
+    tags = client.get("/admin/registry/tag/")
+    assert tags.status_code == 200 and "低保" in tags.content.decode()
