@@ -35,7 +35,7 @@ from .context import DEMO_HOOK_APPS, DemoContext
 from .geometry import Node, district_plan, validate_tiling
 
 # Households per grid (comprehensive, dedicated) by size: small ≈ 2,000 households, district ≈ 440k residents.
-HOUSEHOLDS_PER_GRID = {"small": (74, 8), "district": (455, 40)}
+HOUSEHOLDS_PER_GRID = {"small": (74, 8), "district": (525, 40)}
 OCCUPANCY = 0.92
 BATCH = 2000
 
