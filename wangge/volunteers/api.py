@@ -268,7 +268,7 @@ def signups(request: HttpRequest, activity_id: int) -> list:
 
 @router.post("/activities/{activity_id}/signups", response={200: SignupOut, 201: SignupOut})
 def signup(request: HttpRequest, activity_id: int) -> Status:
-    selectors.activity_get(viewer=request.user, activity_id=activity_id)
+    # signup_create checks existence, visibility (unit/community) and eligibility under the row lock.
     s, created = services.signup_create(activity_id=activity_id, user=request.user)
     return Status((201 if created else 200), _signup_out(s))
 
