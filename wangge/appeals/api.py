@@ -57,7 +57,9 @@ def submit(request: HttpRequest, payload: AppealIn) -> Status:
         area_code=payload.area,
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    return Status(201 if created else 200, selectors.appeal_detail(viewer=request.user, appeal=appeal))
+    if not created:
+        return Status(200, selectors.appeal_detail(viewer=request.user, appeal=appeal))
+    return Status(201, selectors.appeal_created(viewer=request.user, appeal=appeal))
 
 
 @router.get("/appeals", response=AppealPage)

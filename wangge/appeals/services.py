@@ -314,6 +314,7 @@ def _locate(lat: float, lng: float, coord_system: str) -> tuple[float, float, An
     return wlat, wlng, grid, micro
 
 
+@transaction.atomic
 def appeal_submit(
     *,
     by: Any,
@@ -334,7 +335,8 @@ def appeal_submit(
     now: dt.datetime | None = None,
 ) -> tuple[Appeal, bool]:
     """Submit a case. Returns ``(appeal, created)``. The same idempotency key (per submitter) or the same
-    hotline ticket never makes two cases, also under concurrent retries (unique constraints)."""
+    hotline ticket never makes two cases, also under concurrent retries (unique constraints).
+    One transaction with its notifications: one commit per submission."""
     _require(user_can(by, "appeals.submit"), "无权上报诉求")
     key = (idempotency_key or "").strip()[:80] or None
     if key:
