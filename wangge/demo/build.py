@@ -116,6 +116,8 @@ def build_demo(*, size: str = "small", seed: int = 2024, stdout: Any = None, run
         raise ValueError("demo polygons do not tile: " + "; ".join(problems))
     password = settings.WANGGE_DEMO_PASSWORD
     writer = _Writer()
+    # One transaction for the base district and the hooks (each hook in a savepoint): an interrupted first
+    # run leaves the database empty, so the next `demo --if-empty` builds everything again.
     with transaction.atomic():
         areas = _create_areas(plan)
         writer.counts["Area"] = len(areas)
@@ -139,42 +141,42 @@ def build_demo(*, size: str = "small", seed: int = 2024, stdout: Any = None, run
         _link_accounts(users, grids)
         _set_party_counts(orgs, registry.party_members)
         audit("import", None, by=None, object_type="demo", note=f"demo district size={size} seed={seed}")
-    ctx = DemoContext(
-        size=size,
-        rng=rng,
-        district=district,
-        streets=streets,
-        communities=communities,
-        grids=grids,
-        users=users,
-        units=units,
-        password=password,
-        now=timezone.now(),
-        stdout=out,
-        microgrids=micros,
-    )
-    built = Built(ctx, dict(writer.counts))
-    _log(out, f"基础数据完成，用时 {time.monotonic() - started:.1f} 秒")
-    if run_hooks:
-        for app in DEMO_HOOK_APPS:
-            try:
-                module = importlib.import_module(f"wangge.{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name in (f"wangge.{app}.demo", f"wangge.{app}"):
+        ctx = DemoContext(
+            size=size,
+            rng=rng,
+            district=district,
+            streets=streets,
+            communities=communities,
+            grids=grids,
+            users=users,
+            units=units,
+            password=password,
+            now=timezone.now(),
+            stdout=out,
+            microgrids=micros,
+        )
+        built = Built(ctx, dict(writer.counts))
+        _log(out, f"基础数据完成，用时 {time.monotonic() - started:.1f} 秒")
+        if run_hooks:
+            for app in DEMO_HOOK_APPS:
+                try:
+                    module = importlib.import_module(f"wangge.{app}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name in (f"wangge.{app}.demo", f"wangge.{app}"):
+                        continue
+                    raise
+                hook = getattr(module, "populate_demo", None)
+                if hook is None:
                     continue
-                raise
-            hook = getattr(module, "populate_demo", None)
-            if hook is None:
-                continue
-            t0 = time.monotonic()
-            try:
-                with transaction.atomic():
-                    hook(ctx)
-                _log(out, f"{app}: 演示数据完成（{time.monotonic() - t0:.1f} 秒）")
-            except Exception:  # one app's broken hook must not take the whole demo down
-                err = traceback.format_exc()
-                built.hook_errors.append(f"{app}: {err}")
-                _log(out, f"警告：{app} 演示数据生成失败：\n{err}")
+                t0 = time.monotonic()
+                try:
+                    with transaction.atomic():
+                        hook(ctx)
+                    _log(out, f"{app}: 演示数据完成（{time.monotonic() - t0:.1f} 秒）")
+                except Exception:  # one app's broken hook must not take the whole demo down
+                    err = traceback.format_exc()
+                    built.hook_errors.append(f"{app}: {err}")
+                    _log(out, f"警告：{app} 演示数据生成失败：\n{err}")
     return built
 
 
