@@ -7,7 +7,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.areas.models import Area
-from wangge.core.errors import InvalidInput
+from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.schemas import ErrorOut
 from wangge.core.scoping import scope_for
 
@@ -172,11 +172,21 @@ def resident_import(request: HttpRequest, file: File[UploadedFile]):  # type: ig
         raise InvalidInput.field("file", str(exc)) from exc
     out = result.as_dict()
     out["annotated_url"] = (
-        reverse("registry:import_annotated", args=[result.annotated]) if result.annotated else None
+        reverse("api:resident_import_annotated", args=[result.annotated]) if result.annotated else None
     )
     if not result.ok:
         out["detail"] = f"{len(result.errors)} 处错误，未导入任何数据"
     return Status(200 if result.ok else 422, out)
+
+
+@router.get("/residents/import/annotated/{token}", url_name="resident_import_annotated")
+def resident_import_annotated(request: HttpRequest, token: str) -> HttpResponse:
+    """The annotated workbook of the caller's own failed import: bad cells in red, an error column."""
+    try:
+        content = excel.annotated_load(token, request.user.pk)
+    except (FileNotFoundError, ValueError):
+        raise NotFound("文件不存在或已过期") from None
+    return _xlsx(content, "导入错误标注.xlsx")
 
 
 @router.get("/residents/export")

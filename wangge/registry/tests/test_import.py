@@ -146,6 +146,11 @@ def test_one_bad_row_among_good_ones_returns_every_error_and_writes_nothing(tree
     assert not AuditLog.objects.filter(action="import").exists()
     # The annotated workbook: every row, bad cells filled, an error column; only for the uploader.
     url = body["annotated_url"]
+    assert url.startswith("/api/v1/")
+    assert api_client(make_user(Role.GRID_WORKER, tree.grid_a)).get(url).status_code == 404
+    api_copy = api_client(user).get(url)
+    assert api_copy.status_code == 200 and api_copy.content[:2] == b"PK"
+    url = "/registry/import/annotated/" + url.rstrip("/").rsplit("/", 1)[-1] + "/"
     other = make_user(Role.GRID_WORKER, tree.grid_a)
     c = Client()
     c.login(username=other.username, password=PASSWORD)
