@@ -9,7 +9,7 @@ from ninja.files import UploadedFile
 from wangge.core.errors import InvalidInput, NotFound
 
 from . import selectors, services
-from .models import Attachment
+from .models import Appeal, Attachment
 from .schemas import (
     AppealIn,
     AppealPage,
@@ -35,6 +35,15 @@ Detail = dict[str, Any]
 def _detail(request: HttpRequest, appeal_id: int) -> Detail:
     appeal = selectors.appeal_get(viewer=request.user, pk=appeal_id)
     return selectors.appeal_detail(viewer=request.user, appeal=appeal)
+
+
+def _after(request: HttpRequest, appeal_id: int) -> Detail:
+    """The case after a step. A handler who returned it no longer sees it: they get the bare outcome."""
+    try:
+        return _detail(request, appeal_id)
+    except NotFound:
+        appeal = Appeal.objects.select_related("category", "lead_unit", "lead_user").get(pk=appeal_id)
+        return selectors.appeal_summary(appeal)
 
 
 @router.post("/appeals", response={200: Detail, 201: Detail})
@@ -166,7 +175,7 @@ def attachment_file(request: HttpRequest, appeal_id: int, attachment_id: int) ->
 @router.post("/appeals/{appeal_id}/accept", response=Detail)
 def accept(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
     services.appeal_accept(appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version)
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/cancel", response=Detail)
@@ -174,7 +183,7 @@ def cancel(request: HttpRequest, appeal_id: int, payload: ReasonIn) -> Detail:
     services.appeal_cancel(
         appeal_id=appeal_id, by=request.user, reason=payload.reason, version=payload.version
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/merge", response=Detail)
@@ -182,7 +191,7 @@ def merge(request: HttpRequest, appeal_id: int, payload: MergeIn) -> Detail:
     services.appeal_merge(
         appeal_id=appeal_id, into_id=payload.into, by=request.user, note=payload.note, version=payload.version
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/dispatch", response=Detail)
@@ -197,7 +206,7 @@ def dispatch(request: HttpRequest, appeal_id: int, payload: DispatchIn) -> Detai
         note=payload.note,
         version=payload.version,
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/acknowledge", response=Detail)
@@ -205,7 +214,7 @@ def acknowledge(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail
     services.appeal_acknowledge(
         appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/return", response=Detail)
@@ -213,13 +222,13 @@ def return_(request: HttpRequest, appeal_id: int, payload: ReasonIn) -> Detail:
     services.appeal_return(
         appeal_id=appeal_id, by=request.user, reason=payload.reason, version=payload.version
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/start", response=Detail)
 def start(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
     services.appeal_start(appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version)
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/resolve", response=Detail)
@@ -231,7 +240,7 @@ def resolve(request: HttpRequest, appeal_id: int, payload: ResolveIn) -> Detail:
         attachment_ids=payload.attachment_ids,
         version=payload.version,
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/check", response=Detail)
@@ -244,7 +253,7 @@ def check(request: HttpRequest, appeal_id: int, payload: CheckIn) -> Detail:
         attachment_ids=payload.attachment_ids,
         version=payload.version,
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/rate", response=Detail)
@@ -257,7 +266,7 @@ def rate(request: HttpRequest, appeal_id: int, payload: RateIn) -> Detail:
         comment=payload.comment,
         version=payload.version,
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/reopen", response=Detail)
@@ -265,7 +274,7 @@ def reopen(request: HttpRequest, appeal_id: int, payload: ReasonIn) -> Detail:
     services.appeal_reopen(
         appeal_id=appeal_id, by=request.user, reason=payload.reason, version=payload.version
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/extend", response=Detail)
@@ -280,7 +289,7 @@ def extend(request: HttpRequest, appeal_id: int, payload: ExtendIn) -> Detail:
         reason=payload.reason,
         version=payload.version,
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/hold", response=Detail)
@@ -293,7 +302,7 @@ def hold(request: HttpRequest, appeal_id: int, payload: HoldIn) -> Detail:
         reason=payload.reason,
         version=payload.version,
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/whistle", response=Detail)
@@ -306,7 +315,7 @@ def whistle(request: HttpRequest, appeal_id: int, payload: WhistleIn) -> Detail:
         next_level=payload.next_level,
         version=payload.version,
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/report-in", response=Detail)
@@ -314,7 +323,7 @@ def report_in(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
     services.appeal_report_in(
         appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/urge", response=Detail)
@@ -322,10 +331,10 @@ def urge(request: HttpRequest, appeal_id: int, payload: UrgeIn) -> Detail:
     services.appeal_urge(
         appeal_id=appeal_id, by=request.user, note=payload.note, level=payload.level, version=payload.version
     )
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/close", response=Detail)
 def close(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
     services.appeal_close(appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version)
-    return _detail(request, appeal_id)
+    return _after(request, appeal_id)

@@ -274,3 +274,57 @@ def test_submit_query_count_is_small(world: World, django_assert_max_num_queries
     with django_assert_max_num_queries(25):
         res = post(resident, "/appeals", submit_kwargs(world), HTTP_IDEMPOTENCY_KEY="q-1")
     assert res.status_code == 201
+
+
+def test_every_step_endpoint_through_http(world: World) -> None:
+    resident, dispatcher = api_client(world.resident), api_client(world.community)
+    handler, dept = api_client(world.property_staff), api_client(world.department_staff)
+    lat, lng = world.point(world.tree.grid_a)
+    a = post(resident, "/appeals", submit_kwargs(world)).json()["id"]
+    b = post(api_client(world.resident2), "/appeals", submit_kwargs(world, lat=lat + 0.0001)).json()["id"]
+    c = post(resident, "/appeals", submit_kwargs(world, description="无效")).json()["id"]
+    assert [d["id"] for d in get(dispatcher, f"/appeals/{b}/duplicates").json()] == [a, c]
+    assert post(dispatcher, f"/appeals/{b}/merge", {"into": a}).json()["state"] == "merged"
+    assert post(dispatcher, f"/appeals/{c}/cancel", {"reason": "重复"}).json()["state"] == "cancelled"
+    post(dispatcher, f"/appeals/{a}/accept")
+    post(dispatcher, f"/appeals/{a}/dispatch", {"lead_unit_id": world.department.pk})
+    assert post(dept, f"/appeals/{a}/return", {"reason": "非本部门"}).json()["state"] == "opened"
+    res = post(
+        dispatcher,
+        f"/appeals/{a}/dispatch",
+        {"lead_unit_id": world.property_co.pk, "co_user_ids": [world.grid_worker.pk]},
+    )
+    assert [x["role"] for x in res.json()["assignments"]] == ["lead", "co"]
+    res = post(
+        dispatcher, f"/appeals/{a}/whistle", {"reason": "需城管配合", "unit_ids": [world.department.pk]}
+    )
+    assert res.json()["report_ins"][0]["unit"] == "城市管理局"
+    assert "report-in" in get(dept, f"/appeals/{a}").json()["actions"]
+    assert post(dept, f"/appeals/{a}/report-in", {"note": "已到"}).status_code == 200
+    post(handler, f"/appeals/{a}/acknowledge")
+    res = post(handler, f"/appeals/{a}/extend", {"amount": 4, "unit": "working_hours", "reason": "缺灯管"})
+    assert res.json()["pending_request"]["kind"] == "extend"
+    assert post(dispatcher, f"/appeals/{a}/extend", {"action": "approve"}).json()["extended"] is True
+    post(handler, f"/appeals/{a}/hold", {"reason": "业主不在家"})
+    assert (
+        post(dispatcher, f"/appeals/{a}/hold", {"action": "reject", "reason": "不同意"}).json()["held"]
+        is False
+    )
+    res = post(dispatcher, f"/appeals/{a}/urge", {"note": "请尽快", "level": "yellow"})
+    assert res.json()["supervision_level"] == "yellow"
+    post(handler, f"/appeals/{a}/resolve", {"note": "已更换"})
+    assert post(dispatcher, f"/appeals/{a}/close", {"note": "电话回访满意"}).json()["state"] == "closed"
+    res = post(resident, f"/appeals/{a}/reopen", {"reason": "又坏了"})
+    assert res.json()["state"] == "dispatched" and res.json()["rework_count"] == 1
+    kinds = [e["kind"] for e in res.json()["timeline"]]
+    for kind in (
+        "merged",
+        "returned",
+        "whistled",
+        "reported_in",
+        "extended",
+        "hold_rejected",
+        "urged",
+        "reopened",
+    ):
+        assert kind in kinds
