@@ -36,4 +36,13 @@ class DayOverrideAdmin(_MissingYearBanner, admin.ModelAdmin):
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(admin.ModelAdmin):
+    """One row (pk=1) holds the working hours; without it the defaults apply."""
+
     list_display = ["__str__", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not WorkingHours.objects.exists()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
