@@ -98,3 +98,12 @@ def test_geojson_lists_the_areas_below(tree) -> None:  # type: ignore[no-untyped
     streets = client.get(f"/api/v1/areas/{tree.street.code}/geojson?levels=community").json()
     assert len(streets["features"]) == 2
     assert client.get(f"/api/v1/areas/{tree.street.code}/geojson?levels=planet").status_code == 422
+
+
+def test_detail_and_tree_query_counts_do_not_grow_with_the_tree(tree, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    client = api_client(make_user(Role.ADMIN))
+    client.get("/api/v1/areas")  # warm the token's last-used touch
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/api/v1/areas/{tree.district.code}").status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get("/api/v1/areas").status_code == 200
