@@ -1,5 +1,6 @@
 """The case loop over HTTP: submit, attach, list, show, and one POST per step. Thin: parse → service → shape."""
 
+from datetime import datetime
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
@@ -80,6 +81,7 @@ def list_appeals(
     overdue: bool | None = None,
     role: str | None = Query(None, description="handling（我的/本单位待办） | reported（我反映的）"),
     supervision: str | None = None,
+    due_before: datetime | None = Query(None, description="处置期限早于此时间的在办诉求（临期/超期清单）"),
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
@@ -94,6 +96,7 @@ def list_appeals(
         overdue=overdue,
         role=role,
         supervision=supervision,
+        due_before=due_before,
         q=q,
     )
     items = [selectors.appeal_summary(a) for a in qs[offset : offset + limit]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -252,6 +253,15 @@ def test_list_filters(world: World) -> None:
     assert get(dispatcher, "/appeals", area=world.tree.grid_b.code).json()["count"] == 0
     assert get(dispatcher, "/appeals", state="bogus").status_code == 422
     assert get(resident, "/appeals", role="reported").json()["count"] == 2
+    post(dispatcher, f"/appeals/{b}/dispatch", {})
+    due = Appeal.objects.get(pk=b).resolve_due_at
+    assert due is not None
+    soon = get(dispatcher, "/appeals", due_before=(due + dt.timedelta(minutes=1)).isoformat()).json()
+    assert [x["id"] for x in soon["items"]] == [b]
+    assert (
+        get(dispatcher, "/appeals", due_before=(due - dt.timedelta(minutes=1)).isoformat()).json()["count"]
+        == 0
+    )
     assert Category.objects.filter(code="SQ0101").exists()
 
 
