@@ -345,3 +345,25 @@ def test_dispatch_in_a_year_the_calendar_lacks_is_flagged(world: World) -> None:
     assert data["calendar_assumed_years"] == [2031]
     current = dispatched(world)
     assert AppealEvent.objects.get(appeal=current, kind="dispatched").data["calendar_assumed_years"] == []
+
+
+def test_tick_all_runs_every_app_and_survives_one_failing(world: World, monkeypatch: Any) -> None:
+    import sys
+    import types
+
+    calls: list[str] = []
+    ok = types.ModuleType("wangge.wishes.tasks")
+    ok.tick = lambda now: calls.append("wishes") or {"done": 1}  # type: ignore[attr-defined]
+    broken = types.ModuleType("wangge.volunteers.tasks")
+
+    def boom(now: dt.datetime) -> None:
+        raise RuntimeError("volunteers down")
+
+    broken.tick = boom  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "wangge.wishes.tasks", ok)
+    monkeypatch.setitem(sys.modules, "wangge.volunteers.tasks", broken)
+    dispatched(world)
+    out = s.tick_all(MONDAY + 3 * H)
+    assert out["appeals"]["escalated"] == 1
+    assert out["wangge.volunteers.tasks"] == "error" and out["wangge.wishes.tasks"] == {"done": 1}
+    assert calls == ["wishes"]

@@ -30,6 +30,7 @@ class Command(BaseCommand):
                 result = tick_all()
                 if options["verbosity"] >= 1:
                     self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
+                    self.stdout.flush()
             except Exception:  # the loop must survive a bad run (a database restart, a bug in one app)
                 log.exception("tick failed")
                 if not options["loop"]:
