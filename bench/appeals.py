@@ -374,6 +374,17 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
+def _flag(arg: str) -> str:
+    """``seconds=5`` → ``--seconds=5``; ``skip_metrics=1`` → ``--skip-metrics``."""
+    if arg.startswith("-") or "=" not in arg:
+        return arg
+    key, value = arg.split("=", 1)
+    key = key.replace("_", "-")
+    if key == "skip-metrics":
+        return "--skip-metrics" if value.lower() in {"1", "true", "yes"} else "--no-op"
+    return f"--{key}={value}"
+
+
 def main(argv: list[str]) -> None:
     if argv and argv[0] == "_setup":
         _internal_setup(int(argv[1]))
@@ -394,10 +405,9 @@ def main(argv: list[str]) -> None:
     p.add_argument("--cases", type=int, default=1_000_000)
     p.add_argument("--metrics-runs", type=int, default=20)
     p.add_argument("--skip-metrics", action="store_true")
+    p.add_argument("--no-op", action="store_true", help=argparse.SUPPRESS)
     # ``wangge bench appeals seconds=5 cases=100000``: Django's parser owns ``--options``, so key=value works too.
-    argv = [
-        f"--{a.replace('_', '-')}" if "=" in a and not a.startswith("-") else a for a in argv if a != "--"
-    ]
+    argv = [_flag(a) for a in argv if a != "--"]
     args = p.parse_args(argv)
     print(f"machine: {_machine()}")
     results: list[dict[str, Any]] = []
