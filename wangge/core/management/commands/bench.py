@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("name")
-        parser.add_argument("args", nargs="*")
+        parser.add_argument("bench_args", nargs="*", metavar="ARG", help="passed to the benchmark's main()")
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         name = options["name"]
@@ -31,4 +31,4 @@ class Command(BaseCommand):
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
-        module.main(list(options["args"]))
+        module.main(list(options["bench_args"]))
