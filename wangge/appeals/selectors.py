@@ -328,10 +328,9 @@ def appeal_created(*, viewer: Any, appeal: Appeal) -> dict[str, Any]:
                 if own
                 else None
             ),
-            "timeline": [
-                {"kind": kind, "at": _iso(at), "note": note}
-                for kind, at, note in appeal.events.order_by("at", "id").values_list("kind", "at", "note")
-            ],
+            # What this submission did (the full timeline is at GET /appeals/{id}).
+            "timeline": [{"kind": "submitted", "at": _iso(appeal.reported_at)}]
+            + ([{"kind": "accepted", "at": _iso(appeal.opened_at)}] if appeal.opened_at else []),
         }
     )
     return out

@@ -88,7 +88,14 @@ def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
     return _between(start, end)
 
 
-def _notify(users: Iterable[Any], event: str, title: str, appeal: Appeal, body: str = "") -> None:
+def _notify(
+    users: Iterable[Any],
+    event: str,
+    title: str,
+    appeal: Appeal,
+    body: str = "",
+    channels: tuple[str, ...] = ("inapp", "sms"),
+) -> None:
     users = [u for u in users if u is not None]
     if not users:
         return
@@ -104,6 +111,7 @@ def _notify(users: Iterable[Any], event: str, title: str, appeal: Appeal, body: 
             body=body,
             link=f"/appeals/{appeal.pk}/",
             obj=appeal,
+            channels=channels,
         )
     except Exception:  # a notification failure must never undo a step of the loop
         log.exception("notify failed for appeal %s (%s)", appeal.pk, event)
@@ -338,11 +346,9 @@ def appeal_submit(
     hotline ticket never makes two cases, also under concurrent retries (unique constraints).
     One transaction with its notifications: one commit per submission."""
     _require(user_can(by, "appeals.submit"), "无权上报诉求")
+    # No look-up before the insert: the unique constraint decides (a retry costs the insert attempt, a
+    # first submission — the hot path — costs nothing extra).
     key = (idempotency_key or "").strip()[:80] or None
-    if key:
-        existing = Appeal.objects.filter(submitted_by=by, idempotency_key=key).first()
-        if existing is not None:
-            return existing, False
     now = _now(now)
     if channel not in Appeal.Channel.values:
         raise InvalidInput.field("channel", "无效的来源渠道")
@@ -434,7 +440,15 @@ def appeal_submit(
             raise
         return existing, False
     if appeal.state == State.SUBMITTED:
-        _notify(_dispatchers(appeal), "submitted", f"新诉求待受理：{cat.name}", appeal, description[:100])
+        # In-app only: a text message for every new report would flood the grid workers' phones.
+        _notify(
+            _dispatchers(appeal),
+            "submitted",
+            f"新诉求待受理：{cat.name}",
+            appeal,
+            description[:100],
+            channels=("inapp",),
+        )
     return appeal, True
 
 
