@@ -35,6 +35,35 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
         )
 
 
+_serialized_contents: dict[str, str] = {}
+
+
+def _keep_serialized_contents() -> None:
+    """Keep the serialized database contents for serialized rollback. Django keeps them on the connection
+    object, and a test that runs an event loop (Playwright) or a live server can leave this thread with a new
+    connection object that lacks them; without this the next transactional test starts empty."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        contents = getattr(conn, "_test_serialized_contents", None)
+        if contents is not None:
+            _serialized_contents[conn.alias] = contents
+        elif conn.alias in _serialized_contents:
+            conn._test_serialized_contents = _serialized_contents[conn.alias]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: Any) -> None:
+    _keep_serialized_contents()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: Any) -> None:
+    # Before the flush: with the contents present Django skips post_migrate, so restoring them next time
+    # does not collide with recreated content types.
+    _keep_serialized_contents()
+
+
 @pytest.fixture
 def tree(db: Any) -> Tree:
     return make_tree()
