@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from django import forms as djforms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -37,8 +38,11 @@ from . import forms, selectors, services
 from .models import Appeal, Attachment, State
 
 PAGE_SIZE = 30
-# About-to-be-overdue: open cases whose resolution deadline falls within this many hours.
-DUE_SOON_HOURS = 24
+
+
+def due_soon_hours() -> float:
+    """About-to-be-overdue: open cases whose resolution deadline falls within this many hours."""
+    return float(getattr(settings, "WANGGE_APPEALS_DUE_SOON_HOURS", 24))
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -238,7 +242,7 @@ def _render_list(
         "views": views,
         "view": view,
     }
-    template = "appeals/_rows.html" if _is_htmx(request) else "appeals/list.html"
+    template = "appeals/_list_body.html" if _is_htmx(request) else "appeals/list.html"
     return render(request, template, context)
 
 
@@ -293,7 +297,7 @@ def board(request: HttpRequest) -> HttpResponse:
     elif view == "overdue":
         qs = selectors.appeal_list(viewer=user, state=ACTIVE, overdue=True)
     elif view == "soon":
-        soon = timezone.now() + dt.timedelta(hours=DUE_SOON_HOURS)
+        soon = timezone.now() + dt.timedelta(hours=due_soon_hours())
         qs = selectors.appeal_list(viewer=user, overdue=False, due_before=soon).order_by(
             "resolve_due_at", "id"
         )
