@@ -99,3 +99,51 @@ def test_uploads_are_checked(world: World, settings: Any) -> None:
         url, {"file": SimpleUploadedFile("p.pdf", b"%PDF-1.4 x", "application/pdf")}
     )
     assert other.status_code == 404
+
+
+def test_resolve_photos_are_linked_to_the_resolved_step(world: World) -> None:
+    resident, dispatcher, handler = (
+        api_client(world.resident),
+        api_client(world.community),
+        api_client(world.property_staff),
+    )
+    lat, lng = world.point(world.tree.grid_a)
+    pk = resident.post(
+        "/api/v1/appeals",
+        json.dumps({"category": "SQ0101", "description": "灯", "lat": lat, "lng": lng}),
+        content_type="application/json",
+    ).json()["id"]
+    for step, body in (
+        ("accept", {}),
+        ("dispatch", {"lead_unit_id": world.property_co.pk}),
+        ("acknowledge", {}),
+    ):
+        client = handler if step == "acknowledge" else dispatcher
+        assert (
+            client.post(f"/api/v1/appeals/{pk}/{step}", json.dumps(body), "application/json").status_code
+            == 200
+        )
+    png = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(png, format="PNG")
+    up = handler.post(
+        f"/api/v1/appeals/{pk}/attachments",
+        {"file": SimpleUploadedFile("after.png", png.getvalue(), "image/png"), "purpose": "resolve"},
+    )
+    assert up.status_code == 201 and up.json()["content_type"] == "image/png"
+    att = up.json()["id"]
+    res = handler.post(
+        f"/api/v1/appeals/{pk}/resolve",
+        json.dumps({"note": "已更换", "attachment_ids": [att]}),
+        "application/json",
+    )
+    resolved = next(e for e in res.json()["timeline"] if e["kind"] == "resolved")
+    assert resolved["attachments"] == [att]
+    # The same photo cannot be claimed by a second step, and the failed step writes nothing.
+    checker = api_client(world.grid_worker)
+    again = checker.post(
+        f"/api/v1/appeals/{pk}/check",
+        json.dumps({"passed": True, "attachment_ids": [att]}),
+        "application/json",
+    )
+    assert again.status_code == 422 and again.json()["errors"][0]["field"] == "attachment_ids"
+    assert Appeal.objects.get(pk=pk).check_passed is False
