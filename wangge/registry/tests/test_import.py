@@ -238,7 +238,7 @@ def test_import_command_with_progress(tree: Any, tmp_path: Path) -> None:
     assert Resident.objects.count() == 5
 
 
-def test_fast_xlsx_reader_matches_openpyxl() -> None:
+def test_workbook_reader_keeps_text_numbers_and_empty_rows() -> None:
     rows = [["a&b", "1", "", "x"], [], ["", "", "3.5", "<y>"]]
     wb = Workbook()
     ws = wb.active
@@ -247,10 +247,13 @@ def test_fast_xlsx_reader_matches_openpyxl() -> None:
         ws.append([v if v == "" or not v.replace(".", "").isdigit() else float(v) for v in r] or [None])
     out = io.BytesIO()
     wb.save(out)
-    h1, it1, _ = excel._read_xlsx_fast(out.getvalue())
-    h2, it2, _ = excel._read_xlsx_openpyxl(out.getvalue())
-    fast = [r + [""] * (4 - len(r)) for r in it1]
-    slow = [r + [""] * (4 - len(r)) for r in it2]
-    assert h1 == h2 == ["h1", "h2", "h3", "h4"]
-    assert fast == slow
-    assert fast[0] == ["a&b", "1", "", "x"] and fast[2] == ["", "", "3.5", "<y>"]
+    headers, it, total = excel.read_rows(out.getvalue(), "people.xlsx")
+    got = [r + [""] * (4 - len(r)) for r in it]
+    assert headers == ["h1", "h2", "h3", "h4"] and total == 3
+    # Row numbers in error reports rely on empty rows being kept in place.
+    assert got == [["a&b", "1", "", "x"], ["", "", "", ""], ["", "", "3.5", "<y>"]]
+
+
+def test_unreadable_workbook_is_a_clear_error() -> None:
+    with pytest.raises(excel.ImportFileError, match="无法读取"):
+        excel.read_rows(b"not a zip file", "people.xlsx")
