@@ -53,3 +53,19 @@ def test_audit_api_is_admin_only() -> None:
     admin = make_user(Role.ADMIN)
     assert api_client(admin).get("/api/v1/audit").status_code == 200
     assert api_client(make_user(Role.GRID_WORKER)).get("/api/v1/audit").status_code == 403
+
+
+def test_openapi_schema_builds_and_lists_every_context() -> None:
+    res = Client().get("/api/v1/openapi.json")
+    assert res.status_code == 200
+    paths = res.json()["paths"]
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/areas/locate",
+        "/api/v1/residents/import",
+        "/api/v1/appeals/{appeal_id}/dispatch",
+        "/api/v1/activities/{activity_id}/signups",
+        "/api/v1/wishes/{wish_id}/claim",
+        "/api/v1/metrics/appeals",
+    ):
+        assert path in paths, path
