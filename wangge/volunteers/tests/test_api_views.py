@@ -241,3 +241,29 @@ def test_tasks_page_query_count_does_not_grow_with_tasks(tree, django_assert_max
         make_activity(tree.grid_b, by=staff)
     with django_assert_max_num_queries(len(few)):
         assert c.get("/volunteers/").status_code == 200
+
+
+def test_api_cancellation_promotes_and_task_cancel_notifies_everyone(tree) -> None:
+    staff = make_user(Role.COMMUNITY_STAFF, tree.community)
+    a = make_activity(tree.community, by=staff, capacity=1)
+    u1, u2 = quick_user(), quick_user()
+    c1, c2 = api_client(u1), api_client(u2)
+    sid = c1.post(f"/api/v1/activities/{a.pk}/signups").json()["id"]
+    sid2 = c2.post(f"/api/v1/activities/{a.pk}/signups").json()["id"]
+    assert (
+        c1.post(f"/api/v1/signups/{sid}/cancel", {"reason": ""}, content_type="application/json").status_code
+        == 422
+    )
+    assert (
+        c2.post(f"/api/v1/signups/{sid}/cancel", {"reason": "x"}, content_type="application/json").status_code
+        == 404
+    )
+    r = c1.post(f"/api/v1/signups/{sid}/cancel", {"reason": "加班"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert c2.post(f"/api/v1/signups/{sid2}/accept").json()["status"] == "confirmed"
+    r = api_client(staff).post(
+        f"/api/v1/activities/{a.pk}/cancel", {"reason": "暴雨"}, content_type="application/json"
+    )
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert Signup.objects.get(pk=sid2).status == "cancelled"
+    assert c2.post(f"/api/v1/activities/{a.pk}/signups").status_code == 409

@@ -183,3 +183,20 @@ def test_offer_is_notified(tree) -> None:
     services.signup_create(activity_id=a.pk, user=u2)
     services.signup_cancel(signup_id=s1.pk, by=u1, reason="有事")
     assert Notification.objects.filter(user=u2, event="volunteers.offer").count() == 1
+
+
+def test_community_sees_who_reported_from_which_unit_and_what_they_did(tree) -> None:
+    from wangge.volunteers import selectors
+
+    staff = make_user(Role.COMMUNITY_STAFF, tree.community)
+    unit = Unit.objects.create(name="税务局", kind=Unit.Kind.CO_BUILDING)
+    vol = quick_user()
+    member = services.member_update(user=vol, by=vol, kind="in_service_party", unit=unit)
+    services.community_report(member=member, community=tree.community, by=vol)
+    a = make_activity(tree.grid_a, by=staff, starts_in_h=-2, hours=1)
+    Signup.objects.create(activity=a, member=member, status="checked_out", hours="1.50")
+    other = make_activity(tree.grid_c, starts_in_h=-2, hours=1)
+    Signup.objects.create(activity=other, member=member, status="checked_out", hours="1.00")
+    rows = selectors.report_list(viewer=staff)
+    assert len(rows) == 1 and rows[0]["report"].unit == unit
+    assert rows[0]["tasks"] == 1 and float(rows[0]["hours"]) == 1.5
