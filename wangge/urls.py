@@ -21,5 +21,6 @@ urlpatterns = [
     path("points/", include("wangge.points.urls")),
     path("wishes/", include("wangge.wishes.urls")),
     path("pairing/", include("wangge.pairing.urls")),
+    path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]

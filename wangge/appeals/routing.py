@@ -73,12 +73,13 @@ def property_company_for(appeal: Appeal) -> Unit | None:
 
 
 def department_for(category: Category, area_code: str) -> Unit | None:
-    """The department named by the category; one serving an area that contains the case wins."""
+    """The department named by the category (a local unit's full name contains it, e.g. 海安市城市管理局 for
+    城市管理局); one serving an area that contains the case wins."""
     if not category.department_name:
         return None
     units = list(
         Unit.objects.filter(
-            kind=Unit.Kind.DEPARTMENT, name__startswith=category.department_name
+            kind=Unit.Kind.DEPARTMENT, name__contains=category.department_name
         ).select_related("area")
     )
     serving = [u for u in units if u.area is None or area_code.startswith(u.area.code)]

@@ -8,7 +8,7 @@ from wangge.notifications import services
 from wangge.notifications.models import Notification
 from wangge.testing import PASSWORD, make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("wangge.notifications.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def _client(user) -> Client:
