@@ -26,7 +26,8 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from wangge.accounts.roles import user_can
-from wangge.appeals.models import Appeal, Category, State
+from wangge.appeals import rollup
+from wangge.appeals.models import Appeal, AppealDailyStat, AppealRollupState, Category, State
 from wangge.areas.models import Area
 from wangge.core.errors import Forbidden, InvalidInput, NotFound
 from wangge.core.scoping import scope_for
@@ -278,9 +279,14 @@ def appeal_metrics(
     category: str | None = None,
     ranking: bool = True,
     now: dt.datetime | None = None,
+    source: str = "auto",
 ) -> dict[str, Any]:
     """The metrics of the cases reported in the period inside ``area`` (a subtree), optionally only those
     led by ``unit``/``person`` or in ``category`` (a subclass code, or a class code for all its subclasses).
+
+    ``source``: ``auto`` reads the rollup (``AppealDailyStat``, at most one tick stale) for the whole days
+    of the period when it has been built and no unit/person/category filter is given, the raw cases
+    otherwise; ``raw`` always aggregates the cases; ``rollup`` insists on the rollup.
     """
     cfg = metrics_config()
     now = now or timezone.now()
@@ -299,20 +305,19 @@ def appeal_metrics(
         if cat is None:
             raise InvalidInput.field("category", "类别不存在")
         qs = qs.filter(Q(category=cat) | Q(category__parent=cat))
-    # One scan: grouped by child area when there are children (the ranking), added up for the totals.
+    # Grouped by child area when there are children (the ranking), added up for the totals.
     children = _children(the_area, viewer)
-    if children:
-        length = len(next(iter(children)))
-        rows = list(
-            qs.order_by()
-            .annotate(child=Substr("area_code", 1, length))
-            .values("child")
-            .annotate(**_aggregates(as_of))
-        )
-        raw = _combine(rows)
+    length = len(next(iter(children))) if children else 0
+    state = None
+    if source != "raw" and unit is None and person is None and not category and rollup.enabled():
+        state = AppealRollupState.objects.filter(pk=1).first()
+    if source == "rollup" and state is None:
+        raise InvalidInput.field("source", "统计汇总表尚未生成（wangge appeals_rollup --rebuild）")
+    if state is not None:
+        rows = _rollup_rows(area_q, period, as_of, state.refreshed_at, length)
     else:
-        rows = []
-        raw = _combine([qs.order_by().aggregate(**_aggregates(as_of))])
+        rows = _raw_rows(qs, as_of, length)
+    raw = _combine(rows)
     result: dict[str, Any] = {
         "area": {"code": the_area.code, "name": the_area.name} if the_area else None,
         "from": period.start.isoformat(),
@@ -326,6 +331,79 @@ def appeal_metrics(
     }
     result["ranking"] = _ranking(rows, children, cfg) if ranking else []
     return result
+
+
+def _raw_rows(qs: QuerySet[Appeal], as_of: dt.datetime, length: int) -> list[dict[str, Any]]:
+    """One scan of the cases: grouped by the child-area prefix when ``length``, else one total row."""
+    if length:
+        return list(
+            qs.order_by()
+            .annotate(child=Substr("area_code", 1, length))
+            .values("child")
+            .annotate(**_aggregates(as_of))
+        )
+    return [qs.order_by().aggregate(**_aggregates(as_of))]
+
+
+def _rollup_rows(
+    area_q: Q, period: Period, as_of: dt.datetime, refreshed_at: dt.datetime, length: int
+) -> list[dict[str, Any]]:
+    """The whole days of the period from the rollup (plus a correction of its deadline judgements from
+    ``refreshed_at`` to ``as_of``); the partial days at either end from the cases."""
+    tz = timezone.get_current_timezone()
+    d0 = period.start.astimezone(tz).date()
+    if dt.datetime.combine(d0, dt.time(0, 0), tzinfo=tz) < period.start:
+        d0 += dt.timedelta(days=1)
+    d1 = period.end.astimezone(tz).date()
+    m0 = dt.datetime.combine(d0, dt.time(0, 0), tzinfo=tz)
+    m1 = dt.datetime.combine(d1, dt.time(0, 0), tzinfo=tz)
+    cases = Appeal.objects.filter(area_q)
+    if d0 >= d1:
+        return _raw_rows(
+            cases.filter(reported_at__gte=period.start, reported_at__lt=period.end), as_of, length
+        )
+    rows: list[dict[str, Any]] = []
+    if period.start < m0:
+        rows += _raw_rows(cases.filter(reported_at__gte=period.start, reported_at__lt=m0), as_of, length)
+    if m1 < period.end:
+        rows += _raw_rows(cases.filter(reported_at__gte=m1, reported_at__lt=period.end), as_of, length)
+
+    stats = AppealDailyStat.objects.filter(area_q, day__gte=d0, day__lt=d1).order_by()
+    sums = {f"x_{name}": Sum(name) for name in rollup.STAT_FIELDS}
+    if length:
+        found = list(stats.annotate(child=Substr("area_code", 1, length)).values("child").annotate(**sums))
+    else:
+        found = [stats.aggregate(**sums)]
+    for row in found:
+        for key in ("due", "due_held", "response_due_n"):
+            row[f"x_{key}"] = (row[f"x_{key}"] or 0) + (row.pop(f"x_dyn_{key}") or 0)
+    rows += found
+
+    if as_of != refreshed_at:
+        # Open cases whose deadline lies between the rollup's judgement time and ``as_of``.
+        sign, lo, hi = (1, refreshed_at, as_of) if as_of > refreshed_at else (-1, as_of, refreshed_at)
+        due = rollup.open_due_q() & Q(resolve_due_at__gt=lo, resolve_due_at__lte=hi)
+        wait = rollup.response_wait_q() & Q(response_due_at__gt=lo, response_due_at__lte=hi)
+        fix = {
+            "c_due": Count("pk", filter=due),
+            "c_due_held": Count("pk", filter=due & Q(held=True)),
+            "c_response": Count("pk", filter=wait),
+        }
+        moved = cases.filter(reported_at__gte=m0, reported_at__lt=m1).filter(due | wait).order_by()
+        if length:
+            fixes = list(moved.annotate(child=Substr("area_code", 1, length)).values("child").annotate(**fix))
+        else:
+            fixes = [moved.aggregate(**fix)]
+        for row in fixes:
+            out = {
+                "x_due": sign * (row["c_due"] or 0),
+                "x_due_held": sign * (row["c_due_held"] or 0),
+                "x_response_due_n": sign * (row["c_response"] or 0),
+            }
+            if "child" in row:
+                out["child"] = row["child"]
+            rows.append(out)
+    return rows
 
 
 def _children(area: Area | None, viewer: Any) -> dict[str, str]:
@@ -342,10 +420,13 @@ def _ranking(
     rows: list[dict[str, Any]], children: dict[str, str], cfg: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Child areas by composite score, best first; those under the minimum sample are listed unranked."""
-    found = {row["child"]: row for row in rows}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if "child" in row:
+            found.setdefault(row["child"], []).append(row)
     out = []
     for code, name in children.items():
-        figures = _derive(_combine([found.get(code, {})]), cfg)
+        figures = _derive(_combine(found.get(code, [])), cfg)
         sample = figures["reported"] - figures["cancelled"] - figures["merged"]
         out.append(
             {

@@ -307,6 +307,14 @@ class Appeal(TimeStampedModel):
             models.Index(fields=["area_code", "reported_at"], name="appeal_area_reported"),
             models.Index(fields=["state", "resolve_due_at"], name="appeal_state_due"),
             models.Index(fields=["category", "reported_at"], name="appeal_category_reported"),
+            # The metrics rollup's refresh finds the cases changed since its last run.
+            models.Index(fields=["updated_at"], name="appeal_updated"),
+            # Response deadlines still waiting for an acknowledgement (the rollup's as-of correction).
+            models.Index(
+                fields=["response_due_at"],
+                name="appeal_response_pending",
+                condition=models.Q(first_ack_at__isnull=True, dispatched_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -583,3 +591,72 @@ class Attachment(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.original_name or self.file.name
+
+
+class AppealDailyStat(models.Model):
+    """Metrics rollup: the additive counts and duration sums of the cases reported on ``day`` (local date,
+    ``TIME_ZONE``) in one grid (``area_code``, the case's area code). Rebuilt from the cases by
+    ``wangge.appeals.rollup`` (``wangge tick`` refreshes the days whose cases changed; ``wangge
+    appeals_rollup --rebuild`` rebuilds all). Deadline-dependent counts (``dyn_*``) are judged at
+    ``AppealRollupState.refreshed_at`` and corrected to the query's as-of time. See docs/metrics.md."""
+
+    area_code = models.CharField(max_length=17)
+    day = models.DateField()
+    reported = models.PositiveIntegerField(default=0)
+    opened = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    handled = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    reworked = models.PositiveIntegerField(default=0)
+    extended = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    merged = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied_n = models.PositiveIntegerField(default=0)
+    basically_n = models.PositiveIntegerField(default=0)
+    solved_n = models.PositiveIntegerField(default=0)
+    due = models.PositiveIntegerField(default=0, help_text="closed & opened (the as-of-independent part)")
+    due_held = models.PositiveIntegerField(default=0)
+    closed_not_held = models.PositiveIntegerField(default=0)
+    closed_on_time = models.PositiveIntegerField(default=0)
+    closed_reworked = models.PositiveIntegerField(default=0)
+    response_due_n = models.PositiveIntegerField(default=0, help_text="acknowledged (as-of-independent)")
+    responded_n = models.PositiveIntegerField(default=0)
+    live_opened = models.PositiveIntegerField(default=0)
+    dyn_due = models.PositiveIntegerField(default=0, help_text="open, resolution deadline ≤ refreshed_at")
+    dyn_due_held = models.PositiveIntegerField(default=0)
+    dyn_response_due_n = models.PositiveIntegerField(default=0)
+    # Duration sums in microseconds and their sample sizes (averaged after adding up).
+    sum_open = models.BigIntegerField(default=0)
+    sum_response = models.BigIntegerField(default=0)
+    sum_handle = models.BigIntegerField(default=0)
+    sum_close = models.BigIntegerField(default=0)
+    n_open = models.PositiveIntegerField(default=0)
+    n_response = models.PositiveIntegerField(default=0)
+    n_handle = models.PositiveIntegerField(default=0)
+    n_close = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("诉求日统计")
+        verbose_name_plural = _("诉求日统计")
+        constraints = [models.UniqueConstraint(fields=["area_code", "day"], name="appealdailystat_unique")]
+        indexes = [models.Index(fields=["day"], name="appealdailystat_day")]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.day}"
+
+
+class AppealRollupState(models.Model):
+    """One row (pk=1): when the rollup was last refreshed (its deadline judgements hold at that time)."""
+
+    refreshed_at = models.DateTimeField()
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("诉求统计刷新")
+        verbose_name_plural = _("诉求统计刷新")
+
+    def __str__(self) -> str:
+        return f"rollup @ {self.refreshed_at:%Y-%m-%d %H:%M}"

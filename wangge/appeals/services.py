@@ -1403,6 +1403,14 @@ def tick_all(now: dt.datetime | None = None) -> dict[str, Any]:
     except Exception:
         log.exception("appeals tick failed")
         out["appeals"] = "error"
+    try:  # after the loop's own writes, so the figures include this tick's escalations and closings
+        from . import rollup
+
+        if rollup.enabled():
+            out["appeals_rollup"] = rollup.refresh(now)
+    except Exception:
+        log.exception("appeals rollup refresh failed")
+        out["appeals_rollup"] = "error"
     for module in ("wangge.volunteers.tasks", "wangge.wishes.tasks", "wangge.pairing.tasks"):
         try:
             mod = importlib.import_module(module)
