@@ -49,7 +49,7 @@ def _keep_serialized_contents() -> None:
         if contents is not None:
             _serialized_contents[conn.alias] = contents
         elif conn.alias in _serialized_contents:
-            conn._test_serialized_contents = _serialized_contents[conn.alias]
+            setattr(conn, "_test_serialized_contents", _serialized_contents[conn.alias])  # noqa: B010
 
 
 @pytest.hookimpl(tryfirst=True)
