@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -155,3 +156,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "WARNING")},
 }
+
+# Every other tunable the apps read with getattr(settings, "WANGGE_…", default) — time limits of wishes,
+# pairing and volunteer offers, upload limits, metric weights — can be set from the environment too:
+# a JSON value (number, true/false, list, object) or a plain string.
+for _name, _raw in os.environ.items():
+    if _name.startswith("WANGGE_") and _name not in globals():
+        try:
+            globals()[_name] = json.loads(_raw)
+        except ValueError:
+            globals()[_name] = _raw
