@@ -20,14 +20,14 @@ PASSWORD = "test-pass-123"
 _seq = itertools.count(1)
 
 
+def rect(lng: float, lat: float, width: float, height: float) -> dict[str, Any]:
+    """A closed GeoJSON rectangle with its south-west corner at (lng, lat)."""
+    ring = [[lng, lat], [lng + width, lat], [lng + width, lat + height], [lng, lat + height], [lng, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 def square(lng: float, lat: float, size: float) -> dict[str, Any]:
-    """A closed GeoJSON square with its south-west corner at (lng, lat)."""
-    return {
-        "type": "Polygon",
-        "coordinates": [
-            [[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]
-        ],
-    }
+    return rect(lng, lat, size, size)
 
 
 @dataclass
@@ -47,96 +47,35 @@ class Tree:
         return area.center_lat or 0.0, area.center_lng or 0.0
 
 
+_LNG0, _LAT0 = 120.40, 32.50
+# code, name, level, south-west corner offset (dlng, dlat), width, height; the parent is the code prefix.
+_TREE = [
+    ("320621", "海安市", Level.DISTRICT, (0, 0), 0.1, 0.1),
+    ("320621001", "城东街道", Level.STREET, (0, 0), 0.05, 0.05),
+    ("320621001001", "东园社区", Level.COMMUNITY, (0, 0), 0.02, 0.01),
+    ("320621001002", "西园社区", Level.COMMUNITY, (0, 0.01), 0.01, 0.01),
+    ("320621001001001", "东园社区第一网格", Level.GRID, (0, 0), 0.01, 0.01),
+    ("320621001001002", "东园社区第二网格", Level.GRID, (0.01, 0), 0.01, 0.01),
+    ("320621001002001", "西园社区第一网格", Level.GRID, (0, 0.01), 0.01, 0.01),
+    ("32062100100100101", "东园一网格第1微网格", Level.MICROGRID, (0, 0), 0.005, 0.01),
+]
+
+
 def make_tree() -> Tree:
-    """District 320621 (海安) → street 001 → communities 001 and 002 → grids, each 0.01° square."""
-    lng0, lat0 = 120.40, 32.50
-    d = area_create(
-        code="320621",
-        name="海安市",
-        level=Level.DISTRICT,
-        parent=None,
-        by=None,
-        boundary=square(lng0, lat0, 0.1),
-    )
-    s = area_create(
-        code="320621001",
-        name="城东街道",
-        level=Level.STREET,
-        parent=d,
-        by=None,
-        boundary=square(lng0, lat0, 0.05),
-    )
-    c1 = area_create(
-        code="320621001001",
-        name="东园社区",
-        level=Level.COMMUNITY,
-        parent=s,
-        by=None,
-        boundary={
-            "type": "Polygon",
-            "coordinates": [
-                [
-                    [lng0, lat0],
-                    [lng0 + 0.02, lat0],
-                    [lng0 + 0.02, lat0 + 0.01],
-                    [lng0, lat0 + 0.01],
-                    [lng0, lat0],
-                ]
-            ],
-        },
-    )
-    c2 = area_create(
-        code="320621001002",
-        name="西园社区",
-        level=Level.COMMUNITY,
-        parent=s,
-        by=None,
-        boundary=square(lng0, lat0 + 0.01, 0.01),
-    )
-    ga = area_create(
-        code="320621001001001",
-        name="东园社区第一网格",
-        level=Level.GRID,
-        parent=c1,
-        by=None,
-        boundary=square(lng0, lat0, 0.01),
-    )
-    gb = area_create(
-        code="320621001001002",
-        name="东园社区第二网格",
-        level=Level.GRID,
-        parent=c1,
-        by=None,
-        boundary=square(lng0 + 0.01, lat0, 0.01),
-    )
-    gc = area_create(
-        code="320621001002001",
-        name="西园社区第一网格",
-        level=Level.GRID,
-        parent=c2,
-        by=None,
-        boundary=square(lng0, lat0 + 0.01, 0.01),
-    )
-    m1 = area_create(
-        code="32062100100100101",
-        name="东园一网格第1微网格",
-        level=Level.MICROGRID,
-        parent=ga,
-        by=None,
-        boundary={
-            "type": "Polygon",
-            "coordinates": [
-                [
-                    [lng0, lat0],
-                    [lng0 + 0.005, lat0],
-                    [lng0 + 0.005, lat0 + 0.01],
-                    [lng0, lat0 + 0.01],
-                    [lng0, lat0],
-                ]
-            ],
-        },
-    )
-    return Tree(d, s, c1, c2, ga, gb, gc, m1)
+    """District 320621 (海安) → street 001 → communities 001 and 002 → grids of 0.01° squares, created
+    through the real service (boundaries validated)."""
+    made: dict[str, Area] = {}
+    for code, name, level, (dlng, dlat), width, height in _TREE:
+        parent = made.get(code[: {6: 0, 9: 6, 12: 9, 15: 12, 17: 15}[len(code)]])
+        made[code] = area_create(
+            code=code,
+            name=name,
+            level=level,
+            parent=parent,
+            by=None,
+            boundary=rect(_LNG0 + dlng, _LAT0 + dlat, width, height),
+        )
+    return Tree(*made.values())
 
 
 _ROLE_POST = {
