@@ -314,7 +314,8 @@ def appeal_metrics(
     if source == "rollup" and state is None:
         raise InvalidInput.field("source", "统计汇总表尚未生成（wangge appeals_rollup --rebuild）")
     if state is not None:
-        rows = _rollup_rows(area_q, period, as_of, state.refreshed_at, length)
+        need = length or (len(the_area.code) if the_area else 17)
+        rows = _rollup_rows(area_q, period, as_of, state.refreshed_at, length, rollup.depth_for(need))
     else:
         rows = _raw_rows(qs, as_of, length)
     raw = _combine(rows)
@@ -346,7 +347,7 @@ def _raw_rows(qs: QuerySet[Appeal], as_of: dt.datetime, length: int) -> list[dic
 
 
 def _rollup_rows(
-    area_q: Q, period: Period, as_of: dt.datetime, refreshed_at: dt.datetime, length: int
+    area_q: Q, period: Period, as_of: dt.datetime, refreshed_at: dt.datetime, length: int, depth: int
 ) -> list[dict[str, Any]]:
     """The whole days of the period from the rollup (plus a correction of its deadline judgements from
     ``refreshed_at`` to ``as_of``); the partial days at either end from the cases."""
@@ -368,7 +369,7 @@ def _rollup_rows(
     if m1 < period.end:
         rows += _raw_rows(cases.filter(reported_at__gte=m1, reported_at__lt=period.end), as_of, length)
 
-    stats = AppealDailyStat.objects.filter(area_q, day__gte=d0, day__lt=d1).order_by()
+    stats = AppealDailyStat.objects.filter(area_q, depth=depth, day__gte=d0, day__lt=d1).order_by()
     sums = {f"x_{name}": Sum(name) for name in rollup.STAT_FIELDS}
     if length:
         found = list(stats.annotate(child=Substr("area_code", 1, length)).values("child").annotate(**sums))

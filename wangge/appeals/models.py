@@ -595,11 +595,14 @@ class Attachment(TimeStampedModel):
 
 class AppealDailyStat(models.Model):
     """Metrics rollup: the additive counts and duration sums of the cases reported on ``day`` (local date,
-    ``TIME_ZONE``) in one grid (``area_code``, the case's area code). Rebuilt from the cases by
+    ``TIME_ZONE``) whose area code starts with ``area_code`` = the first ``depth`` characters of the case's
+    area code (depth 6 district, 9 street, 12 community, 17 the whole code: grid or micro-grid), so a
+    district's year is 365 × its streets rows. Rebuilt from the cases by
     ``wangge.appeals.rollup`` (``wangge tick`` refreshes the days whose cases changed; ``wangge
     appeals_rollup --rebuild`` rebuilds all). Deadline-dependent counts (``dyn_*``) are judged at
     ``AppealRollupState.refreshed_at`` and corrected to the query's as-of time. See docs/metrics.md."""
 
+    depth = models.PositiveSmallIntegerField(default=17)
     area_code = models.CharField(max_length=17)
     day = models.DateField()
     reported = models.PositiveIntegerField(default=0)
@@ -641,8 +644,10 @@ class AppealDailyStat(models.Model):
     class Meta:
         verbose_name = _("诉求日统计")
         verbose_name_plural = _("诉求日统计")
-        constraints = [models.UniqueConstraint(fields=["area_code", "day"], name="appealdailystat_unique")]
-        indexes = [models.Index(fields=["day"], name="appealdailystat_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["depth", "area_code", "day"], name="appealdailystat_unique_depth")
+        ]
+        indexes = [models.Index(fields=["depth", "day"], name="appealdailystat_depth_day")]
 
     def __str__(self) -> str:
         return f"{self.area_code} {self.day}"

@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -36,8 +36,15 @@ PENDING_STATES = [
 # A transaction may commit a little after the ``updated_at`` it wrote: re-read this far back.
 OVERLAP = dt.timedelta(minutes=10)
 STAT_FIELDS = [
-    f.name for f in AppealDailyStat._meta.concrete_fields if f.name not in ("id", "area_code", "day")
+    f.name for f in AppealDailyStat._meta.concrete_fields if f.name not in ("id", "depth", "area_code", "day")
 ]
+# Row sets kept: area code prefixes of 6 (district), 9 (street), 12 (community) and 17 (the whole code).
+DEPTHS = (6, 9, 12, 17)
+
+
+def depth_for(length: int) -> int:
+    """The row set to read when grouping (or filtering) by area-code prefixes of ``length``."""
+    return next((d for d in DEPTHS if d >= length), DEPTHS[-1])
 
 
 def _tz() -> dt.tzinfo:
@@ -133,13 +140,29 @@ def _compute(q: Q, as_of: dt.datetime) -> list[AppealDailyStat]:
         .values("area_code", "stat_day")
         .annotate(**{f"s_{k}": v for k, v in static_aggregates(as_of).items()})
     )
-    out = []
+    buckets: dict[tuple[int, str, dt.date], dict[str, int]] = {}
     for row in rows:
         values = {k: row[f"s_{k}"] or 0 for k in STAT_FIELDS}
         for key in ("sum_open", "sum_response", "sum_handle", "sum_close"):
             values[key] = round(_seconds(row[f"s_{key}"]) * 1_000_000)
-        out.append(AppealDailyStat(area_code=row["area_code"], day=row["stat_day"], **values))
-    return out
+        for depth in DEPTHS:
+            key3 = (depth, row["area_code"][:depth], row["stat_day"])
+            found = buckets.get(key3)
+            if found is None:
+                buckets[key3] = dict(values)
+            else:
+                for k, v in values.items():
+                    found[k] += v
+    return [
+        AppealDailyStat(depth=depth, area_code=code, day=day, **values)
+        for (depth, code, day), values in buckets.items()
+    ]
+
+
+def _analyze() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {AppealDailyStat._meta.db_table}")
 
 
 def _state(now: dt.datetime) -> AppealRollupState:
@@ -167,6 +190,7 @@ def rebuild(now: dt.datetime | None = None) -> dict[str, Any]:
         AppealDailyStat.objects.bulk_create(rows, batch_size=5000)
         state.refreshed_at = state.rebuilt_at = now
         state.save()
+    _analyze()
     return {"rows": len(rows), "refreshed_at": now.isoformat()}
 
 

@@ -77,7 +77,7 @@ def _figures(m: dict[str, Any]) -> dict[str, Any]:
     return {**{k: m[k] for k in KEYS}, "ranking": ranking}
 
 
-def _both(area: str, now: dt.datetime, **kw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _both(area: str | None, now: dt.datetime, **kw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     admin = make_user(Role.ADMIN)
     raw = appeal_metrics(viewer=admin, area=area, now=now, source="raw", **kw)
     rolled = appeal_metrics(viewer=admin, area=area, now=now, source="rollup", **kw)
@@ -90,7 +90,7 @@ def test_rollup_matches_the_raw_figures(tree: Tree, settings: Any) -> None:
     refreshed = NOW - 2 * D
     rollup.refresh(refreshed)
     assert AppealDailyStat.objects.count() > 50
-    for area in (tree.district.code, tree.street.code, tree.community.code, tree.grid_a.code):
+    for area in (None, tree.district.code, tree.street.code, tree.community.code, tree.grid_a.code):
         for now, kw in [
             (refreshed, {"start": "2025-09-01", "end": "2025-10-31"}),  # as of the refresh
             (NOW, {"start": "2025-09-01", "end": "2025-10-31"}),  # deadlines passed since: added
