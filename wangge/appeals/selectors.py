@@ -328,6 +328,11 @@ def appeal_created(*, viewer: Any, appeal: Appeal) -> dict[str, Any]:
                 if own
                 else None
             ),
+            "links": {
+                "self": f"/api/v1/appeals/{appeal.pk}",
+                "attachments": f"/api/v1/appeals/{appeal.pk}/attachments",
+                "page": f"/appeals/{appeal.pk}/",
+            },
             # What this submission did (the full timeline is at GET /appeals/{id}).
             "timeline": [{"kind": "submitted", "at": _iso(appeal.reported_at)}]
             + ([{"kind": "accepted", "at": _iso(appeal.opened_at)}] if appeal.opened_at else []),

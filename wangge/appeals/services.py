@@ -322,7 +322,6 @@ def _locate(lat: float, lng: float, coord_system: str) -> tuple[float, float, An
     return wlat, wlng, grid, micro
 
 
-@transaction.atomic
 def appeal_submit(
     *,
     by: Any,
@@ -344,7 +343,8 @@ def appeal_submit(
 ) -> tuple[Appeal, bool]:
     """Submit a case. Returns ``(appeal, created)``. The same idempotency key (per submitter) or the same
     hotline ticket never makes two cases, also under concurrent retries (unique constraints).
-    One transaction with its notifications: one commit per submission."""
+    One transaction with its notifications: one commit per submission, and no savepoint (a duplicate
+    key rolls the whole attempt back, then the existing case is read)."""
     _require(user_can(by, "appeals.submit"), "无权上报诉求")
     # No look-up before the insert: the unique constraint decides (a retry costs the insert attempt, a
     # first submission — the hot path — costs nothing extra).
@@ -430,6 +430,16 @@ def appeal_submit(
             _event(appeal, EventKind.SUBMITTED, by, now, data={"channel": channel, "kind": kind})
             if channel in SELF_VERIFIED_CHANNELS and area and can_dispatch(by, appeal):
                 _open(appeal, by, now, note="工作人员录入，直接立案")
+            if appeal.state == State.SUBMITTED:
+                # In-app only: a text message for every new report would flood the grid workers' phones.
+                _notify(
+                    _dispatchers(appeal),
+                    "submitted",
+                    f"新诉求待受理：{cat.name}",
+                    appeal,
+                    description[:100],
+                    channels=("inapp",),
+                )
     except IntegrityError:
         existing = None
         if key:
@@ -439,16 +449,6 @@ def appeal_submit(
         if existing is None:
             raise
         return existing, False
-    if appeal.state == State.SUBMITTED:
-        # In-app only: a text message for every new report would flood the grid workers' phones.
-        _notify(
-            _dispatchers(appeal),
-            "submitted",
-            f"新诉求待受理：{cat.name}",
-            appeal,
-            description[:100],
-            channels=("inapp",),
-        )
     return appeal, True
 
 
