@@ -61,6 +61,8 @@ class Command(BaseCommand):
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, _stop)
+        # The address first, before anything that can be interrupted: a supervisor reads it from the log.
+        self.stdout.write(f"Wangge: {url}")
         try:
             self._wait_ready(url, server)
             self.stdout.write(self.style.SUCCESS(f"Wangge 已启动: {url}  （Ctrl-C 停止）"))
