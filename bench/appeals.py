@@ -1,12 +1,13 @@
 """``wangge bench appeals``: the case loop under load.
 
 (a) Case submissions per second through HTTP (``POST /api/v1/appeals``, a fresh ``Idempotency-Key`` each)
-    against gunicorn (``--workers``, sync workers) on a scratch PostgreSQL database (``--pg-url``, dropped and
+    against gunicorn (``--workers``; sync workers, or gthread with ``--threads`` > 1) on a scratch PostgreSQL database (``--pg-url``, dropped and
     created) and on SQLite (a temporary data folder), from ``--clients`` concurrent client threads for
     ``--seconds`` seconds after a warm-up. Prints throughput and p50/p99 latency.
 (b) ``GET /api/v1/metrics/appeals`` for a district with ``--cases`` (default 1,000,000) synthetic cases
-    bulk-inserted into the PostgreSQL database with one ``INSERT … SELECT generate_series``: p50/p99 over
-    ``--metrics-runs`` requests, for the whole year and for the last 30 days.
+    bulk-inserted into the PostgreSQL database with one ``INSERT … SELECT generate_series``, then the metrics
+    rollup rebuilt (``wangge appeals_rollup --rebuild``): p50/p99 over ``--metrics-runs`` requests, for the
+    whole year and for the last 30 days.
 
 Only 127.0.0.1 traffic. Examples::
 
