@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,10 +32,10 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from _harness import BIN, ROOT, Server, pct, recreate_pg, scratch_env
+
 DISTRICT = "320621"
 
 
@@ -140,15 +139,6 @@ def _internal_seed(n: int) -> None:
 # --- orchestration ----------------------------------------------------------------------------------------
 
 
-def _env(backend: str, pg_url: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["WANGGE_DATA_DIR"] = str(data_dir)
-    env["WANGGE_DEBUG"] = "0"
-    if backend == "pg":
-        env["DATABASE_URL"] = pg_url
-    return env
-
-
 def _wangge(env: dict[str, str], *args: str, capture: bool = False) -> str:
     out = subprocess.run(
         [str(BIN / "wangge"), *args], env=env, cwd=ROOT, check=True, text=True, capture_output=capture
@@ -170,69 +160,6 @@ def _last_json(text: str) -> Any:
         if line.startswith("{"):
             return json.loads(line)
     raise RuntimeError(f"no JSON in output: {text[-500:]}")
-
-
-def _recreate_pg(pg_url: str) -> None:
-    import psycopg
-
-    u = urlparse(pg_url)
-    name = u.path.lstrip("/")
-    if not name.startswith("wangge_bench"):
-        raise SystemExit("refusing to drop a database whose name does not start with wangge_bench")
-    admin = pg_url.replace(u.path, "/postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, env: dict[str, str], workers: int, threads: int = 1) -> None:
-        self.port = _free_port()
-        # ``--threads`` > 1 makes gunicorn use gthread workers (one process, several request threads).
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "wangge.wsgi:application",
-                f"--workers={workers}",
-                f"--threads={threads}",
-                f"--bind=127.0.0.1:{self.port}",
-                "--log-level=warning",
-                "--backlog=2048",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
 def _load(
@@ -293,8 +220,8 @@ def _load(
     return {
         "ok": len(lat_ms),
         "per_second": round(len(lat_ms) / seconds, 1),
-        "p50_ms": round(_pct(lat_ms, 50), 1),
-        "p99_ms": round(_pct(lat_ms, 99), 1),
+        "p50_ms": round(pct(lat_ms, 50), 1),
+        "p99_ms": round(pct(lat_ms, 99), 1),
         "errors": errors,
     }
 
@@ -302,9 +229,9 @@ def _load(
 def bench_submissions(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"wangge-bench-{backend}-"))
     try:
-        env = _env(backend, args.pg_url, data_dir)
+        env = scratch_env(backend, args.pg_url, data_dir)
         if backend == "pg":
-            _recreate_pg(args.pg_url)
+            recreate_pg(args.pg_url)
         _wangge(env, "migrate", "--noinput", "-v", "0")
         info = _last_json(_self(env, "_setup", str(args.clients)))
         server = Server(env, args.workers, args.threads)
@@ -338,8 +265,8 @@ def _get_ms(port: int, path: str, token: str) -> tuple[float, int, bytes]:
 def bench_metrics(args: argparse.Namespace) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-metrics-"))
     try:
-        env = _env("pg", args.pg_url, data_dir)
-        _recreate_pg(args.pg_url)
+        env = scratch_env("pg", args.pg_url, data_dir)
+        recreate_pg(args.pg_url)
         _wangge(env, "migrate", "--noinput", "-v", "0")
         info = _last_json(_self(env, "_setup", "1"))
         seeded = _last_json(_self(env, "_seed", str(args.cases)))
@@ -371,7 +298,7 @@ def bench_metrics(args: argparse.Namespace) -> dict[str, Any]:
                 out[label] = {
                     "reported": figures["reported"],
                     "p50_ms": round(statistics.median(times), 1),
-                    "p99_ms": round(_pct(times, 99), 1),
+                    "p99_ms": round(pct(times, 99), 1),
                     "score": figures["score"],
                     "load": _loadavg(),
                 }

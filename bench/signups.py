@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,10 +30,9 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from _harness import BIN, ROOT, Server, drop_pg, pct, recreate_pg, scratch_env
+
 DEFAULTS: dict[str, Any] = {
     "backends": "sqlite,pg",
     "pg_url": "postgres://postgres@127.0.0.1:5432/wangge_bench_signups",
@@ -98,86 +96,6 @@ def _parse(argv: list[str]) -> dict[str, Any]:
     return opts
 
 
-def _env(backend: str, pg_url: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["WANGGE_DATA_DIR"] = str(data_dir)
-    env["WANGGE_DEBUG"] = "0"
-    if backend == "pg":
-        env["DATABASE_URL"] = pg_url
-    return env
-
-
-def _recreate_pg(pg_url: str) -> None:
-    import psycopg
-
-    u = urlparse(pg_url)
-    name = u.path.lstrip("/")
-    if not name.startswith("wangge_bench"):
-        raise SystemExit("refusing to drop a database whose name does not start with wangge_bench")
-    admin = pg_url.replace(u.path, "/postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop_pg(pg_url: str) -> None:
-    import psycopg
-
-    u = urlparse(pg_url)
-    with psycopg.connect(pg_url.replace(u.path, "/postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{u.path.lstrip("/")}" WITH (FORCE)')
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """gunicorn on 127.0.0.1 with the scratch database."""
-
-    def __init__(self, env: dict[str, str], workers: int) -> None:
-        self.port = _free_port()
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "wangge.wsgi:application",
-                f"--workers={workers}",
-                f"--bind=127.0.0.1:{self.port}",
-                "--log-level=warning",
-                "--backlog=2048",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("gunicorn did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
-
-
 def _rush(port: int, activity_id: int, tokens: list[str], clients: int) -> tuple[float, list[float], Counter]:
     """All ``tokens`` sign up for one task, ``clients`` at a time, released together by a barrier."""
     queue = list(tokens)
@@ -233,9 +151,9 @@ def _rush(port: int, activity_id: int, tokens: list[str], clients: int) -> tuple
 def bench(backend: str, opts: dict[str, Any]) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"wangge-bench-signups-{backend}-"))
     try:
-        env = _env(backend, opts["pg_url"], data_dir)
+        env = scratch_env(backend, opts["pg_url"], data_dir)
         if backend == "pg":
-            _recreate_pg(opts["pg_url"])
+            recreate_pg(opts["pg_url"])
         subprocess.run(
             [str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
         )
@@ -276,15 +194,15 @@ def bench(backend: str, opts: dict[str, Any]) -> dict[str, Any]:
             "backend": backend,
             "signups": len(latencies),
             "per_second": round(len(latencies) / seconds, 1) if seconds else 0.0,
-            "p50_ms": round(_pct(latencies, 50), 1),
-            "p99_ms": round(_pct(latencies, 99), 1),
+            "p50_ms": round(pct(latencies, 50), 1),
+            "p99_ms": round(pct(latencies, 99), 1),
             "max_ms": round(max(latencies), 1) if latencies else 0.0,
             "outcomes": dict(outcomes),
         }
     finally:
         if backend == "pg":
             with contextlib.suppress(Exception):  # best-effort clean-up
-                _drop_pg(opts["pg_url"])
+                drop_pg(opts["pg_url"])
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

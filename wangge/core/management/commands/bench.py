@@ -26,6 +26,8 @@ class Command(BaseCommand):
                 sorted(p.stem for p in BENCH_DIR.glob("*.py") if not p.stem.startswith("_"))
             )
             raise CommandError(f"no benchmark {name!r} in {BENCH_DIR}; available: {available}")
+        if str(BENCH_DIR) not in sys.path:  # the benchmarks share bench/_harness.py
+            sys.path.insert(0, str(BENCH_DIR))
         spec = importlib.util.spec_from_file_location(f"wangge_bench_{name}", path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
