@@ -177,15 +177,13 @@ def attachment_file(request: HttpRequest, appeal_id: int, attachment_id: int) ->
 
 @router.post("/appeals/{appeal_id}/accept", response=Detail)
 def accept(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
-    services.appeal_accept(appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version)
+    services.appeal_accept(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/cancel", response=Detail)
 def cancel(request: HttpRequest, appeal_id: int, payload: ReasonIn) -> Detail:
-    services.appeal_cancel(
-        appeal_id=appeal_id, by=request.user, reason=payload.reason, version=payload.version
-    )
+    services.appeal_cancel(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
@@ -199,145 +197,85 @@ def merge(request: HttpRequest, appeal_id: int, payload: MergeIn) -> Detail:
 
 @router.post("/appeals/{appeal_id}/dispatch", response=Detail)
 def dispatch(request: HttpRequest, appeal_id: int, payload: DispatchIn) -> Detail:
-    services.appeal_dispatch(
-        appeal_id=appeal_id,
-        by=request.user,
-        lead_unit_id=payload.lead_unit_id,
-        lead_user_id=payload.lead_user_id,
-        co_unit_ids=payload.co_unit_ids,
-        co_user_ids=payload.co_user_ids,
-        note=payload.note,
-        version=payload.version,
-    )
+    services.appeal_dispatch(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/acknowledge", response=Detail)
 def acknowledge(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
-    services.appeal_acknowledge(
-        appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version
-    )
+    services.appeal_acknowledge(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/return", response=Detail)
 def return_(request: HttpRequest, appeal_id: int, payload: ReasonIn) -> Detail:
-    services.appeal_return(
-        appeal_id=appeal_id, by=request.user, reason=payload.reason, version=payload.version
-    )
+    services.appeal_return(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/start", response=Detail)
 def start(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
-    services.appeal_start(appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version)
+    services.appeal_start(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/resolve", response=Detail)
 def resolve(request: HttpRequest, appeal_id: int, payload: ResolveIn) -> Detail:
-    services.appeal_resolve(
-        appeal_id=appeal_id,
-        by=request.user,
-        note=payload.note,
-        attachment_ids=payload.attachment_ids,
-        version=payload.version,
-    )
+    services.appeal_resolve(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/check", response=Detail)
 def check(request: HttpRequest, appeal_id: int, payload: CheckIn) -> Detail:
-    services.appeal_check(
-        appeal_id=appeal_id,
-        by=request.user,
-        passed=payload.passed,
-        note=payload.note,
-        attachment_ids=payload.attachment_ids,
-        version=payload.version,
-    )
+    services.appeal_check(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/rate", response=Detail)
 def rate(request: HttpRequest, appeal_id: int, payload: RateIn) -> Detail:
-    services.appeal_rate(
-        appeal_id=appeal_id,
-        by=request.user,
-        satisfaction=payload.satisfaction,
-        solved=payload.solved,
-        comment=payload.comment,
-        version=payload.version,
-    )
+    services.appeal_rate(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/reopen", response=Detail)
 def reopen(request: HttpRequest, appeal_id: int, payload: ReasonIn) -> Detail:
-    services.appeal_reopen(
-        appeal_id=appeal_id, by=request.user, reason=payload.reason, version=payload.version
-    )
+    services.appeal_reopen(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/extend", response=Detail)
 def extend(request: HttpRequest, appeal_id: int, payload: ExtendIn) -> Detail:
     """延期: ``action`` request (the lead, with amount + unit + reason), approve or reject (a supervisor)."""
-    services.appeal_extend(
-        appeal_id=appeal_id,
-        by=request.user,
-        action=payload.action,
-        amount=payload.amount,
-        unit=payload.unit,
-        reason=payload.reason,
-        version=payload.version,
-    )
+    services.appeal_extend(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/hold", response=Detail)
 def hold(request: HttpRequest, appeal_id: int, payload: HoldIn) -> Detail:
     """缓办: ``action`` request, approve, reject or resume; the clock pauses while on hold."""
-    services.appeal_hold(
-        appeal_id=appeal_id,
-        by=request.user,
-        action=payload.action,
-        reason=payload.reason,
-        version=payload.version,
-    )
+    services.appeal_hold(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/whistle", response=Detail)
 def whistle(request: HttpRequest, appeal_id: int, payload: WhistleIn) -> Detail:
-    services.appeal_whistle(
-        appeal_id=appeal_id,
-        by=request.user,
-        reason=payload.reason,
-        unit_ids=payload.unit_ids,
-        next_level=payload.next_level,
-        version=payload.version,
-    )
+    services.appeal_whistle(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/report-in", response=Detail)
 def report_in(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
-    services.appeal_report_in(
-        appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version
-    )
+    services.appeal_report_in(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/urge", response=Detail)
 def urge(request: HttpRequest, appeal_id: int, payload: UrgeIn) -> Detail:
-    services.appeal_urge(
-        appeal_id=appeal_id, by=request.user, note=payload.note, level=payload.level, version=payload.version
-    )
+    services.appeal_urge(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
 
 
 @router.post("/appeals/{appeal_id}/close", response=Detail)
 def close(request: HttpRequest, appeal_id: int, payload: StepIn) -> Detail:
-    services.appeal_close(appeal_id=appeal_id, by=request.user, note=payload.note, version=payload.version)
+    services.appeal_close(appeal_id=appeal_id, by=request.user, **payload.dict())
     return _after(request, appeal_id)
