@@ -226,3 +226,8 @@ def refresh(now: dt.datetime | None = None) -> dict[str, Any]:
 
 def enabled() -> bool:
     return bool(getattr(settings, "WANGGE_APPEAL_METRICS_ROLLUP", True))
+
+
+def tick(now: dt.datetime) -> dict[str, Any] | None:
+    """The periodic job's step: refresh after the case loop's own writes (``None`` when switched off)."""
+    return refresh(now) if enabled() else None

@@ -25,6 +25,8 @@ from wangge.core.audit import audit
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wangge.core.pii import validate_phone
 from wangge.core.scoping import AREA_ROLES, scope_for
+from wangge.notifications.services import notify
+from wangge.points.services import points_earn
 
 from . import conf, routing
 from .attachments import clean_upload
@@ -98,10 +100,6 @@ def _notify(
 ) -> None:
     users = [u for u in users if u is not None]
     if not users:
-        return
-    try:
-        from wangge.notifications.services import notify
-    except ImportError:  # pragma: no cover - the notifications app is part of the tree
         return
     try:
         notify(
@@ -458,10 +456,6 @@ def _open(appeal: Appeal, by: Any, now: dt.datetime, note: str = "") -> None:
     _save(appeal, "state", "opened_at")
     _event(appeal, EventKind.ACCEPTED, by, now, note)
     if appeal.channel == Appeal.Channel.SNAPSHOT and appeal.reporter_id:
-        try:
-            from wangge.points.services import points_earn
-        except ImportError:  # pragma: no cover
-            return
         try:
             with transaction.atomic():
                 points_earn(
@@ -1389,42 +1383,6 @@ def appeals_tick(now: dt.datetime | None = None) -> dict[str, int]:
             _close(appeal, None, now, EventKind.AUTO_CLOSED, f"办结后 {days} 天未评价，自动结案")
             counts["auto_closed"] += 1
     return counts
-
-
-def tick_all(now: dt.datetime | None = None) -> dict[str, Any]:
-    """The whole periodic job: the case loop, then each mobilisation app's ``tick(now)`` when it exists.
-    One app failing never stops the others."""
-    import importlib
-
-    now = _now(now)
-    out: dict[str, Any] = {}
-    try:
-        out["appeals"] = appeals_tick(now)
-    except Exception:
-        log.exception("appeals tick failed")
-        out["appeals"] = "error"
-    try:  # after the loop's own writes, so the figures include this tick's escalations and closings
-        from . import rollup
-
-        if rollup.enabled():
-            out["appeals_rollup"] = rollup.refresh(now)
-    except Exception:
-        log.exception("appeals rollup refresh failed")
-        out["appeals_rollup"] = "error"
-    for module in ("wangge.volunteers.tasks", "wangge.wishes.tasks", "wangge.pairing.tasks"):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        fn = getattr(mod, "tick", None)
-        if fn is None:
-            continue
-        try:
-            out[module] = fn(now)
-        except Exception:
-            log.exception("%s.tick failed", module)
-            out[module] = "error"
-    return out
 
 
 def audit_reveal(appeal: Appeal, by: Any, field: str) -> None:

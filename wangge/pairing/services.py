@@ -28,6 +28,8 @@ from wangge.core.errors import (
     from_django_validation,
 )
 from wangge.core.scoping import scope_for
+from wangge.notifications.services import notify
+from wangge.points.services import points_earn
 from wangge.registry.models import Resident
 
 from .models import Assignment, CareKind, Handover, MissedVisit, Pairing, Visit
@@ -182,10 +184,6 @@ def visit_log(
 def _award_points(visit: Visit, by: Any) -> None:
     """A logged visit earns the volunteer points (rule ``pairing_visit``, once per visit)."""
     try:
-        from wangge.points.services import points_earn  # type: ignore[attr-defined]
-    except ImportError:  # the points app is optional
-        return
-    try:
         with transaction.atomic():
             points_earn(
                 user=visit.volunteer,
@@ -291,10 +289,6 @@ def grid_workers_for(pairing: Pairing) -> list[User]:
 
 
 def _notify(pairing: Pairing, due: date) -> None:
-    try:
-        from wangge.notifications.services import notify  # type: ignore[attr-defined]
-    except ImportError:  # notifications are optional; the flag is still on the missed-visits page
-        return
     users = grid_workers_for(pairing)
     if not users:
         return

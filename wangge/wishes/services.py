@@ -33,6 +33,7 @@ from wangge.core.errors import (
 )
 from wangge.core.images import clean_image
 from wangge.core.scoping import scope_for
+from wangge.points.services import points_earn
 from wangge.registry.models import Resident, Tag
 
 from .models import Kind, Resource, Season, Wish, WishClaim
@@ -391,10 +392,6 @@ def wish_deliver(*, wish_id: int, by: Any, note: str = "", photo: Any = None) ->
 
 def _award_points(claim: WishClaim, by: Any) -> None:
     if claim.claimant_user is None:
-        return
-    try:
-        from wangge.points.services import points_earn  # type: ignore[attr-defined]
-    except ImportError:  # the points app is optional
         return
     try:
         with transaction.atomic():

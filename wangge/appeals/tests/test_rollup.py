@@ -13,9 +13,9 @@ from wangge.accounts.roles import Role
 from wangge.appeals import rollup
 from wangge.appeals.metrics import AVG_KEYS, COUNT_KEYS, RATE_KEYS, appeal_metrics
 from wangge.appeals.models import Appeal, AppealDailyStat, AppealRollupState, Category, State
-from wangge.appeals.services import tick_all
 from wangge.appeals.tests.test_metrics import EXPECTED, NOW, PERIOD, SH, scenario  # noqa: F401
 from wangge.core.errors import InvalidInput
+from wangge.core.periodic import run_all
 from wangge.testing import Tree, make_user
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +122,7 @@ def test_refresh_picks_up_changes_and_is_stale_until_then(tree: Tree) -> None:
     case.save()
     stale = appeal_metrics(viewer=admin, area=tree.district.code, now=NOW, **PERIOD)
     assert stale["closed"] == before["closed"]  # one tick stale, by design
-    out = tick_all(NOW)
+    out = run_all(NOW)
     assert out["appeals_rollup"]["days"] >= 1
     fresh = appeal_metrics(viewer=admin, area=tree.district.code, now=NOW, **PERIOD)
     assert fresh["closed"] == before["closed"] + 1

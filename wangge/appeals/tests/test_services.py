@@ -351,6 +351,8 @@ def test_tick_all_runs_every_app_and_survives_one_failing(world: World, monkeypa
     import sys
     import types
 
+    from wangge.core.periodic import run_all
+
     calls: list[str] = []
     ok = types.ModuleType("wangge.wishes.tasks")
     ok.tick = lambda now: calls.append("wishes") or {"done": 1}  # type: ignore[attr-defined]
@@ -363,7 +365,7 @@ def test_tick_all_runs_every_app_and_survives_one_failing(world: World, monkeypa
     monkeypatch.setitem(sys.modules, "wangge.wishes.tasks", ok)
     monkeypatch.setitem(sys.modules, "wangge.volunteers.tasks", broken)
     dispatched(world)
-    out = s.tick_all(MONDAY + 3 * H)
+    out = run_all(MONDAY + 3 * H)
     assert out["appeals"]["escalated"] == 1
     assert out["wangge.volunteers.tasks"] == "error" and out["wangge.wishes.tasks"] == {"done": 1}
     assert calls == ["wishes"]

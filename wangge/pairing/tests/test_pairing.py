@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from datetime import timedelta
 
@@ -119,12 +118,10 @@ def test_one_live_pairing_per_resident_and_kind(setup):
 
 
 @pytest.mark.django_db
-def test_missed_visit_flagged_once_to_grid_worker_and_resolved_by_a_visit(setup, monkeypatch):
+def test_missed_visit_flagged_once_to_grid_worker_and_resolved_by_a_visit(setup):
+    from wangge.notifications.models import Notification
+
     s = setup
-    sent: list[dict] = []
-    fake = types.ModuleType("wangge.notifications.services")
-    fake.notify = lambda **kw: sent.append(kw)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "wangge.notifications.services", fake)
     p = _pair(s, days_ago=20)
     fresh = services.pairing_create(
         resident=make_resident(s.tree.grid_a, name="吴小宝"),
@@ -134,7 +131,8 @@ def test_missed_visit_flagged_once_to_grid_worker_and_resolved_by_a_visit(setup,
     )
     assert tasks.tick() == {"missed_visits_flagged": 1}
     assert tasks.tick() == {"missed_visits_flagged": 0}
-    assert len(sent) == 1 and sent[0]["users"] == [s.gw] and sent[0]["link"] == f"/pairing/{p.pk}/"
+    sent = list(Notification.objects.filter(event="pairing.missed_visit").values("user", "link"))
+    assert sent == [{"user": s.gw.pk, "link": f"/pairing/{p.pk}/"}]
     assert [m.pairing_id for m in selectors.missed_list(viewer=s.gw)] == [p.pk]
     assert fresh.pk not in [m.pairing_id for m in selectors.missed_list(viewer=s.staff)]
     services.visit_log(pairing=p, by=s.v1)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import timedelta
 
 import pytest
@@ -27,17 +25,8 @@ def _photo(data: bytes | None = None, name: str = "p.png", ctype: str = "image/p
     return SimpleUploadedFile(name, data if data is not None else png_bytes(), content_type=ctype)
 
 
-@pytest.fixture
-def earned(monkeypatch):
-    calls: list[dict] = []
-    fake = types.ModuleType("wangge.points.services")
-    fake.points_earn = lambda **kw: calls.append(kw)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "wangge.points.services", fake)
-    return calls
-
-
 @pytest.mark.django_db
-def test_full_path_with_photo_and_beneficiary_confirmation(world, earned):
+def test_full_path_with_photo_and_beneficiary_confirmation(world):
     wish = open_wish(world)
     services.wish_claim(wish_id=wish.pk, by=world.volunteer)
     claim = services.wish_deliver(wish_id=wish.pk, by=world.volunteer, note="已送到", photo=_photo())
@@ -48,13 +37,19 @@ def test_full_path_with_photo_and_beneficiary_confirmation(world, earned):
         assert img.format == "JPEG"
     wish = services.wish_confirm(wish_id=wish.pk, by=world.resident_user)
     assert wish.status == "fulfilled" and wish.fulfilled_at is not None
+    from wangge.points.models import PointEntry
+
+    # The real ledger: one earning for the claimant, from this wish.
+    earned = list(
+        PointEntry.objects.filter(kind="earn").values("user", "rule_code", "source_key", "by", "reason")
+    )
     assert earned == [
         {
-            "user": world.volunteer,
+            "user": world.volunteer.pk,
             "rule_code": "wish_fulfilled",
             "source_key": f"wish:{wish.pk}",
-            "by": world.resident_user,
-            "note": f"微心愿#{wish.pk}已实现",
+            "by": world.resident_user.pk,
+            "reason": f"微心愿#{wish.pk}已实现",
         }
     ]
 

@@ -1,5 +1,5 @@
-"""``wangge tick [--loop] [--interval 60]``: the periodic job (warnings, escalation, auto-close, and the
-mobilisation apps' own ticks). Run it from ``make run``, cron, or a Celery beat."""
+"""``wangge tick [--loop] [--interval 60]``: the periodic job (see ``wangge.core.periodic``). Run it from
+``make run``, cron, or a Celery beat."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from wangge.appeals.services import tick_all
+from wangge.core.periodic import run_all
 
 log = logging.getLogger("wangge.tick")
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         while True:
             started = time.monotonic()
             try:
-                result = tick_all()
+                result = run_all()
                 if options["verbosity"] >= 1:
                     self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
                     self.stdout.flush()
