@@ -8,10 +8,16 @@ of codes of the areas they hold posts in, and "inside the scope" is ``code start
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from wangge.accounts.roles import Role
+
+ALWAYS = ~Q(pk__in=[])  # matches every row; unlike ``Q()`` it survives being OR-ed with another Q
+NEVER = Q(pk__in=[])
 
 # Roles whose area scope comes from their posts. Administrators see everything; other roles (residents,
 # volunteers, departments, property companies) have no area scope and reach records through their own links.
@@ -26,9 +32,9 @@ class Scope:
     def q(self, code_path: str) -> Q:
         """A filter for records whose area code (at ``code_path``) lies inside the scope."""
         if self.everything:
-            return Q()
+            return ALWAYS
         if not self.codes:
-            return Q(pk__in=[])
+            return NEVER
         q = Q()
         for code in self.codes:
             q |= Q(**{f"{code_path}__startswith": code})
@@ -69,3 +75,61 @@ def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
         scope = Scope()
     user._wangge_scope = scope
     return scope
+
+
+# --- scope as a queryset method -------------------------------------------------------------------------
+#
+# Each area-bound model declares its scope once (NetBox's ``restrict(user, action)`` is the model):
+#
+#     class Building(ScopedModel):
+#         scope_path = "area__code"
+#         objects = ScopedManager()
+#
+# and may widen it for records people reach through their own links (a resident's own case) by overriding
+# ``visible_q``. Every selector, view and API look-up starts from ``Model.objects.visible_to(viewer)`` or
+# ``get_visible_or_404``: out of scope answers 404, exactly as missing.
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, viewer, action: str = "view"):  # type: ignore[no-untyped-def]
+        """The rows ``viewer`` may see (or act on, for another ``action``)."""
+        return self.filter(self.model.visible_q(viewer, action))
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+class ScopedModel(models.Model):
+    """An area-bound model: ``scope_path`` leads from the row to its area's code."""
+
+    scope_path: ClassVar[str] = "area__code"
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def visible_q(cls, viewer, action: str = "view") -> Q:  # type: ignore[no-untyped-def]
+        """The filter for rows ``viewer`` may see. Override to add the viewer's own links (OR them in)."""
+        return scope_for(viewer).q(cls.scope_path)
+
+
+def get_visible_or_404(source, viewer, action: str = "view", **lookup):  # type: ignore[no-untyped-def]
+    """The one row matching ``lookup`` that ``viewer`` may see, or NotFound (404) — the same for out of
+    scope as for missing, so ids cannot be probed. ``source`` is a scoped model or one of its querysets."""
+    from wangge.core.errors import NotFound
+
+    qs = source if isinstance(source, models.QuerySet) else source._default_manager.all()
+    try:
+        return qs.visible_to(viewer, action).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound(str(_("未找到"))) from None
+    except qs.model.MultipleObjectsReturned:  # pragma: no cover - lookups are by unique keys
+        raise NotFound(str(_("未找到"))) from None
+
+
+def scoped_models() -> list[type[models.Model]]:
+    """Every model that declares a scope (the role-matrix tests walk these)."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]

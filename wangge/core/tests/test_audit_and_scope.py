@@ -46,3 +46,15 @@ def test_audit_page_filters_and_is_admin_only(tree) -> None:  # type: ignore[no-
     other = Client()
     other.login(username="gw", password=PASSWORD)
     assert other.get("/core/audit/").status_code == 403
+
+
+def test_everything_scope_survives_being_ored_with_an_own_link(tree) -> None:  # type: ignore[no-untyped-def]
+    """``Q() | Q(x)`` is just ``Q(x)`` in Django: the admin's scope must stay "every row" when OR-ed."""
+    from django.db.models import Q
+
+    from wangge.areas.models import Area
+
+    everything = Scope(everything=True).q("code") | Q(pk=-1)
+    nothing = Scope().q("code") | Q(pk=tree.grid_a.pk)
+    assert Area.objects.filter(everything).count() == Area.objects.count() > 1
+    assert list(Area.objects.filter(nothing)) == [tree.grid_a]
