@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TimeStampedModel
 from wangge.core.pii import EncryptedTextField
+from wangge.core.scoping import ScopedModel
 
 from .roles import Role
 
@@ -73,8 +74,11 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
-class Post(TimeStampedModel):
-    """A person's post in an area (grid worker of grid X, secretary of community Y). Posts give area scope."""
+class Post(TimeStampedModel, ScopedModel):
+    """A person's post in an area (grid worker of grid X, secretary of community Y). Posts give area scope;
+    ``Post.objects.visible_to(viewer)`` are the posts held inside the viewer's own areas."""
+
+    scope_path = "area__code"
 
     class Kind(models.TextChoices):
         GRID_WORKER = "grid_worker", _("专职网格员")

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TimeStampedModel
+from wangge.core.scoping import ScopedModel
 
 
 class Level(models.TextChoices):
@@ -26,8 +27,11 @@ CHILD_LEVEL = {
 }
 
 
-class Area(TimeStampedModel):
-    """A node of the tree. ``code`` is the official hierarchical code: a subtree is a code prefix."""
+class Area(TimeStampedModel, ScopedModel):
+    """A node of the tree. ``code`` is the official hierarchical code: a subtree is a code prefix.
+    ``Area.objects.visible_to(viewer)``: the subtrees of the viewer's posts (all of it for an admin)."""
+
+    scope_path = "code"
 
     class GridType(models.TextChoices):
         COMPREHENSIVE = "comprehensive", _("综合网格")
@@ -88,8 +92,10 @@ class AreaIndexState(models.Model):
         return f"grid index v{self.version}"
 
 
-class PartyOrg(TimeStampedModel):
+class PartyOrg(TimeStampedModel, ScopedModel):
     """A party organisation attached to an area: grid party branch, micro-grid party group, building group."""
+
+    scope_path = "area__code"
 
     class Kind(models.TextChoices):
         COMMUNITY_COMMITTEE = "community_committee", _("社区大党委")

@@ -9,11 +9,11 @@ from typing import Any
 from django.db import models
 from django.db.models import QuerySet
 
-from wangge.core.errors import InvalidInput, NotFound
-from wangge.core.scoping import scope_for
+from wangge.core.errors import InvalidInput
+from wangge.core.scoping import get_visible_or_404
 
 from . import geo
-from .models import Area, AreaIndexState, Level
+from .models import Area, AreaIndexState, Level, PartyOrg
 
 _VERSION_CHECK_SECONDS = 2.0
 
@@ -85,7 +85,7 @@ def locate(lat: float, lng: float, coord_system: str = "wgs84") -> tuple[Area | 
 
 def area_list(*, viewer: Any, level: str | None = None, parent_code: str | None = None) -> QuerySet[Area]:
     """Areas inside the viewer's scope (a subtree is a code prefix)."""
-    qs = Area.objects.filter(scope_for(viewer).q("code"))
+    qs = Area.objects.visible_to(viewer)
     if level:
         qs = qs.filter(level=level)
     if parent_code:
@@ -94,10 +94,7 @@ def area_list(*, viewer: Any, level: str | None = None, parent_code: str | None 
 
 
 def area_get(*, viewer: Any, code: str) -> Area:
-    area = Area.objects.filter(code=code).select_related("parent").first()
-    if area is None or not scope_for(viewer).contains(area.code):
-        raise NotFound("区域不存在或不在您的管辖范围内")
-    return area
+    return get_visible_or_404(Area.objects.select_related("parent"), viewer, code=code)
 
 
 def area_tree(*, viewer: Any) -> list[dict[str, Any]]:
@@ -220,17 +217,21 @@ def area_counts(area: Area) -> dict[str, int]:
 
 def area_detail(*, viewer: Any, code: str) -> dict[str, Any]:
     """Everything the detail page and API show about one area in the viewer's scope."""
+    from wangge.accounts.models import Post
     from wangge.core.pii import mask_name
 
     area = area_get(viewer=viewer, code=code)
     posts = (
-        area.posts.filter(active=True).select_related("user").order_by("kind", "user__username")  # type: ignore[attr-defined]
+        Post.objects.visible_to(viewer)
+        .filter(area=area, active=True)
+        .select_related("user")
+        .order_by("kind", "user__username")
     )
     return {
         "area": area,
         "ancestors": [a for a in ancestors(area) if a.pk != area.pk],
-        "children": list(area.children.order_by("code")),  # type: ignore[attr-defined]
-        "party_orgs": list(area.party_orgs.all()),  # type: ignore[attr-defined]
+        "children": list(Area.objects.visible_to(viewer).filter(parent=area).order_by("code")),
+        "party_orgs": list(PartyOrg.objects.visible_to(viewer).filter(area=area)),
         "posts": [
             {
                 "kind": p.kind,

@@ -9,7 +9,6 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.schemas import ErrorOut
-from wangge.core.scoping import scope_for
 
 from . import excel, selectors, services
 from .schemas import (
@@ -39,8 +38,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _area(request: HttpRequest, code: str) -> Area:
     """A grid the user may see; anything else is 'not found' (we do not reveal areas outside scope)."""
-    area = Area.objects.filter(code=code).first()
-    if area is None or not scope_for(request.user).contains(area.code):
+    area = Area.objects.visible_to(request.user).filter(code=code).first()
+    if area is None:
         raise InvalidInput.field("area", "网格不存在或不在您的管辖范围内")
     return area
 
@@ -131,21 +130,14 @@ def household_detail(request: HttpRequest, pk: int):  # type: ignore[no-untyped-
 def household_create(request: HttpRequest, data: HouseholdIn):  # type: ignore[no-untyped-def]
     fields = data.dict()
     house = selectors.house_get(viewer=request.user, pk=fields.pop("house_id"))
-    tags = fields.pop("tags")
     household = services.household_create(house=house, by=request.user, **fields)
-    if tags:
-        services.tags_set(codes=tags, household=household, by=request.user)
     return Status(201, selectors.household_get(viewer=request.user, pk=household.pk))
 
 
 @router.patch("/households/{pk}", response={200: HouseholdOut, **ERRORS})
 def household_update(request: HttpRequest, pk: int, data: HouseholdPatch):  # type: ignore[no-untyped-def]
     household = selectors.household_get(viewer=request.user, pk=pk)
-    changes = _set(data)
-    tags = changes.pop("tags", None)
-    services.household_update(household=household, by=request.user, **changes)
-    if tags is not None:
-        services.tags_set(codes=tags, household=household, by=request.user)
+    services.household_update(household=household, by=request.user, **_set(data))
     return selectors.household_get(viewer=request.user, pk=pk)
 
 
@@ -204,10 +196,7 @@ def resident_detail(request: HttpRequest, pk: int):  # type: ignore[no-untyped-d
 def resident_create(request: HttpRequest, data: ResidentIn):  # type: ignore[no-untyped-def]
     fields = data.dict()
     household = selectors.household_get(viewer=request.user, pk=fields.pop("household_id"))
-    tags = fields.pop("tags")
     resident = services.resident_create(household=household, by=request.user, **fields)
-    if tags:
-        services.tags_set(codes=tags, resident=resident, by=request.user)
     return Status(201, selectors.resident_get(viewer=request.user, pk=resident.pk))
 
 
@@ -215,14 +204,11 @@ def resident_create(request: HttpRequest, data: ResidentIn):  # type: ignore[no-
 def resident_update(request: HttpRequest, pk: int, data: ResidentPatch):  # type: ignore[no-untyped-def]
     resident = selectors.resident_get(viewer=request.user, pk=pk)
     changes = _set(data)
-    tags = changes.pop("tags", None)
     household = None
     if changes.get("household_id"):
         household = selectors.household_get(viewer=request.user, pk=changes.pop("household_id"))
     changes.pop("household_id", None)
     services.resident_update(resident=resident, household=household, by=request.user, **changes)
-    if tags is not None:
-        services.tags_set(codes=tags, resident=resident, by=request.user)
     return selectors.resident_get(viewer=request.user, pk=pk)
 
 

@@ -40,6 +40,7 @@ from wangge.core.errors import Forbidden
 from wangge.core.scoping import Scope, scope_for
 
 from .models import Building, House, Household, Resident, Tag, Tagging
+from .text import control_char_problem, xlsx_safe
 
 Progress = Callable[[str, int, int], None]
 
@@ -300,6 +301,10 @@ def validate(
         for key, limit in (("address", 200), ("building", 60), ("room", 20), ("household", 40), ("name", 50)):
             if len(get.get(key, "")) > limit:
                 err(key, f"不能超过{limit}个字")
+            else:
+                bad = control_char_problem(get.get(key, ""), one_line=True)
+                if bad:
+                    err(key, bad)
         choice: dict[str, str] = {}
         for key in ("gender", "political_status", "relation", "residence_type"):
             v = get.get(key, "")
@@ -649,7 +654,7 @@ def annotate(headers: list[str], raw: list[tuple[int, list[str]]], errors: list[
     bold = Font(bold=True)
     header_cells = []
     for h in [*headers, ERROR_HEADER]:
-        c = WriteOnlyCell(ws, value=h)
+        c = WriteOnlyCell(ws, value=_safe(h))  # an uploaded header may be a formula: never write it back live
         c.font = bold
         header_cells.append(c)
     ws.append(header_cells)
@@ -664,8 +669,8 @@ def annotate(headers: list[str], raw: list[tuple[int, list[str]]], errors: list[
             i = col_of.get(e.column)
             if i is not None:
                 cells[i].fill = red
-                cells[i].comment = Comment(e.message, "Wangge")
-        msg = WriteOnlyCell(ws, value="；".join(f"{e.column}：{e.message}" for e in errs))
+                cells[i].comment = Comment(_safe(e.message), "Wangge")
+        msg = WriteOnlyCell(ws, value=_safe("；".join(f"{e.column}：{e.message}" for e in errs)))
         if errs:
             msg.fill = red
         ws.append([*cells, msg])
@@ -759,11 +764,7 @@ EXPORT_HEADERS = [
 ]
 
 
-def _safe(v: Any) -> Any:
-    """Text that Excel would run as a formula (=, +, -, @) is written as plain text."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
+_safe = xlsx_safe  # every value written into a workbook goes through it: export, annotated copy, headers
 
 
 def export_workbook(residents: Iterable[Resident], tags_of: Callable[[Resident], list[Tag]]) -> bytes:

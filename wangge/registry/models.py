@@ -6,11 +6,54 @@ Tag assignments store a keyed token instead of the tag, so the database never sa
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.accounts.roles import user_can
 from wangge.core.models import TimeStampedModel
 from wangge.core.pii import EncryptedTextField
+from wangge.core.scoping import NEVER, ScopedModel, scope_for
+
+# The permission each action needs over the area scope: reading the registry, or maintaining it.
+_ACTION_PERM = {"view": "registry.read", "change": "registry.write"}
+
+
+def _area_q(viewer: Any, action: str, path: str) -> Q:
+    """Records under the viewer's areas, for a role that may ``action`` the registry at all."""
+    if not user_can(viewer, _ACTION_PERM.get(action, "registry.write")):
+        return NEVER
+    return scope_for(viewer).q(path)
+
+
+def own_household_ids(viewer: Any) -> Any:
+    """A subquery: the household(s) the viewer lives in (through ``Resident.account``); empty for anyone
+    else. Everyone may see their own household — this is how residents and volunteers reach the registry."""
+    if not getattr(viewer, "is_authenticated", False) or viewer.pk is None:
+        return None
+    return Resident.objects.filter(account_id=viewer.pk).values("household_id")
+
+
+class RegistryScoped(ScopedModel):
+    """Registry records: staff with ``registry.read`` see their area scope; everyone sees their own
+    household (``own_q``, only for viewing). Writes (``action="change"``) need ``registry.write``."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def own_q(cls, households: Any) -> Q:
+        return NEVER
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        q = _area_q(viewer, action, cls.scope_path)
+        if action != "view" or scope_for(viewer).everything:
+            return q
+        own = own_household_ids(viewer)
+        return q if own is None else q | cls.own_q(own)
 
 
 class Tag(TimeStampedModel):
@@ -44,7 +87,9 @@ class Tag(TimeStampedModel):
         return self.name
 
 
-class Building(TimeStampedModel):
+class Building(TimeStampedModel, RegistryScoped):
+    scope_path = "area__code"
+
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("所属网格"), on_delete=models.PROTECT, related_name="buildings"
     )
@@ -82,8 +127,14 @@ class Building(TimeStampedModel):
     def __str__(self) -> str:
         return self.address
 
+    @classmethod
+    def own_q(cls, households: Any) -> Q:
+        return Q(pk__in=Household.objects.filter(pk__in=households).values("house__building_id"))
 
-class House(TimeStampedModel):
+
+class House(TimeStampedModel, RegistryScoped):
+    scope_path = "building__area__code"
+
     class Use(models.TextChoices):
         RESIDENTIAL = "residential", _("住宅")
         COMMERCIAL = "commercial", _("商业")
@@ -116,9 +167,16 @@ class House(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.building.name}{self.entrance}单元{self.room}"
 
+    @classmethod
+    def own_q(cls, households: Any) -> Q:
+        return Q(pk__in=Household.objects.filter(pk__in=households).values("house_id"))
 
-class HouseOwner(TimeStampedModel):
-    """An owner of a house (a person or an organisation) with a share; used by owners' votes."""
+
+class HouseOwner(TimeStampedModel, RegistryScoped):
+    """An owner of a house (a person or an organisation) with a share; used by owners' votes. Only staff
+    see owners (no own-household link: a resident's household is not always the owner)."""
+
+    scope_path = "house__building__area__code"
 
     class Kind(models.TextChoices):
         PERSON = "person", _("个人")
@@ -155,7 +213,9 @@ class HouseOwner(TimeStampedModel):
         return self.name
 
 
-class Household(TimeStampedModel):
+class Household(TimeStampedModel, RegistryScoped):
+    scope_path = "house__building__area__code"
+
     house = models.ForeignKey(
         House, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="households"
     )
@@ -181,8 +241,14 @@ class Household(TimeStampedModel):
     def __str__(self) -> str:
         return self.number or f"户{self.pk}"
 
+    @classmethod
+    def own_q(cls, households: Any) -> Q:
+        return Q(pk__in=households)
 
-class Resident(TimeStampedModel):
+
+class Resident(TimeStampedModel, RegistryScoped):
+    scope_path = "household__house__building__area__code"
+
     class Gender(models.TextChoices):
         MALE = "male", _("男")
         FEMALE = "female", _("女")
@@ -248,9 +314,16 @@ class Resident(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def own_q(cls, households: Any) -> Q:
+        return Q(household_id__in=households)
 
-class Tagging(models.Model):
-    """A tag on a household or a resident. ``token`` is a keyed hash of the tag code (see module docstring)."""
+
+class Tagging(RegistryScoped):
+    """A tag on a household or a resident. ``token`` is a keyed hash of the tag code (see module docstring).
+    Its scope is its target's: a household's, or a resident's household's."""
+
+    scope_path = "household__house__building__area__code"
 
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.CASCADE, related_name="taggings"
@@ -276,3 +349,15 @@ class Tagging(models.Model):
 
     def __str__(self) -> str:
         return f"tagging {self.pk}"
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        q = super().visible_q(viewer, action) | _area_q(
+            viewer, action, "resident__household__house__building__area__code"
+        )
+        own = own_household_ids(viewer) if action == "view" else None
+        return q if own is None else q | Q(resident__household_id__in=own)
+
+    @classmethod
+    def own_q(cls, households: Any) -> Q:
+        return Q(household_id__in=households)

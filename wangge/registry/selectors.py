@@ -1,8 +1,10 @@
-"""Every read of the registry, scoped to the viewer.
+"""Every read of the registry, scoped to the viewer through ``Model.objects.visible_to(viewer)`` (the
+scope is declared once per model in ``models.py``):
 
-- Staff roles with ``registry.read`` see the records under the areas they hold posts in (``scope_for``).
-- Residents and volunteers see only their own household (through ``Resident.account``).
-- Anyone else is refused. A record outside the viewer's reach is "not found" (404), never "forbidden".
+- Staff roles with ``registry.read`` see the records under the areas they hold posts in.
+- Everyone sees their own household (through ``Resident.account``): how residents and volunteers see theirs.
+- A role with neither may not list the registry (403). A single record out of reach is "not found" (404)
+  exactly as a missing one (``get_visible_or_404``), so ids cannot be probed.
 
 Selectors return model instances; personal data is masked on the way out (``masked_*`` below, the schemas
 and the templates use them), and sensitive tags are shown only to roles with ``pii.reveal``.
@@ -17,40 +19,23 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from wangge.accounts.roles import Role, user_can
 from wangge.core import pii
-from wangge.core.errors import Forbidden, NotFound
-from wangge.core.scoping import scope_for
+from wangge.core.errors import Forbidden
+from wangge.core.scoping import get_visible_or_404
 
 from .models import Building, House, Household, Resident, Tag, Tagging
 
 SELF_SERVICE_ROLES = {Role.RESIDENT, Role.VOLUNTEER}
 
-# Paths from each model to its grid's code, and to its household (for the residents' own view).
-_AREA_PATH = {
-    Building: "area__code",
-    House: "building__area__code",
-    Household: "house__building__area__code",
-    Resident: "household__house__building__area__code",
-}
-
-
-def _own_households(viewer: Any) -> QuerySet[Any]:
-    return Resident.objects.filter(account=viewer).values("household_id")
-
 
 def _visible(viewer: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    model = qs.model
-    if user_can(viewer, "registry.read"):
-        return qs.filter(scope_for(viewer).q(_AREA_PATH[model]))
-    if getattr(viewer, "is_authenticated", False) and getattr(viewer, "role", None) in SELF_SERVICE_ROLES:
-        own = _own_households(viewer)
-        if model is Resident:
-            return qs.filter(household_id__in=own)
-        if model is Household:
-            return qs.filter(pk__in=own)
-        if model is House:
-            return qs.filter(pk__in=Household.objects.filter(pk__in=own).values("house_id"))
-        return qs.filter(pk__in=Household.objects.filter(pk__in=own).values("house__building_id"))
-    raise Forbidden("无权查看人房信息")
+    """A list of registry records the viewer may see (each model declares its scope: ``visible_q``).
+    A role that reaches the registry neither through posts nor through a household of its own may not
+    list it at all (403); a single record out of reach is 404 (``get_visible_or_404``), like a missing one."""
+    staff = user_can(viewer, "registry.read")
+    self_service = getattr(viewer, "is_authenticated", False) and viewer.role in SELF_SERVICE_ROLES
+    if not (staff or self_service):
+        raise Forbidden("无权查看人房信息")
+    return qs.visible_to(viewer)  # type: ignore[attr-defined]
 
 
 def can_see_sensitive(viewer: Any) -> bool:
@@ -110,10 +95,7 @@ def building_list(*, viewer: Any, q: str | None = None, area: str | None = None)
 
 
 def building_get(*, viewer: Any, pk: int) -> Building:
-    try:
-        return _visible(viewer, Building.objects.select_related("area")).get(pk=pk)
-    except Building.DoesNotExist:
-        raise NotFound("楼栋不存在") from None
+    return get_visible_or_404(Building.objects.select_related("area"), viewer, pk=pk)
 
 
 def house_list(
@@ -130,10 +112,7 @@ def house_list(
 
 
 def house_get(*, viewer: Any, pk: int) -> House:
-    try:
-        return _visible(viewer, House.objects.select_related("building__area")).get(pk=pk)
-    except House.DoesNotExist:
-        raise NotFound("房屋不存在") from None
+    return get_visible_or_404(House.objects.select_related("building__area"), viewer, pk=pk)
 
 
 # --- households -------------------------------------------------------------------------------------
@@ -175,17 +154,11 @@ def household_list(
 
 
 def household_get(*, viewer: Any, pk: int) -> Household:
-    qs = _visible(
-        viewer,
-        Household.objects.select_related("house__building__area", "party_org").prefetch_related(
-            "taggings",
-            Prefetch("residents", queryset=Resident.objects.prefetch_related("taggings").order_by("id")),
-        ),
+    qs = Household.objects.select_related("house__building__area", "party_org").prefetch_related(
+        "taggings",
+        Prefetch("residents", queryset=Resident.objects.prefetch_related("taggings").order_by("id")),
     )
-    try:
-        return qs.get(pk=pk)
-    except Household.DoesNotExist:
-        raise NotFound("户不存在") from None
+    return get_visible_or_404(qs, viewer, pk=pk)
 
 
 # --- residents --------------------------------------------------------------------------------------
@@ -242,13 +215,7 @@ def resident_list(
 
 
 def resident_get(*, viewer: Any, pk: int) -> Resident:
-    qs = _visible(
-        viewer,
-        Resident.objects.select_related("household__house__building__area").prefetch_related(
-            "taggings", "household__taggings"
-        ),
+    qs = Resident.objects.select_related("household__house__building__area").prefetch_related(
+        "taggings", "household__taggings"
     )
-    try:
-        return qs.get(pk=pk)
-    except Resident.DoesNotExist:
-        raise NotFound("居民不存在") from None
+    return get_visible_or_404(qs, viewer, pk=pk)

@@ -2,6 +2,11 @@
 
 Each service is keyword-only, takes the acting user as ``by``, checks the permission and the area scope,
 runs ``full_clean`` and writes an audit entry. Personal data never reaches the audit log in plaintext.
+
+One use case is one service: "create a household with its tags" is ``household_create(..., tags=[...])``,
+which validates everything (tags included) before it writes anything, inside one durable transaction
+(``use_case``). The steps it is made of (``_tags_set``, ``_tag_assign`` …) are private and never open a
+transaction of their own, so a use case cannot be half-done by a caller that forgot to wrap two calls.
 """
 
 from __future__ import annotations
@@ -17,11 +22,27 @@ from wangge.areas.models import Area
 from wangge.core import pii
 from wangge.core.audit import audit, changed_fields
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, from_django_validation
-from wangge.core.scoping import scope_for
+from wangge.core.scoping import get_visible_or_404, scope_for
 
 from .models import Building, House, Household, HouseOwner, Resident, Tag, Tagging
+from .text import control_char_problem
 
 _SECRET = frozenset({"id_number", "phone"})
+
+# The outermost service of a use case: atomic and durable. Durable means it refuses to run inside another
+# transaction, so it cannot be nested by mistake and its commit is really the commit (Django ignores the
+# transaction a test case wraps around each test, so this works in tests too).
+use_case = transaction.atomic(durable=True)
+
+# Text that must be one line of printable characters (names, numbers, rooms); notes may hold line breaks.
+_ONE_LINE = frozenset({"name", "number", "room", "address"})
+
+
+def _check_text(obj: Any, fields: set[str] | frozenset[str]) -> None:
+    for field in sorted(fields):
+        reason = control_char_problem(getattr(obj, field, None), one_line=field in _ONE_LINE)
+        if reason:
+            raise InvalidInput.field(field, reason)
 
 
 # --- checks ----------------------------------------------------------------------------------------
@@ -35,7 +56,11 @@ def check_write(by: Any, area: Area | None) -> None:
         raise Forbidden("该区域不在您的管辖范围内")
 
 
+_TEXT_FIELDS = frozenset({"name", "address", "room", "number", "notes"})
+
+
 def _clean(obj: Any, exclude: list[str] | None = None) -> None:
+    _check_text(obj, {f for f in _TEXT_FIELDS if hasattr(obj, f)} - set(exclude or []))
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:
@@ -77,7 +102,7 @@ def _grid_check(area: Area) -> None:
         raise InvalidInput.field("area", "楼栋须登记在网格或微网格下")
 
 
-@transaction.atomic
+@use_case
 def building_create(*, area: Area, name: str, address: str, by: Any, **fields: Any) -> Building:
     check_write(by, area)
     _grid_check(area)
@@ -89,7 +114,7 @@ def building_create(*, area: Area, name: str, address: str, by: Any, **fields: A
     return building
 
 
-@transaction.atomic
+@use_case
 def building_update(*, building: Building, by: Any, area: Area | None = None, **changes: Any) -> Building:
     building = Building.objects.select_for_update().select_related("area").get(pk=building.pk)
     check_write(by, building.area)
@@ -105,7 +130,7 @@ def building_update(*, building: Building, by: Any, area: Area | None = None, **
     return building
 
 
-@transaction.atomic
+@use_case
 def house_create(*, building: Building, room: str, by: Any, entrance: int = 1, **fields: Any) -> House:
     check_write(by, building.area)
     house = House(building=building, room=room, entrance=entrance)
@@ -118,7 +143,7 @@ def house_create(*, building: Building, room: str, by: Any, entrance: int = 1, *
     return house
 
 
-@transaction.atomic
+@use_case
 def house_update(*, house: House, by: Any, **changes: Any) -> House:
     house = House.objects.select_for_update().select_related("building__area").get(pk=house.pk)
     check_write(by, house.building.area)
@@ -130,7 +155,7 @@ def house_update(*, house: House, by: Any, **changes: Any) -> House:
     return house
 
 
-@transaction.atomic
+@use_case
 def owner_create(
     *,
     house: House,
@@ -167,28 +192,40 @@ def owner_create(
 # --- households -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def household_create(*, house: House, by: Any, number: str = "", **fields: Any) -> Household:
+@use_case
+def household_create(
+    *, house: House, by: Any, number: str = "", tags: list[str] | None = None, **fields: Any
+) -> Household:
+    """Register a household, with its tags: all of it or (on any error, tags included) nothing."""
     check_write(by, house.building.area)
+    wanted = _resolve_tags(tags, target="household")
     household = Household(house=house, number=number)
     _apply(household, fields, HOUSEHOLD_FIELDS)
     _clean(household)
     household.save()
     audit("create", household, by=by)
+    if wanted:
+        _tags_set(tags=wanted, household=household, by=by)
     return household
 
 
-@transaction.atomic
-def household_update(*, household: Household, by: Any, **changes: Any) -> Household:
+@use_case
+def household_update(
+    *, household: Household, by: Any, tags: list[str] | None = None, **changes: Any
+) -> Household:
+    """Change a household and (when ``tags`` is given) make its tags exactly those; all or nothing."""
     household = (
         Household.objects.select_for_update().select_related("house__building__area").get(pk=household.pk)
     )
     check_write(by, household.house.building.area)
+    wanted = _resolve_tags(tags, target="household")
     before = _snapshot(household, list(changes))
     _apply(household, changes, HOUSEHOLD_FIELDS)
     _clean(household)
     household.save()
     audit("update", household, by=by, changes=changed_fields(before, _snapshot(household, list(before))))
+    if wanted is not None:
+        _tags_set(tags=wanted, household=household, by=by)
     return household
 
 
@@ -252,12 +289,21 @@ def _save_resident(resident: Resident) -> None:
         raise
 
 
-@transaction.atomic
+@use_case
 def resident_create(
-    *, household: Household, name: str, by: Any, id_number: str = "", gender: str = "", **fields: Any
+    *,
+    household: Household,
+    name: str,
+    by: Any,
+    id_number: str = "",
+    gender: str = "",
+    tags: list[str] | None = None,
+    **fields: Any,
 ) -> Resident:
-    """Register a resident. Gender and birth date are taken from the ID number when not given."""
+    """Register a resident, with their tags (all or nothing). Gender and birth date are taken from the ID
+    number when not given."""
     check_write(by, household.house.building.area)
+    wanted = _resolve_tags(tags, target="resident")
     resident = Resident(household=household, name=name, id_number=id_number, gender=gender)
     _apply(resident, fields, RESIDENT_FIELDS)
     _set_identity(resident)
@@ -268,19 +314,29 @@ def resident_create(
         by=by,
         changes={"id_number": pii.mask_id_number(resident.id_number)} if resident.id_number else {},
     )
+    if wanted:
+        _tags_set(tags=wanted, resident=resident, by=by)
     return resident
 
 
-@transaction.atomic
+@use_case
 def resident_update(
-    *, resident: Resident, by: Any, household: Household | None = None, **changes: Any
+    *,
+    resident: Resident,
+    by: Any,
+    household: Household | None = None,
+    tags: list[str] | None = None,
+    **changes: Any,
 ) -> Resident:
+    """Change a resident (moving them to ``household`` when given) and, when ``tags`` is given, make their
+    tags exactly those; all or nothing."""
     resident = (
         Resident.objects.select_for_update()
         .select_related("household__house__building__area")
         .get(pk=resident.pk)
     )
     check_write(by, resident.household.house.building.area)
+    wanted = _resolve_tags(tags, target="resident")
     before = _snapshot(resident, [*changes, "household_id"])
     if household is not None and household.pk != resident.household_id:
         check_write(by, household.house.building.area)
@@ -290,6 +346,8 @@ def resident_update(
     _save_resident(resident)
     after = _snapshot(resident, list(before))
     audit("update", resident, by=by, changes=changed_fields(before, after, secret=_SECRET))
+    if wanted is not None:
+        _tags_set(tags=wanted, resident=resident, by=by)
     return resident
 
 
@@ -299,9 +357,10 @@ def resident_reveal(*, resident: Resident, field: str, by: Any) -> str:
         raise InvalidInput.field("field", "只能查看身份证号或联系电话")
     if not user_can(by, "pii.reveal"):
         raise Forbidden("无权查看完整个人信息")
-    resident = Resident.objects.select_related("household__house__building__area").get(pk=resident.pk)
-    if not scope_for(by).contains(resident.household.house.building.area.code):
-        raise Forbidden("该居民不在您的管辖范围内")
+    # Out of the viewer's areas answers exactly as a missing resident (404); own household is no reason.
+    resident = get_visible_or_404(
+        Resident.objects.select_related("household__house__building__area"), by, "change", pk=resident.pk
+    )
     value = getattr(resident, field) or ""
     audit(
         "reveal",
@@ -325,16 +384,31 @@ def _tag_target(household: Household | None, resident: Resident | None) -> Area:
     return household.house.building.area
 
 
-@transaction.atomic
-def tag_assign(
-    *, tag: Tag, by: Any, household: Household | None = None, resident: Resident | None = None
-) -> Tagging:
-    """Put ``tag`` on a household or a resident. Idempotent: assigning twice keeps one tagging."""
+def _check_applies(tag: Tag, target: str) -> None:
+    if target == "household" and tag.applies_to == Tag.AppliesTo.RESIDENT:
+        raise InvalidInput.field("tags", f"“{tag.name}”只能用于居民")
+    if target == "resident" and tag.applies_to == Tag.AppliesTo.HOUSEHOLD:
+        raise InvalidInput.field("tags", f"“{tag.name}”只能用于户")
+
+
+def _resolve_tags(codes: list[str] | None, *, target: str) -> list[Tag] | None:
+    """The active tags named by ``codes`` (None stays None: "leave the tags alone"), checked before any
+    write: unknown codes and tags that do not apply to ``target`` name the field ``tags``."""
+    if codes is None:
+        return None
+    tags = {t.code: t for t in Tag.objects.filter(active=True)}
+    unknown = [c for c in dict.fromkeys(codes) if c not in tags]
+    if unknown:
+        raise InvalidInput.field("tags", "未知标签：" + "、".join(unknown))
+    wanted = [tags[c] for c in dict.fromkeys(codes)]
+    for tag in wanted:
+        _check_applies(tag, target)
+    return wanted
+
+
+def _tag_assign(*, tag: Tag, by: Any, household: Household | None, resident: Resident | None) -> Tagging:
     check_write(by, _tag_target(household, resident))
-    if household is not None and tag.applies_to == Tag.AppliesTo.RESIDENT:
-        raise InvalidInput.field("tag", f"“{tag.name}”只能用于居民")
-    if resident is not None and tag.applies_to == Tag.AppliesTo.HOUSEHOLD:
-        raise InvalidInput.field("tag", f"“{tag.name}”只能用于户")
+    _check_applies(tag, "household" if household is not None else "resident")
     tagging, created = Tagging.objects.get_or_create(
         household=household, resident=resident, token=pii.tag_token(tag.code)
     )
@@ -345,10 +419,7 @@ def tag_assign(
     return tagging
 
 
-@transaction.atomic
-def tag_remove(
-    *, tag: Tag, by: Any, household: Household | None = None, resident: Resident | None = None
-) -> bool:
+def _tag_remove(*, tag: Tag, by: Any, household: Household | None, resident: Resident | None) -> bool:
     check_write(by, _tag_target(household, resident))
     deleted, _ = Tagging.objects.filter(
         household=household, resident=resident, token=pii.tag_token(tag.code)
@@ -359,26 +430,46 @@ def tag_remove(
     return bool(deleted)
 
 
-@transaction.atomic
+def _tags_set(
+    *, tags: list[Tag], by: Any, household: Household | None = None, resident: Resident | None = None
+) -> None:
+    check_write(by, _tag_target(household, resident))
+    current = set(
+        Tagging.objects.filter(household=household, resident=resident).values_list("token", flat=True)
+    )
+    wanted = {pii.tag_token(t.code): t for t in tags}
+    for token, tag in wanted.items():
+        if token not in current:
+            _tag_assign(tag=tag, household=household, resident=resident, by=by)
+    if current - set(wanted):
+        for tag in Tag.objects.all():
+            if pii.tag_token(tag.code) in current - set(wanted):
+                _tag_remove(tag=tag, household=household, resident=resident, by=by)
+
+
+@use_case
+def tag_assign(
+    *, tag: Tag, by: Any, household: Household | None = None, resident: Resident | None = None
+) -> Tagging:
+    """Put ``tag`` on a household or a resident. Idempotent: assigning twice keeps one tagging."""
+    return _tag_assign(tag=tag, by=by, household=household, resident=resident)
+
+
+@use_case
+def tag_remove(
+    *, tag: Tag, by: Any, household: Household | None = None, resident: Resident | None = None
+) -> bool:
+    return _tag_remove(tag=tag, by=by, household=household, resident=resident)
+
+
+@use_case
 def tags_set(
     *, codes: list[str], by: Any, household: Household | None = None, resident: Resident | None = None
 ) -> None:
     """Make the tags of a household or resident exactly ``codes`` (unknown codes name the field)."""
-    tags = {t.code: t for t in Tag.objects.filter(active=True)}
-    unknown = [c for c in codes if c not in tags]
-    if unknown:
-        raise InvalidInput.field("tags", "未知标签：" + "、".join(unknown))
-    target = household if household is not None else resident
-    assert target is not None
-    current = set(
-        Tagging.objects.filter(household=household, resident=resident).values_list("token", flat=True)
-    )
-    for code, tag in tags.items():
-        token = pii.tag_token(code)
-        if code in codes and token not in current:
-            tag_assign(tag=tag, household=household, resident=resident, by=by)
-        elif code not in codes and token in current:
-            tag_remove(tag=tag, household=household, resident=resident, by=by)
+    wanted = _resolve_tags(codes, target="household" if household is not None else "resident")
+    assert wanted is not None
+    _tags_set(tags=wanted, household=household, resident=resident, by=by)
 
 
 def resident_export(*, by: Any, filters: dict[str, Any]) -> bytes:
