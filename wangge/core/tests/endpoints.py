@@ -1,0 +1,459 @@
+"""The object-factory table behind the role-matrix and query-count tests.
+
+Every GET endpoint of ``/api/v1/openapi.json`` (and every page URL with a path parameter) must appear here:
+endpoints with a path id in ``DETAIL`` (a factory that makes one record in a given area and returns the
+path parameters), list endpoints in ``LISTS`` (a factory for a row and how to read the row ids out of the
+answer) or, for lists that hold no area-bound rows, in ``LISTS`` with the reason as a string. A new endpoint
+that is in none of them fails ``test_every_endpoint_has_an_entry``: the next endpoint cannot be forgotten.
+
+Factories build through the apps' own services and test factories, so they follow the apps as they change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from wangge.accounts.models import Unit, User
+from wangge.accounts.roles import Role
+from wangge.areas.models import Area, Level
+from wangge.areas.services import area_create
+from wangge.testing import Tree, make_user, rect
+
+_seq = itertools.count(1)
+ROLES = [
+    "admin",
+    "district",
+    "street",
+    "community_staff",
+    "grid_worker",
+    "department_staff",
+    "property_staff",
+    "resident",
+    "volunteer",
+]
+AREA_ROLES = ["district", "street", "community_staff", "grid_worker"]
+MISSING_INT = 987_654_321
+
+
+@dataclass
+class World:
+    tree: Tree
+    other_street_grid: Area  # 320621002001001: same district, another street
+    other_district_grid: Area  # 320622001001001: another district
+    admin: User
+    users: dict[str, User]
+    _staff: dict[str, User] = field(default_factory=dict)
+    _made: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def staff_of(self, area: Area) -> User:
+        """A community worker holding a post on ``area`` (creates the records there)."""
+        if area.code not in self._staff:
+            self._staff[area.code] = make_user(Role.COMMUNITY_STAFF, area)
+        return self._staff[area.code]
+
+    def once(self, key: str, area: Area, make: Callable[[], Any]) -> Any:
+        """One record per kind and area (several endpoints read the same record)."""
+        if (key, area.code) not in self._made:
+            self._made[(key, area.code)] = make()
+        return self._made[(key, area.code)]
+
+    def out_area(self, role: str) -> Area:
+        """A grid outside ``role``'s reach (for the admin: one they see anyway, the positive control)."""
+        return {
+            "district": self.other_district_grid,
+            "street": self.other_street_grid,
+            "community_staff": self.tree.grid_c,
+            "grid_worker": self.tree.grid_b,
+        }.get(role, self.tree.grid_c)
+
+    @property
+    def in_area(self) -> Area:
+        """A grid inside every area role's reach (and the home of the resident and the volunteer)."""
+        return self.tree.grid_a
+
+
+def _outside_areas() -> tuple[Area, Area]:
+    """Another street of the district and another district, with real boundaries (cases are located)."""
+    lng0, lat0 = 120.40, 32.50
+    district = Area.objects.get(code="320621")
+    street = area_create(
+        code="320621002",
+        name="城西街道",
+        level=Level.STREET,
+        parent=district,
+        by=None,
+        boundary=rect(lng0 + 0.05, lat0, 0.05, 0.05),
+    )
+    made = [street]
+    for code, name, level in (
+        ("320621002001", "西城社区", Level.COMMUNITY),
+        ("320621002001001", "西城一网格", Level.GRID),
+    ):
+        made.append(
+            area_create(code=code, name=name, level=level, parent=made[-1], by=None, boundary=street.boundary)
+        )
+    other = [
+        area_create(
+            code="320622",
+            name="如皋市",
+            level=Level.DISTRICT,
+            parent=None,
+            by=None,
+            boundary=rect(lng0 + 0.3, lat0, 0.05, 0.05),
+        )
+    ]
+    for code, name, level in (
+        ("320622001", "如城街道", Level.STREET),
+        ("320622001001", "如城社区", Level.COMMUNITY),
+        ("320622001001001", "如城一网格", Level.GRID),
+    ):
+        other.append(
+            area_create(
+                code=code, name=name, level=level, parent=other[-1], by=None, boundary=other[0].boundary
+            )
+        )
+    return made[-1], other[-1]
+
+
+def make_world(tree: Tree) -> World:
+    """The role matrix: one user per role; the resident and the volunteer live in grid_a."""
+    from wangge.registry.tests.factories import make_resident
+
+    other_street_grid, other_district_grid = _outside_areas()
+    admin = make_user(Role.ADMIN)
+    department = Unit.objects.create(name="城市管理局", kind=Unit.Kind.DEPARTMENT, area=tree.district)
+    property_co = Unit.objects.create(name="安居物业", kind=Unit.Kind.PROPERTY_COMPANY, area=tree.community)
+    users = {
+        "admin": admin,
+        "district": make_user(Role.DISTRICT, tree.district),
+        "street": make_user(Role.STREET_STAFF, tree.street),
+        "community_staff": make_user(Role.COMMUNITY_STAFF, tree.community),
+        "grid_worker": make_user(Role.GRID_WORKER, tree.grid_a),
+        "department_staff": make_user(Role.DEPARTMENT_STAFF, unit=department),
+        "property_staff": make_user(Role.PROPERTY_STAFF, unit=property_co),
+        "resident": make_user(Role.RESIDENT),
+        "volunteer": make_user(Role.VOLUNTEER),
+    }
+    for role in ("resident", "volunteer"):
+        r = make_resident(tree.grid_a, admin)
+        r.account = users[role]
+        r.save(update_fields=["account"])
+    return World(tree, other_street_grid, other_district_grid, admin, users)
+
+
+# --- factories: (world, area) → path parameters ---------------------------------------------------------
+
+
+def _resident(w: World, area: Area) -> Any:
+    from wangge.registry.tests.factories import make_resident
+
+    return w.once("resident", area, lambda: make_resident(area, w.admin))
+
+
+def _annotated_token(w: World, area: Area) -> str:
+    """A failed import's annotated copy belongs to its uploader (the admin here): nobody else's."""
+    from wangge.registry import excel
+
+    def make() -> str:
+        data = ("\ufeff" + ",".join(c.header for c in excel.COLUMNS) + "\n" + area.code + ",x\n").encode()
+        result = excel.import_registry(data, "x.csv", by=w.admin)
+        assert result.annotated
+        return result.annotated
+
+    return w.once("annotated", area, make)
+
+
+def _appeal(w: World, area: Area) -> Any:
+    from wangge.appeals import services
+    from wangge.appeals.tests.conftest import ensure_categories
+
+    def make() -> Any:
+        ensure_categories()
+        reporter = make_user(Role.RESIDENT)
+        appeal, _ = services.appeal_submit(
+            by=reporter,
+            category="SQ0101",
+            description="楼道灯不亮",
+            channel="resident_web",
+            lat=area.center_lat,
+            lng=area.center_lng,
+        )
+        assert appeal.area_code == area.code, (appeal.area_code, area.code)
+        return appeal
+
+    return w.once("appeal", area, make)
+
+
+def _attachment(w: World, area: Area) -> dict[str, Any]:
+    from wangge.appeals import services
+    from wangge.wishes.tests.factories import png_bytes
+
+    appeal = _appeal(w, area)
+    att = w.once(
+        "attachment",
+        area,
+        lambda: services.attachment_add(
+            appeal_id=appeal.pk, by=appeal.reporter, content=png_bytes(), filename="a.png"
+        ),
+    )
+    return {"appeal_id": appeal.pk, "attachment_id": att.pk}
+
+
+def _activity(w: World, area: Area) -> Any:
+    """A task for the area's own community (public tasks are open to everyone by design)."""
+    from wangge.volunteers.models import Activity
+    from wangge.volunteers.tests.helpers import make_activity
+
+    return w.once(
+        "activity",
+        area,
+        lambda: make_activity(area, by=w.staff_of(area), visibility=Activity.Visibility.COMMUNITY),
+    )
+
+
+def _reward(w: World, area: Area) -> Any:
+    """A reward taken off the catalogue (active rewards are a public catalogue by design)."""
+    from wangge.points import services
+    from wangge.points.models import Reward
+
+    def make() -> Any:
+        reward = services.reward_create(name="毛巾", price=20, stock=2, area=area, by=w.staff_of(area))
+        Reward.objects.filter(pk=reward.pk).update(active=False)
+        return reward
+
+    return w.once("reward", area, make)
+
+
+def _wish(w: World, area: Area) -> Any:
+    """A wish waiting for review (the public wall shows reviewed wishes by design)."""
+    from wangge.wishes import services
+    from wangge.wishes.tests.factories import make_resident
+
+    return w.once(
+        "wish",
+        area,
+        lambda: services.wish_create(
+            by=w.staff_of(area),
+            beneficiary=make_resident(area, name="宋明华"),
+            title="一台收音机",
+            reason="独居在家，想听戏曲",
+            estimated_value=120,
+        ),
+    )
+
+
+def _pairing(w: World, area: Area) -> Any:
+    from wangge.pairing import services
+    from wangge.wishes.tests.factories import make_resident
+
+    def make() -> Any:
+        return services.pairing_create(
+            resident=make_resident(area, name="周桂英", tags=("elderly_alone",)),
+            volunteer=make_user(Role.VOLUNTEER),
+            care_kind="elderly_alone",
+            by=w.staff_of(area),
+            starts_on=timezone.localdate() - dt.timedelta(days=3),
+        )
+
+    return w.once("pairing", area, make)
+
+
+def _notification(w: World, area: Area) -> Any:
+    """Somebody else's notification (notifications are per user)."""
+    from wangge.notifications.models import Notification
+    from wangge.notifications.services import notify
+
+    def make() -> Any:
+        other = w.staff_of(area)
+        notify(users=[other], event="test", title="别人的通知", channels=("inapp",))
+        return Notification.objects.filter(user=other).latest("id")
+
+    return w.once("notification", area, make)
+
+
+def _point_entry(w: World, area: Area) -> Any:
+    """Somebody else's points entry (the ledger is per user)."""
+    from wangge.points import services
+
+    def make() -> Any:
+        entry = services.points_earn(
+            user=make_user(Role.VOLUNTEER), rule_code="volunteer_hour", source_key=f"scope:{next(_seq)}"
+        )
+        assert entry is not None
+        return entry
+
+    return w.once("point_entry", area, make)
+
+
+Factory = Callable[[World, Area], dict[str, Any]]
+
+DETAIL: dict[str, Factory] = {
+    "/api/v1/areas/{code}": lambda w, a: {"code": a.code},
+    "/api/v1/areas/{code}/geojson": lambda w, a: {"code": a.code},
+    "/api/v1/buildings/{pk}": lambda w, a: {"pk": _resident(w, a).household.house.building_id},
+    "/api/v1/houses/{pk}": lambda w, a: {"pk": _resident(w, a).household.house_id},
+    "/api/v1/households/{pk}": lambda w, a: {"pk": _resident(w, a).household_id},
+    "/api/v1/residents/{pk}": lambda w, a: {"pk": _resident(w, a).pk},
+    "/api/v1/residents/import/annotated/{token}": lambda w, a: {"token": _annotated_token(w, a)},
+    "/api/v1/appeals/{appeal_id}": lambda w, a: {"appeal_id": _appeal(w, a).pk},
+    "/api/v1/appeals/{appeal_id}/duplicates": lambda w, a: {"appeal_id": _appeal(w, a).pk},
+    "/api/v1/appeals/{appeal_id}/attachments/{attachment_id}": _attachment,
+    "/api/v1/activities/{activity_id}": lambda w, a: {"activity_id": _activity(w, a).pk},
+    "/api/v1/activities/{activity_id}/signups": lambda w, a: {"activity_id": _activity(w, a).pk},
+    "/api/v1/activities/{activity_id}/ratings": lambda w, a: {"activity_id": _activity(w, a).pk},
+    "/api/v1/rewards/{reward_id}": lambda w, a: {"reward_id": _reward(w, a).pk},
+    "/api/v1/wishes/{wish_id}": lambda w, a: {"wish_id": _wish(w, a).pk},
+    "/api/v1/pairings/residents/{resident_id}/history": lambda w, a: {"resident_id": _resident(w, a).pk},
+    "/api/v1/pairings/{pairing_id}": lambda w, a: {"pairing_id": _pairing(w, a).pk},
+    "/api/v1/pairings/{pairing_id}/visits": lambda w, a: {"pairing_id": _pairing(w, a).pk},
+    "/api/v1/pairings/{pairing_id}/handovers": lambda w, a: {"pairing_id": _pairing(w, a).pk},
+}
+
+# Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
+# Every other role answers 404 for an out-of-scope id.
+_NO_MOBILISATION = {"department_staff", "property_staff", "resident", "volunteer"}
+ROLE_FORBIDDEN: dict[str, set[str]] = {
+    "/api/v1/pairings/residents/{resident_id}/history": _NO_MOBILISATION,
+    "areas:detail": _NO_MOBILISATION,
+}
+
+# Records only their owner (not any area role) reaches: no in-scope positive check for area staff.
+OWNER_ONLY = {"/api/v1/residents/import/annotated/{token}", "registry:import_annotated"}
+
+
+def missing_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The same parameters pointing at nothing."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, int):
+            out[key] = MISSING_INT
+        elif key == "code":
+            out[key] = "9" * len(str(value))
+        else:
+            out[key] = "no-such-" + "x" * 16
+    return out
+
+
+# --- lists ----------------------------------------------------------------------------------------------
+
+
+def _items(body: Any) -> list[Any]:
+    if isinstance(body, dict) and "items" in body:
+        return list(body["items"])
+    return list(body) if isinstance(body, list) else []
+
+
+def _ids(resp: Any) -> set[Any]:
+    return {item.get("id") for item in _items(resp.json()) if isinstance(item, dict)}
+
+
+def _codes(resp: Any) -> set[Any]:
+    out: set[Any] = set()
+    stack = list(resp.json())
+    while stack:
+        node = stack.pop()
+        out.add(node["code"])
+        stack.extend(node.get("children", []))
+    return out
+
+
+def _export_names(resp: Any) -> set[Any]:
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(resp.content), read_only=True).worksheets[0]
+    return {row[6] for row in ws.iter_rows(min_row=2, values_only=True)}
+
+
+@dataclass
+class ListCase:
+    """``make`` returns the value that identifies the row in the answer read by ``read``."""
+
+    make: Callable[[World, Area], Any]
+    read: Callable[[Any], set[Any]] = _ids
+    query: str = ""
+    # Roles for which the row made in their *own* area must be listed (the positive check).
+    sees_own_area: tuple[str, ...] = tuple(AREA_ROLES)
+
+
+LISTS: dict[str, ListCase | str] = {
+    "/api/v1/areas": ListCase(lambda w, a: a.code, read=_codes),
+    "/api/v1/buildings": ListCase(lambda w, a: _resident(w, a).household.house.building_id),
+    "/api/v1/houses": ListCase(lambda w, a: _resident(w, a).household.house_id),
+    "/api/v1/households": ListCase(lambda w, a: _resident(w, a).household_id),
+    "/api/v1/residents": ListCase(lambda w, a: _resident(w, a).pk),
+    "/api/v1/residents/export": ListCase(lambda w, a: _resident(w, a).name, read=_export_names),
+    "/api/v1/appeals": ListCase(lambda w, a: _appeal(w, a).pk),
+    "/api/v1/activities": ListCase(lambda w, a: _activity(w, a).pk),
+    "/api/v1/rewards": ListCase(lambda w, a: _reward(w, a).pk, sees_own_area=()),
+    "/api/v1/wishes": ListCase(lambda w, a: _wish(w, a).pk, query="?view=manage"),
+    "/api/v1/pairings": ListCase(lambda w, a: _pairing(w, a).pk),
+    "/api/v1/notifications": ListCase(lambda w, a: _notification(w, a).pk, sees_own_area=()),
+    "/api/v1/points/entries": ListCase(lambda w, a: _point_entry(w, a).pk, sees_own_area=()),
+    # Not lists of area-bound rows (the reason is the entry):
+    "/api/v1/auth/me": "the viewer's own account",
+    "/api/v1/audit": "audit.read roles only (admin, district); the audit log is the district's record",
+    "/api/v1/areas/locate": "routes a point to a grid; unscoped by design (reporting needs it anywhere)",
+    "/api/v1/residents/import-template": "a blank template",
+    "/api/v1/metrics/appeals": "aggregate figures; their scope is tested in appeals/tests/test_metrics.py",
+    "/api/v1/appeals/categories": "reference data (public)",
+    "/api/v1/members": "mobilisation roster; scoped by volunteers.selectors.member_list (volunteers tests)",
+    "/api/v1/members/me": "the viewer's own membership",
+    "/api/v1/units": "the directory of units (organisations, no personal data)",
+    "/api/v1/units/agreements": "unit agreements; scoped by volunteers.selectors.agreement_list",
+    "/api/v1/service-posts": "open service posts are public by design",
+    "/api/v1/micro-projects": "active micro-projects are public by design",
+    "/api/v1/points/balance": "the viewer's own balance",
+    "/api/v1/redemptions": "the viewer's own redemptions (mine=true by default)",
+    "/api/v1/wishes/figures": "public aggregate figures",
+    "/api/v1/wishes/seasons": "reference data (public)",
+    "/api/v1/wishes/claims/mine": "the viewer's own claims",
+    "/api/v1/wishes/lists": "the public three lists (需求/资源/项目)",
+    "/api/v1/pairings/missed": "missed-visit flags; scoped by pairing.selectors.missed_list (pairing tests)",
+}
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+# URL name → (the API path whose factory makes the record, {URL kwarg: factory parameter}) or, for views
+# that do not answer GET, "POST" (the test checks they answer 405), or a reason.
+PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
+    "areas:detail": ("/api/v1/areas/{code}", {"code": "code"}),
+    "registry:resident": ("/api/v1/residents/{pk}", {"pk": "pk"}),
+    "registry:household": ("/api/v1/households/{pk}", {"pk": "pk"}),
+    "registry:import_annotated": ("/api/v1/residents/import/annotated/{token}", {"token": "token"}),
+    "appeals:detail": ("/api/v1/appeals/{appeal_id}", {"pk": "appeal_id"}),
+    "volunteers:activity": ("/api/v1/activities/{activity_id}", {"pk": "activity_id"}),
+    "volunteers:run": ("/api/v1/activities/{activity_id}", {"pk": "activity_id"}),
+    "wishes:detail": ("/api/v1/wishes/{wish_id}", {"pk": "wish_id"}),
+    "pairing:detail": ("/api/v1/pairings/{pairing_id}", {"pk": "pairing_id"}),
+    "pairing:history": ("/api/v1/pairings/residents/{resident_id}/history", {"resident_id": "resident_id"}),
+    "registry:reveal": "POST",
+    "appeals:step": "POST",
+    "volunteers:signup": "POST",
+    "volunteers:signup_cancel": "POST",
+    "volunteers:signup_accept": "POST",
+    "points:redeem": "POST",
+    "points:cancel": "POST",
+    "wishes:claim": "POST",
+    "wishes:deliver": "POST",
+    "wishes:confirm": "POST",
+    "wishes:cancel": "POST",
+    "wishes:review_do": "POST",
+    "pairing:visit": "POST",
+    "pairing:handover": "POST",
+    "notifications:read": "POST",
+    "open311-discovery": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
+    "open311-services": "Open311 GeoReport v2: public by the spec",
+    "open311-service": "Open311 GeoReport v2: public by the spec",
+    "open311-requests": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
+    "open311-request": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
+    "open311-token": "Open311 GeoReport v2: public by the spec",
+    "wishes:photo": "the delivery photo of a claim; who may see it is tested in wishes/tests/test_privacy.py",
+}
