@@ -78,6 +78,29 @@ def make_tree() -> Tree:
     return Tree(*made.values())
 
 
+def make_outside_areas() -> tuple[Area, Area]:
+    """Beyond ``make_tree``: another street of the district (320621002…) and another district (320622…),
+    each down to one grid with a real boundary (cases submitted there are located). Returns the two grids
+    (``320621002001001``, ``320622001001001``)."""
+    district = Area.objects.get(code="320621")
+    grids: list[Area] = []
+    top: Area | None
+    for top, codes, (dlng, name) in (
+        (district, ("320621002", "320621002001", "320621002001001"), (0.05, "城西")),
+        (None, ("320622", "320622001", "320622001001", "320622001001001"), (0.3, "如城")),
+    ):
+        boundary = rect(_LNG0 + dlng, _LAT0, 0.05, 0.05)
+        parent = top
+        for code in codes:
+            level = {6: Level.DISTRICT, 9: Level.STREET, 12: Level.COMMUNITY, 15: Level.GRID}[len(code)]
+            parent = area_create(
+                code=code, name=f"{name}{code[-3:]}", level=level, parent=parent, by=None, boundary=boundary
+            )
+        assert parent is not None
+        grids.append(parent)
+    return grids[0], grids[1]
+
+
 _ROLE_POST = {
     Role.GRID_WORKER: Post.Kind.GRID_WORKER,
     Role.COMMUNITY_STAFF: Post.Kind.COMMUNITY_STAFF,

@@ -17,8 +17,9 @@ from wangge.core.models import TimeStampedModel
 from wangge.core.pii import EncryptedTextField
 from wangge.core.scoping import NEVER, ScopedModel, scope_for
 
-# The permission each action needs over the area scope: reading the registry, or maintaining it.
-_ACTION_PERM = {"view": "registry.read", "change": "registry.write"}
+# The permission each action needs over the area scope: reading the registry, maintaining it, or seeing
+# a resident's full ID number or phone. Unknown actions need the strictest (maintaining).
+_ACTION_PERM = {"view": "registry.read", "change": "registry.write", "reveal": "pii.reveal"}
 
 
 def _area_q(viewer: Any, action: str, path: str) -> Q:

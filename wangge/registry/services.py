@@ -359,7 +359,7 @@ def resident_reveal(*, resident: Resident, field: str, by: Any) -> str:
         raise Forbidden("无权查看完整个人信息")
     # Out of the viewer's areas answers exactly as a missing resident (404); own household is no reason.
     resident = get_visible_or_404(
-        Resident.objects.select_related("household__house__building__area"), by, "change", pk=resident.pk
+        Resident.objects.select_related("household__house__building__area"), by, "reveal", pk=resident.pk
     )
     value = getattr(resident, field) or ""
     audit(

@@ -22,9 +22,8 @@ from django.utils import timezone
 
 from wangge.accounts.models import Unit, User
 from wangge.accounts.roles import Role
-from wangge.areas.models import Area, Level
-from wangge.areas.services import area_create
-from wangge.testing import Tree, make_user, rect
+from wangge.areas.models import Area
+from wangge.testing import Tree, make_outside_areas, make_user
 
 _seq = itertools.count(1)
 ROLES = [
@@ -79,54 +78,11 @@ class World:
         return self.tree.grid_a
 
 
-def _outside_areas() -> tuple[Area, Area]:
-    """Another street of the district and another district, with real boundaries (cases are located)."""
-    lng0, lat0 = 120.40, 32.50
-    district = Area.objects.get(code="320621")
-    street = area_create(
-        code="320621002",
-        name="城西街道",
-        level=Level.STREET,
-        parent=district,
-        by=None,
-        boundary=rect(lng0 + 0.05, lat0, 0.05, 0.05),
-    )
-    made = [street]
-    for code, name, level in (
-        ("320621002001", "西城社区", Level.COMMUNITY),
-        ("320621002001001", "西城一网格", Level.GRID),
-    ):
-        made.append(
-            area_create(code=code, name=name, level=level, parent=made[-1], by=None, boundary=street.boundary)
-        )
-    other = [
-        area_create(
-            code="320622",
-            name="如皋市",
-            level=Level.DISTRICT,
-            parent=None,
-            by=None,
-            boundary=rect(lng0 + 0.3, lat0, 0.05, 0.05),
-        )
-    ]
-    for code, name, level in (
-        ("320622001", "如城街道", Level.STREET),
-        ("320622001001", "如城社区", Level.COMMUNITY),
-        ("320622001001001", "如城一网格", Level.GRID),
-    ):
-        other.append(
-            area_create(
-                code=code, name=name, level=level, parent=other[-1], by=None, boundary=other[0].boundary
-            )
-        )
-    return made[-1], other[-1]
-
-
 def make_world(tree: Tree) -> World:
     """The role matrix: one user per role; the resident and the volunteer live in grid_a."""
     from wangge.registry.tests.factories import make_resident
 
-    other_street_grid, other_district_grid = _outside_areas()
+    other_street_grid, other_district_grid = make_outside_areas()
     admin = make_user(Role.ADMIN)
     department = Unit.objects.create(name="城市管理局", kind=Unit.Kind.DEPARTMENT, area=tree.district)
     property_co = Unit.objects.create(name="安居物业", kind=Unit.Kind.PROPERTY_COMPANY, area=tree.community)
