@@ -159,11 +159,12 @@ def descendants_geojson(
     unknown = [lv for lv in wanted if lv not in Level.values]
     if unknown:
         raise InvalidInput.field("levels", f"未知层级: {', '.join(unknown)}")
-    qs = Area.objects.filter(code__startswith=area.code, level__in=wanted, boundary__isnull=False)
+    visible = Area.objects.visible_to(viewer)
+    qs = visible.filter(code__startswith=area.code, level__in=wanted, boundary__isnull=False)
     if not include_self:
         qs = qs.exclude(pk=area.pk)
     elif area.boundary is not None and area.level not in wanted:
-        qs = qs | Area.objects.filter(pk=area.pk)
+        qs = qs | visible.filter(pk=area.pk)
     features = []
     west = south = 180.0
     east = north = -180.0

@@ -16,7 +16,7 @@ from wangge.core.errors import Forbidden
 from wangge.core.pii import mask_id_number, mask_phone
 
 from . import excel, selectors, services
-from .models import Resident
+from .models import HouseOwner, Resident
 
 PAGE_SIZE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,7 +134,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "h": household,
             "tags": selectors.tags_of(household, request.user),
             "members": _rows(household.residents.all(), request.user),
-            "owners": household.house.owners.all() if user_can(request.user, "registry.read") else [],
+            "owners": HouseOwner.objects.visible_to(request.user).filter(house_id=household.house_id),
         },
     )
 
