@@ -8,6 +8,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.schemas import ErrorOut
 
 from . import loop, selectors, services
 from .models import Appeal, Attachment
@@ -15,6 +16,8 @@ from .schemas import MAX_ID, AppealIn, AppealPage, CategoryOut, clean_text
 
 router = Router(tags=["appeals"])
 
+# Every operation documents the error answers it really gives (one shape: ``{"detail", "errors"}``).
+ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
 # Dates a case loop can mean: anything else is a typo or a probe (and year 1 or 9999 breaks arithmetic).
@@ -55,7 +58,7 @@ def _after(request: HttpRequest, appeal_id: int) -> Detail:
         return selectors.appeal_summary(appeal)
 
 
-@router.post("/appeals", response={200: Detail, 201: Detail})
+@router.post("/appeals", response={200: Detail, 201: Detail, **ERRORS})
 def submit(request: HttpRequest, payload: AppealIn) -> Status:
     """Submit a case. Send ``Idempotency-Key``: a retry with the same key returns the same case (200)."""
     appeal, created = services.appeal_submit(
@@ -80,7 +83,7 @@ def submit(request: HttpRequest, payload: AppealIn) -> Status:
     return Status(201, selectors.appeal_created(viewer=request.user, appeal=appeal))
 
 
-@router.get("/appeals", response=AppealPage)
+@router.get("/appeals", response={200: AppealPage, **ERRORS})
 def list_appeals(
     request: HttpRequest,
     state: str | None = None,
@@ -145,12 +148,12 @@ def categories(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/appeals/{appeal_id}", response=Detail)
+@router.get("/appeals/{appeal_id}", response={200: Detail, **ERRORS})
 def detail(request: HttpRequest, appeal_id: int) -> Detail:
     return _detail(request, appeal_id)
 
 
-@router.get("/appeals/{appeal_id}/duplicates", response=list[Detail])
+@router.get("/appeals/{appeal_id}/duplicates", response={200: list[Detail], **ERRORS})
 def duplicates(request: HttpRequest, appeal_id: int) -> list[Detail]:
     appeal = selectors.appeal_get(viewer=request.user, pk=appeal_id)
     return [
@@ -158,7 +161,7 @@ def duplicates(request: HttpRequest, appeal_id: int) -> list[Detail]:
     ]
 
 
-@router.post("/appeals/{appeal_id}/attachments", response={201: Detail})
+@router.post("/appeals/{appeal_id}/attachments", response={201: Detail, **ERRORS})
 def attach(
     request: HttpRequest, appeal_id: int, file: UploadedFile = File(...), purpose: str = Form("report")
 ) -> Status:
@@ -180,7 +183,7 @@ def attach(
     )
 
 
-@router.get("/appeals/{appeal_id}/attachments/{attachment_id}")
+@router.get("/appeals/{appeal_id}/attachments/{attachment_id}", response={200: None, **ERRORS})
 def attachment_file(request: HttpRequest, appeal_id: int, attachment_id: int) -> FileResponse:
     """The cleaned file (re-encoded, no EXIF), only to those who may see the case."""
     appeal = selectors.appeal_get(viewer=request.user, pk=appeal_id)
@@ -214,6 +217,6 @@ def _step_endpoint(s: loop.Step) -> Any:
 
 for _s in loop.STEPS:
     if _s.schema is not None:
-        router.post(f"/appeals/{{appeal_id}}/{_s.name}", response=Detail, summary=str(_s.label))(
-            _step_endpoint(_s)
-        )
+        router.post(
+            f"/appeals/{{appeal_id}}/{_s.name}", response={200: Detail, **ERRORS}, summary=str(_s.label)
+        )(_step_endpoint(_s))

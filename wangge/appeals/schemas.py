@@ -20,29 +20,32 @@ def clean_text(value: str) -> str:
     return value
 
 
-def Text(max_length: int) -> Any:  # noqa: N802 - reads as a type in the schemas below
-    return Annotated[str, Field(max_length=max_length), AfterValidator(clean_text)]
-
-
+_Clean = AfterValidator(clean_text)
+Code = Annotated[str, Field(max_length=16), _Clean]
+Short = Annotated[str, Field(max_length=20), _Clean]
+Name = Annotated[str, Field(max_length=50), _Clean]
+Ref = Annotated[str, Field(max_length=64), _Clean]
+Line = Annotated[str, Field(max_length=200), _Clean]
+AreaCode = Annotated[str, Field(max_length=17), _Clean]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int | None, Field(None, ge=0, le=MAX_VERSION, description="乐观锁：期望的版本号")]
-Note = Text(2000)
+Note = Annotated[str, Field(max_length=2000), _Clean]
 
 
 class AppealIn(Schema):
-    kind: Text(16) = "problem"
-    category: Text(16) = Field(..., description="小类编码")
-    description: Text(2000)
+    kind: Code = "problem"
+    category: Code = Field(..., description="小类编码")
+    description: Note
     lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
     lng: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
-    coord_system: Text(16) = Field("wgs84", description="wgs84 | cgcs2000 | gcj02")
-    channel: Text(20) = "resident_web"
-    address: Text(200) = ""
+    coord_system: Code = Field("wgs84", description="wgs84 | cgcs2000 | gcj02")
+    channel: Short = "resident_web"
+    address: Line = ""
     anonymous: bool = False
-    external_ref: Text(64) = Field("", description="12345 热线工单号")
-    reporter_name: Text(50) = Field("", description="工作人员代录时：反映人姓名")
-    reporter_phone: Text(20) = Field("", description="工作人员代录时：反映人电话")
-    area: Text(17) | None = Field(None, description="无坐标时（工作人员代录）：区域编码")
+    external_ref: Ref = Field("", description="12345 热线工单号")
+    reporter_name: Name = Field("", description="工作人员代录时：反映人姓名")
+    reporter_phone: Short = Field("", description="工作人员代录时：反映人电话")
+    area: AreaCode | None = Field(None, description="无坐标时（工作人员代录）：区域编码")
 
 
 class StepIn(Schema):
@@ -84,22 +87,22 @@ class CheckIn(Schema):
 
 
 class RateIn(Schema):
-    satisfaction: Text(16) = Field(..., description="satisfied | basically | dissatisfied")
+    satisfaction: Code = Field(..., description="satisfied | basically | dissatisfied")
     solved: bool
     comment: Note = ""
     version: Version = None
 
 
 class ExtendIn(Schema):
-    action: Text(16) = Field("request", description="request | approve | reject")
+    action: Code = Field("request", description="request | approve | reject")
     amount: float | None = Field(None, gt=0, le=10_000, allow_inf_nan=False)
-    unit: Text(16) | None = Field(None, description="working_hours | working_days | clock_hours")
+    unit: Code | None = Field(None, description="working_hours | working_days | clock_hours")
     reason: Note = ""
     version: Version = None
 
 
 class HoldIn(Schema):
-    action: Text(16) = Field("request", description="request | approve | reject | resume")
+    action: Code = Field("request", description="request | approve | reject | resume")
     reason: Note = ""
     version: Version = None
 
@@ -113,7 +116,7 @@ class WhistleIn(Schema):
 
 class UrgeIn(Schema):
     note: Note
-    level: Text(8) | None = Field(None, description="yellow | red")
+    level: Code | None = Field(None, description="yellow | red")
     version: Version = None
 
 
