@@ -50,12 +50,18 @@ def _detail(request: HttpRequest, appeal_id: int) -> Detail:
 
 
 def _after(request: HttpRequest, appeal_id: int) -> Detail:
-    """The case after a step. A handler who returned it no longer sees it: they get the bare outcome."""
+    """The case after a step. A handler who returned it no longer sees it: they get the bare outcome
+    (id, state, version) and nothing of the case's content."""
     try:
         return _detail(request, appeal_id)
     except NotFound:
-        appeal = Appeal.objects.select_related("category", "lead_unit", "lead_user").get(pk=appeal_id)
-        return selectors.appeal_summary(appeal)
+        appeal = Appeal.objects.only("pk", "state", "version").get(pk=appeal_id)
+        return {
+            "id": appeal.pk,
+            "state": appeal.state,
+            "state_label": appeal.get_state_display(),
+            "version": appeal.version,
+        }
 
 
 @router.post("/appeals", response={200: Detail, 201: Detail, **ERRORS})

@@ -359,14 +359,15 @@ def appeal_merge(
         except NotFound:
             if pk == appeal_id:
                 raise
-            raise unavailable from None
-    appeal, target = locked[appeal_id], locked[into_id]
+    appeal, target = locked[appeal_id], locked.get(into_id)
     merge = loop.step("merge")
     _visible_or_404(by, appeal)
     _require(merge.allowed(by, appeal), merge.refusal_for(by, appeal))
     _check_version(appeal, version)
     _require_state(appeal, merge.states, str(merge.label))
-    if target.state in (State.CANCELLED, State.MERGED, State.CLOSED) or not in_scope(by, target):
+    if target is None or target.state in (State.CANCELLED, State.MERGED, State.CLOSED):
+        raise unavailable
+    if not in_scope(by, target):
         raise unavailable
     if target.category_id != appeal.category_id:
         raise InvalidInput.field("into", "只能合并同类诉求")

@@ -376,3 +376,13 @@ def test_inbox_query_count_does_not_grow(world: World, django_assert_max_num_que
     with django_assert_max_num_queries(12):
         page = handler.get("/appeals/inbox/")
     assert page.status_code == 200 and page.content.decode().count("/appeals/") >= 5
+
+
+def test_a_handler_who_returned_a_case_gets_only_the_outcome(world: World) -> None:
+    appeal, _ = services.appeal_submit(by=world.resident, **submit_kwargs(world, description="楼道灯坏了"))
+    services.appeal_accept(appeal_id=appeal.pk, by=world.community)
+    services.appeal_dispatch(appeal_id=appeal.pk, by=world.community, lead_unit_id=world.department.pk)
+    res = post(api_client(world.department_staff), f"/appeals/{appeal.pk}/return", {"reason": "非本部门"})
+    assert res.status_code == 200
+    assert res.json() == {"id": appeal.pk, "state": "opened", "state_label": "已立案", "version": 3}
+    assert api_client(world.department_staff).get(f"/api/v1/appeals/{appeal.pk}").status_code == 404
