@@ -27,6 +27,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
     "MAX_IMAGE_SIDE": 2560,
     "MAX_ATTACHMENTS": 9,
+    # Separation of duties: a tiny community may let its handlers pass their own on-site check (the figures
+    # then count such cases as self-checked).
+    "ALLOW_SELF_CHECK": False,
+    # Public surfaces (Open311): coordinates rounded to this many decimals of a degree (3 ≈ 100 m).
+    "PUBLIC_COORD_DECIMALS": 3,
 }
 
 
@@ -38,4 +43,6 @@ def get(name: str) -> Any:
     raw = os.environ.get(key)
     if raw is None:
         return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
     return type(default)(raw)

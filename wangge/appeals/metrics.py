@@ -57,6 +57,7 @@ COUNT_KEYS = (
     "cancelled",
     "merged",
     "rated",
+    "self_checked",
     "due",
     "due_held",
     "closed_on_time",
@@ -155,7 +156,7 @@ def _aggregates(as_of: dt.datetime) -> dict[str, Any]:
         & Q(first_ack_at__isnull=False)
         & (Q(response_due_at__isnull=True) | Q(first_ack_at__lte=F("response_due_at")))
     )
-    rated = ~Q(rating="")
+    rated = rollup.rated_q()
     return {
         "x_reported": Count("pk"),
         "x_opened": Count("pk", filter=Q(opened_at__isnull=False)),
@@ -169,8 +170,9 @@ def _aggregates(as_of: dt.datetime) -> dict[str, Any]:
         "x_cancelled": Count("pk", filter=Q(state=State.CANCELLED)),
         "x_merged": Count("pk", filter=Q(state=State.MERGED)),
         "x_rated": Count("pk", filter=rated),
-        "x_satisfied_n": Count("pk", filter=Q(rating=Appeal.Rating.SATISFIED)),
-        "x_basically_n": Count("pk", filter=Q(rating=Appeal.Rating.BASICALLY)),
+        "x_self_checked": Count("pk", filter=Q(self_checked=True)),
+        "x_satisfied_n": Count("pk", filter=rated & Q(rating=Appeal.Rating.SATISFIED)),
+        "x_basically_n": Count("pk", filter=rated & Q(rating=Appeal.Rating.BASICALLY)),
         "x_solved_n": Count("pk", filter=rated & Q(solved=True)),
         "x_due": Count("pk", filter=due),
         "x_due_held": Count("pk", filter=due & Q(held=True)),

@@ -7,12 +7,17 @@ simple derived values.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.accounts.roles import user_can
 from wangge.core.models import AppendOnlyModel, TimeStampedModel
 from wangge.core.pii import EncryptedTextField
+from wangge.core.scoping import NEVER, ScopedManager, scope_for
 
 
 class TimeUnit(models.TextChoices):
@@ -134,7 +139,41 @@ SUPERVISION_ORDER = [Supervision.NORMAL, Supervision.YELLOW, Supervision.RED]
 
 class Appeal(TimeStampedModel):
     """One case. Denormalised fields (dates, flags, counts, lead) make lists and metrics fast; the timeline
-    (``AppealEvent``) is the record they can be rebuilt from."""
+    (``AppealEvent``) is the record they can be rebuilt from.
+
+    Scope (``Appeal.objects.visible_to(viewer)``): area readers see the cases inside their area scope
+    (``area_code`` prefix); everyone sees the cases they reported or entered; handlers see the cases they or
+    their unit lead or co-handle, and those their unit is summoned to report in to."""
+
+    scope_path = "area_code"
+    objects = ScopedManager()
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
+            return NEVER
+        q = Q(reporter=viewer) | Q(submitted_by=viewer)
+        if user_can(viewer, "appeals.read"):
+            q |= scope_for(viewer).q(cls.scope_path)
+        if user_can(viewer, "appeals.handle"):
+            q |= cls.handling_q(viewer)
+        return q
+
+    @classmethod
+    def handling_q(cls, viewer: Any) -> Q:
+        """The cases ``viewer`` (or their unit) leads or co-handles, or is summoned to report in to."""
+        q = Q(lead_user=viewer) | Q(
+            pk__in=Assignment.objects.filter(active=True, user=viewer).values("appeal_id")
+        )
+        if viewer.unit_id:
+            q |= Q(lead_unit_id=viewer.unit_id)
+            q |= Q(pk__in=Assignment.objects.filter(active=True, unit_id=viewer.unit_id).values("appeal_id"))
+            q |= Q(
+                pk__in=ReportIn.objects.filter(reported_at__isnull=True, unit_id=viewer.unit_id).values(
+                    "appeal_id"
+                )
+            )
+        return q
 
     class Kind(models.TextChoices):
         PROBLEM = "problem", _("投诉/问题")
@@ -243,6 +282,8 @@ class Appeal(TimeStampedModel):
     on_hold = models.BooleanField(_("缓办中"), default=False)
     hold_started_at = models.DateTimeField(_("缓办开始"), null=True, blank=True)
     check_passed = models.BooleanField(_("核查通过"), default=False)
+    # Passed by someone on the handling side (only where WANGGE_APPEALS_ALLOW_SELF_CHECK allows it).
+    self_checked = models.BooleanField(_("自查自核"), default=False)
     rating = models.CharField(_("评价"), max_length=12, choices=Rating.choices, blank=True)
     solved = models.BooleanField(_("已解决"), null=True, blank=True)
     auto_closed = models.BooleanField(_("自动结案"), default=False)
@@ -617,6 +658,7 @@ class AppealDailyStat(models.Model):
     cancelled = models.PositiveIntegerField(default=0)
     merged = models.PositiveIntegerField(default=0)
     rated = models.PositiveIntegerField(default=0)
+    self_checked = models.PositiveIntegerField(default=0)
     satisfied_n = models.PositiveIntegerField(default=0)
     basically_n = models.PositiveIntegerField(default=0)
     solved_n = models.PositiveIntegerField(default=0)

@@ -6,8 +6,12 @@ Choices (see docs/open311.md):
 * services = the active subclasses (小类); ``group`` is the class (大类).
 * ``status`` is ``open`` or ``closed`` as the spec says; ``extended_status`` carries the common extended
   statuses (FixMyStreet's vocabulary) and ``extended_attributes.state`` our own state.
-* Public reads (no ``api_key``) list only public-space matters (kinds problem and suggestion) and never any
-  reporter data; ``expected_datetime`` is the resolution deadline from the category's SLA.
+* Public reads (no ``api_key``) list only public-space matters (kinds problem and suggestion) that a
+  dispatcher has reviewed: opened (立案) or later — never a ``submitted`` case, nor one cancelled or merged
+  before it was opened. They never carry reporter data; phone numbers, ID numbers and the reporter's name
+  found in the public text are masked (``public.redact``) and coordinates rounded (about 100 m,
+  ``WANGGE_APPEALS_PUBLIC_COORD_DECIMALS``). ``expected_datetime`` is the resolution deadline from the
+  category's SLA.
 * API keys are the accounts' API tokens (``POST /api/v1/auth/token``); the key's user submits the case.
 * ``token``: a signed form of the request id, so ``tokens/{token}`` needs no table.
 """
@@ -23,7 +27,9 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from wangge.appeals import conf, public
 from wangge.appeals.models import Appeal, Category, State
+from wangge.appeals.schemas import MAX_ID
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23T00:00:00+08:00"
@@ -68,6 +74,10 @@ def w3c(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds")
 
 
+SANE_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+SANE_TO = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
 def parse_w3c(value: str, field: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -75,7 +85,24 @@ def parse_w3c(value: str, field: str) -> dt.datetime:
         raise Open311Error(400, f"{field}: expected a W3C datetime such as 2025-10-01T00:00:00Z") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.get_current_timezone())
+    if not SANE_FROM <= parsed < SANE_TO:
+        raise Open311Error(400, f"{field}: must lie between 2000 and 2099")
     return parsed
+
+
+def clean_param(name: str, value: str) -> str:
+    """Refuse NUL bytes, lone surrogates and over-long values in any parameter (the spec's 400)."""
+    if len(value) > 4000 or "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise Open311Error(400, f"{name}: invalid value")
+    return value
+
+
+def _request_pk(value: str) -> int | None:
+    """A request id as a database key, or None when it cannot be one (not digits, or beyond 64 bits)."""
+    if not value.isdigit() or len(value) > 19:
+        return None
+    pk = int(value)
+    return pk if 0 < pk <= MAX_ID else None
 
 
 # --- discovery and services --------------------------------------------------------------------------
@@ -183,6 +210,10 @@ def expected_at(appeal: Appeal) -> dt.datetime | None:
     return add_working_time(appeal.reported_at, cat.resolve_amount, cat.resolve_unit)
 
 
+def _coordinate(value: float | None) -> float | None:
+    return None if value is None else round(value, int(conf.get("PUBLIC_COORD_DECIMALS")))
+
+
 def request_public(appeal: Appeal) -> dict[str, Any]:
     status, extended = STATUS_MAP.get(appeal.state, ("open", "open"))
     special: dict[str, str] = {
@@ -191,26 +222,27 @@ def request_public(appeal: Appeal) -> dict[str, Any]:
         State.RESOLVED: "已办结，待核查/评价",
     }
     notes = special.get(appeal.state, str(appeal.get_state_display()))
+    names = public.known_names(appeal)
     agency = appeal.lead_unit.name if appeal.lead_unit_id and appeal.lead_unit else ""
     if not agency and appeal.grid_id and appeal.grid:
         agency = appeal.grid.name
     return {
         "service_request_id": str(appeal.pk),
         "status": status,
-        "status_notes": notes,
+        "status_notes": public.redact(notes, names),
         "service_name": appeal.category.name,
         "service_code": appeal.category.code,
-        "description": appeal.description,
+        "description": public.redact(appeal.description, names),
         "agency_responsible": agency,
         "service_notice": "",
         "requested_datetime": w3c(appeal.reported_at),
         "updated_datetime": w3c(appeal.updated_at),
         "expected_datetime": w3c(expected_at(appeal)),
-        "address": appeal.address,
+        "address": public.redact(appeal.address, names),
         "address_id": "",
         "zipcode": "",
-        "lat": appeal.lat,
-        "long": appeal.lng,
+        "lat": _coordinate(appeal.lat),
+        "long": _coordinate(appeal.lng),
         "media_url": "",
         "extended_status": extended,
         "extended_attributes": {
@@ -222,13 +254,17 @@ def request_public(appeal: Appeal) -> dict[str, Any]:
 
 
 def _requests_qs() -> QuerySet[Appeal]:
-    return Appeal.objects.filter(kind__in=PUBLIC_KINDS).select_related("category", "lead_unit", "grid")
+    """What the public may read: reviewed (opened or later) public-space matters."""
+    return public.reviewed(Appeal.objects.filter(kind__in=PUBLIC_KINDS)).select_related(
+        "category", "lead_unit", "grid", "reporter"
+    )
 
 
 def request_get(request_id: str) -> list[dict[str, Any]]:
-    if not request_id.isdigit():
-        raise Open311Error(404, f"service_request_id {request_id} not found")
-    appeal = _requests_qs().filter(pk=int(request_id)).first()
+    pk = _request_pk(request_id)
+    if pk is None:
+        raise Open311Error(404, "service_request_id not found")
+    appeal = _requests_qs().filter(pk=pk).first()
     if appeal is None:
         raise Open311Error(404, f"service_request_id {request_id} not found")
     return [request_public(appeal)]
@@ -241,9 +277,10 @@ def request_search(params: dict[str, str], *, now: dt.datetime | None = None) ->
     qs = _requests_qs()
     ids = [p.strip() for p in params.get("service_request_id", "").split(",") if p.strip()]
     if ids:
-        if not all(i.isdigit() for i in ids):
+        pks = [_request_pk(i) for i in ids[:MAX_RESULTS]]
+        if any(pk is None for pk in pks):
             raise Open311Error(400, "service_request_id must be numeric ids")
-        qs = qs.filter(pk__in=[int(i) for i in ids[:MAX_RESULTS]])
+        qs = qs.filter(pk__in=pks)
     else:
         now = now or timezone.now()
         start = parse_w3c(params["start_date"], "start_date") if params.get("start_date") else None

@@ -34,6 +34,11 @@ def _error(fmt: str, code: int, description: str) -> HttpResponse:
 def _spec_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
+            for params in (request.GET, request.POST):
+                for name, values in params.lists():
+                    open311.clean_param("parameter", name)
+                    for value in values:
+                        open311.clean_param(name, value)
             return view(request, *args, **kwargs)
         except Open311Error as exc:
             return _error(kwargs.get("fmt", "json"), exc.code, exc.description)

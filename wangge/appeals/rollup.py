@@ -60,6 +60,12 @@ def open_due_q() -> Q:
     return Q(state__in=PENDING_STATES, opened_at__isnull=False)
 
 
+def rated_q() -> Q:
+    """Ratings that count in the satisfaction figures. A patrol find has no resident to ask: whoever rated it
+    (before separation of duties, its own handler could) it counts in no satisfaction figure."""
+    return ~Q(rating="") & ~Q(channel=Appeal.Channel.PATROL)
+
+
 def response_wait_q() -> Q:
     """Dispatched live cases still waiting for an acknowledgement: due once the response deadline passes."""
     return Q(dispatched_at__isnull=False, first_ack_at__isnull=True) & live_q()
@@ -81,7 +87,7 @@ def static_aggregates(as_of: dt.datetime) -> dict[str, Any]:
     closed_due = closed & Q(opened_at__isnull=False)  # closed cases are live
     acked = Q(dispatched_at__isnull=False, first_ack_at__isnull=False) & live
     responded = acked & (Q(response_due_at__isnull=True) | Q(first_ack_at__lte=F("response_due_at")))
-    rated = ~Q(rating="")
+    rated = rated_q()
     dyn_due = open_due_q() & Q(resolve_due_at__lte=as_of)
     return {
         "reported": Count("pk"),
@@ -96,8 +102,9 @@ def static_aggregates(as_of: dt.datetime) -> dict[str, Any]:
         "cancelled": Count("pk", filter=Q(state=State.CANCELLED)),
         "merged": Count("pk", filter=Q(state=State.MERGED)),
         "rated": Count("pk", filter=rated),
-        "satisfied_n": Count("pk", filter=Q(rating=Appeal.Rating.SATISFIED)),
-        "basically_n": Count("pk", filter=Q(rating=Appeal.Rating.BASICALLY)),
+        "self_checked": Count("pk", filter=Q(self_checked=True)),
+        "satisfied_n": Count("pk", filter=rated & Q(rating=Appeal.Rating.SATISFIED)),
+        "basically_n": Count("pk", filter=rated & Q(rating=Appeal.Rating.BASICALLY)),
         "solved_n": Count("pk", filter=rated & Q(solved=True)),
         "due": Count("pk", filter=closed_due),
         "due_held": Count("pk", filter=closed_due & Q(held=True)),

@@ -1,8 +1,11 @@
-"""Every read of the case loop, scoped to the viewer:
+"""Every read of the case loop, scoped to the viewer: each starts from ``Appeal.objects.visible_to(viewer)``
+or ``get_visible_or_404`` (the rule is declared once, on the model: ``Appeal.visible_q``):
 
-- area staff see the cases inside their area scope (``scope_for(viewer).q("area_code")``);
+- area staff see the cases inside their area scope (``area_code`` prefix);
 - handlers see the cases assigned to them or their unit (lead or co-handler) and those they are summoned to;
 - everyone sees the cases they reported or entered.
+
+Out of scope answers 404, exactly as missing.
 
 Personal data: the reporter's phone is shown in full only to the lead handler who must call (audited),
 masked to other staff; an anonymous reporter is hidden from handlers.
@@ -21,56 +24,17 @@ from wangge.accounts.roles import user_can
 from wangge.areas.geo import distance_m
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.pii import mask_name, mask_phone
-from wangge.core.scoping import scope_for
+from wangge.core.scoping import get_visible_or_404, scope_for
 
-from . import conf, routing
-from .models import Appeal, AppealEvent, Assignment, Category, ReportIn, State, TimeRequest
-
-
-def _viewer_q(viewer: Any) -> Q:
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        return Q(pk__in=[])
-    q = Q(reporter=viewer) | Q(submitted_by=viewer)
-    scope = scope_for(viewer)
-    if user_can(viewer, "appeals.read") and not scope.empty:
-        q |= scope.q("area_code")
-    if user_can(viewer, "appeals.handle"):
-        q |= _handler_q(viewer)
-    return q
-
-
-def _handler_q(viewer: Any) -> Q:
-    q = Q(lead_user=viewer) | Q(
-        pk__in=Assignment.objects.filter(active=True, user=viewer).values("appeal_id")
-    )
-    if viewer.unit_id:
-        q |= Q(lead_unit_id=viewer.unit_id)
-        q |= Q(pk__in=Assignment.objects.filter(active=True, unit_id=viewer.unit_id).values("appeal_id"))
-        q |= Q(
-            pk__in=ReportIn.objects.filter(reported_at__isnull=True, unit_id=viewer.unit_id).values(
-                "appeal_id"
-            )
-        )
-    return q
+from . import conf, loop, routing
+from .models import Appeal, AppealEvent, Assignment, Category, State, TimeRequest
+from .permissions import can_dispatch, is_handler, is_lead
+from .schemas import MAX_ID
 
 
 def can_view(viewer: Any, appeal: Appeal) -> bool:
-    from .services import is_handler
-
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        return False
-    if viewer.pk in (appeal.reporter_id, appeal.submitted_by_id):
-        return True
-    scope = scope_for(viewer)
-    if user_can(viewer, "appeals.read") and (
-        scope.everything or (appeal.area_code and scope.contains(appeal.area_code))
-    ):
-        return True
-    if is_handler(viewer, appeal):
-        return True
-    return bool(
-        viewer.unit_id and appeal.report_ins.filter(reported_at__isnull=True, unit_id=viewer.unit_id).exists()
-    )
+    """Whether ``viewer`` may see ``appeal`` (the same rule as ``Appeal.objects.visible_to``)."""
+    return Appeal.objects.visible_to(viewer).filter(pk=appeal.pk).exists()
 
 
 def appeal_list(
@@ -88,15 +52,13 @@ def appeal_list(
     """Cases the viewer may see, newest first. ``role``: ``handling`` (my inbox and my unit's) or
     ``reported`` (mine); ``state`` may list several, comma-separated; ``category`` a class or subclass code;
     ``area`` an area code (its subtree); ``due_before`` for the about-to-be-overdue list."""
+    qs = Appeal.objects.visible_to(viewer)
     if role == "handling":
-        base = _handler_q(viewer) if user_can(viewer, "appeals.handle") else Q(pk__in=[])
+        qs = qs.filter(Appeal.handling_q(viewer)) if user_can(viewer, "appeals.handle") else qs.none()
     elif role == "reported":
-        base = Q(reporter=viewer) | Q(submitted_by=viewer)
+        qs = qs.filter(Q(reporter=viewer) | Q(submitted_by=viewer))
     elif role:
         raise InvalidInput.field("role", "role 须为 handling 或 reported")
-    else:
-        base = _viewer_q(viewer)
-    qs = Appeal.objects.filter(base)
     if state:
         states = [s.strip() for s in state.split(",") if s.strip()]
         bad = set(states) - set(State.values)
@@ -122,16 +84,12 @@ def appeal_list(
 
 
 def appeal_get(*, viewer: Any, pk: int) -> Appeal:
-    appeal = (
-        Appeal.objects.select_related(
-            "category", "category__parent", "grid", "lead_unit", "lead_user", "reporter"
-        )
-        .filter(pk=pk)
-        .first()
+    qs = Appeal.objects.select_related(
+        "category", "category__parent", "grid", "lead_unit", "lead_user", "reporter"
     )
-    if appeal is None or not can_view(viewer, appeal):
+    if not isinstance(pk, int) or not 0 < pk <= MAX_ID:
         raise NotFound("诉求不存在或不在您的管辖范围内")
-    return appeal
+    return get_visible_or_404(qs, viewer, pk=pk)  # type: ignore[no-any-return]
 
 
 def category_list(*, include_inactive: bool = False) -> list[Category]:
@@ -150,7 +108,7 @@ def probable_duplicates(*, viewer: Any, appeal: Appeal) -> list[Appeal]:
     dlat = radius / 110_540.0
     dlng = radius / (111_320.0 * max(0.01, math.cos(math.radians(appeal.lat))))
     candidates = (
-        Appeal.objects.filter(_viewer_q(viewer))
+        Appeal.objects.visible_to(viewer)
         .filter(
             category_id=appeal.category_id,
             reported_at__gte=appeal.reported_at - window,
@@ -179,7 +137,7 @@ def _iso(v: dt.datetime | None) -> str | None:
 
 def reporter_view(viewer: Any, appeal: Appeal) -> dict[str, Any]:
     """What this viewer may see of the reporter (and whether the full phone was revealed)."""
-    from .services import audit_reveal, is_handler, is_lead
+    from .services import audit_reveal
 
     own = viewer.pk in (appeal.reporter_id, appeal.submitted_by_id)
     name, phone = appeal.reporter_name, appeal.reporter_phone
@@ -241,44 +199,9 @@ def _assignee(a: Assignment) -> dict[str, Any]:
 
 
 def allowed_actions(viewer: Any, appeal: Appeal) -> list[str]:
-    """The steps this viewer could take now (a hint for pages; the services decide)."""
-    from .services import ACTIVE_STATES, can_dispatch, can_supervise, is_lead
-
-    s = appeal.state
-    out: list[str] = []
-    dispatcher = can_dispatch(viewer, appeal)
-    lead = is_lead(viewer, appeal)
-    if dispatcher and s == State.SUBMITTED:
-        out += ["accept", "cancel", "merge"]
-    if dispatcher and s == State.OPENED:
-        out += ["dispatch", "cancel", "merge", "whistle"]
-        if appeal.kind in (Appeal.Kind.QUESTION, Appeal.Kind.SUGGESTION):
-            out.append("close")
-    if lead and s == State.DISPATCHED:
-        out += ["acknowledge", "return"]
-    if lead and s == State.ACKNOWLEDGED:
-        out += ["start", "resolve", "return"]
-    if lead and s == State.IN_PROGRESS:
-        out.append("resolve")
-    if lead and s in ACTIVE_STATES:
-        out += ["extend", "hold"]
-    if s in ACTIVE_STATES and (dispatcher or can_supervise(viewer, appeal)):
-        out += ["whistle", "urge"]
-    if s == State.RESOLVED:
-        if user_can(viewer, "appeals.check") and scope_for(viewer).contains(appeal.area_code):
-            out.append("check")
-        if appeal.reporter_id == viewer.pk:
-            out.append("rate")
-        if dispatcher:
-            out.append("close")
-    if s in (State.RESOLVED, State.CLOSED) and (dispatcher or appeal.reporter_id == viewer.pk):
-        out.append("reopen")
-    if (
-        s in (State.OPENED, *ACTIVE_STATES)
-        and appeal.report_ins.filter(reported_at__isnull=True, unit_id=viewer.unit_id or -1).exists()
-    ):
-        out.append("report-in")
-    return list(dict.fromkeys(out))
+    """The steps this viewer could take now: the loop table's states, conditions and permission predicates
+    (the same ones the services check)."""
+    return loop.offered_steps(viewer, appeal)
 
 
 def appeal_summary(appeal: Appeal) -> dict[str, Any]:
@@ -342,8 +265,6 @@ def appeal_created(*, viewer: Any, appeal: Appeal) -> dict[str, Any]:
 
 
 def appeal_detail(*, viewer: Any, appeal: Appeal) -> dict[str, Any]:
-    from .services import can_dispatch
-
     reporter = reporter_view(viewer, appeal)
     out = appeal_summary(appeal)
     pending = TimeRequest.objects.filter(appeal=appeal, status=TimeRequest.Status.PENDING).first()

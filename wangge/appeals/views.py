@@ -34,8 +34,8 @@ from wangge.areas.selectors import area_list
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from wangge.core.scoping import scope_for
 
-from . import forms, selectors, services
-from .models import Appeal, Attachment, State
+from . import forms, loop, selectors, services
+from .models import Appeal, Attachment
 
 PAGE_SIZE = 30
 
@@ -319,28 +319,8 @@ def board(request: HttpRequest) -> HttpResponse:
 
 # --- one case ------------------------------------------------------------------------------------------
 
-STEP_LABELS: dict[str, Any] = {
-    "accept": _("立案"),
-    "cancel": _("作废"),
-    "merge": _("合并重复"),
-    "dispatch": _("派遣"),
-    "acknowledge": _("签收"),
-    "return": _("退单"),
-    "start": _("开始处置"),
-    "resolve": _("办结"),
-    "check": _("现场核查"),
-    "rate": _("评价"),
-    "reopen": _("重新办理"),
-    "extend": _("申请延期"),
-    "hold": _("申请缓办"),
-    "decide-extend": _("审批延期"),
-    "decide-hold": _("审批缓办"),
-    "resume": _("恢复办理"),
-    "whistle": _("吹哨"),
-    "report-in": _("报到"),
-    "urge": _("督办"),
-    "close": _("结案"),
-}
+# The step labels come from the loop table (one place for the API, the services' messages and the pages).
+STEP_LABELS: dict[str, Any] = {s.name: s.label for s in loop.STEPS}
 NOTE_STEPS = {"accept", "acknowledge", "start", "report-in", "close"}
 REASON_STEPS = {"cancel", "return", "reopen", "resume"}
 
@@ -429,17 +409,8 @@ def _step_form(
 
 
 def _steps_for(user: Any, appeal: Appeal, detail: dict[str, Any]) -> list[str]:
-    steps = list(detail.get("actions", []))
-    if appeal.check_passed:  # checked once this round: no second check offered
-        steps = [s for s in steps if s != "check"]
-    pending = detail.get("pending_request")
-    if pending and appeal.state in (State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS):
-        if services.can_supervise(user, appeal):
-            steps.append("decide-extend" if pending["kind"] == "extend" else "decide-hold")
-        steps = [s for s in steps if s not in ("extend", "hold")]
-    if appeal.on_hold and (services.can_supervise(user, appeal) or services.is_lead(user, appeal)):
-        steps.append("resume")
-    return [s for s in dict.fromkeys(steps) if s in STEP_LABELS]
+    """The forms to show: the steps the loop table offers this user now."""
+    return [s for s in detail.get("actions", []) if s in STEP_LABELS]
 
 
 def _parse_iso(value: str | None) -> dt.datetime | None:
@@ -540,67 +511,38 @@ def _upload(request: HttpRequest, appeal: Appeal, files: list[Any], purpose: str
     ]
 
 
-def _perform(request: HttpRequest, step: str, appeal: Appeal, d: dict[str, Any], version: int | None) -> str:
-    """Call the service for ``step`` with the cleaned form data; returns the success message."""
-    by = request.user
-    common: dict[str, Any] = {"appeal_id": appeal.pk, "by": by, "version": version}
-    if step == "accept":
-        services.appeal_accept(**common, note=d["note"])
-    elif step == "cancel":
-        services.appeal_cancel(**common, reason=d["reason"])
-    elif step == "merge":
-        services.appeal_merge(**common, into_id=d["into"], note=d["note"])
-    elif step == "dispatch":
+def _form_to_service(request: HttpRequest, step: str, appeal: Appeal, d: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned form data as the step's payload (the API schema's fields); most forms already match."""
+    if step == "dispatch":
         unit_id, user_id = _lead_ids(d["lead"])
-        services.appeal_dispatch(
-            **common,
-            lead_unit_id=unit_id,
-            lead_user_id=user_id,
-            co_unit_ids=[int(i) for i in d["co_units"]],
-            note=d["note"],
-        )
-    elif step == "acknowledge":
-        services.appeal_acknowledge(**common, note=d["note"])
-    elif step == "return":
-        services.appeal_return(**common, reason=d["reason"])
-    elif step == "start":
-        services.appeal_start(**common, note=d["note"])
-    elif step == "resolve":
+        return {
+            "lead_unit_id": unit_id,
+            "lead_user_id": user_id,
+            "co_unit_ids": [int(i) for i in d["co_units"]],
+            "note": d["note"],
+        }
+    if step == "resolve":
         ids = _upload(request, appeal, d["photos"], Attachment.Purpose.RESOLVE)
-        services.appeal_resolve(**common, note=d["note"], attachment_ids=ids)
-    elif step == "check":
+        return {"note": d["note"], "attachment_ids": ids}
+    if step == "check":
         ids = _upload(request, appeal, d["photos"], Attachment.Purpose.CHECK)
-        services.appeal_check(**common, passed=d["passed"], note=d["note"], attachment_ids=ids)
-    elif step == "rate":
-        services.appeal_rate(
-            **common, satisfaction=d["satisfaction"], solved=d["solved"], comment=d["comment"]
-        )
-    elif step == "reopen":
-        services.appeal_reopen(**common, reason=d["reason"])
-    elif step == "extend":
-        services.appeal_extend(
-            **common, action="request", amount=d["amount"], unit=d["unit"], reason=d["reason"]
-        )
-    elif step == "hold":
-        services.appeal_hold(**common, action="request", reason=d["reason"])
-    elif step == "decide-extend":
-        services.appeal_extend(**common, action=d["decision"], reason=d["reason"])
-    elif step == "decide-hold":
-        services.appeal_hold(**common, action=d["decision"], reason=d["reason"])
-    elif step == "resume":
-        services.appeal_hold(**common, action="resume", reason=d["reason"])
-    elif step == "whistle":
-        services.appeal_whistle(
-            **common, reason=d["reason"], unit_ids=[int(i) for i in d["units"]], next_level=d["up_level"]
-        )
-    elif step == "report-in":
-        services.appeal_report_in(**common, note=d["note"])
-    elif step == "urge":
-        services.appeal_urge(**common, note=d["note"], level=d["level"] or None)
-    elif step == "close":
-        services.appeal_close(**common, note=d["note"])
-    else:  # pragma: no cover - _step_form already refused it
-        raise NotFound(_t("没有这个办理步骤"))
+        return {"passed": d["passed"], "note": d["note"], "attachment_ids": ids}
+    if step == "whistle":
+        return {"reason": d["reason"], "unit_ids": [int(i) for i in d["units"]], "next_level": d["up_level"]}
+    if step == "urge":
+        return {"note": d["note"], "level": d["level"] or None}
+    if step in ("decide-extend", "decide-hold"):
+        return {"action": d["decision"], "reason": d["reason"]}
+    return dict(d)
+
+
+def _perform(request: HttpRequest, step: str, appeal: Appeal, d: dict[str, Any], version: int | None) -> str:
+    """Call the step's service (from the loop table) with the cleaned form data; returns the message."""
+    s = loop.step(step)
+    payload = _form_to_service(request, step, appeal, d)
+    loop.service_for(s)(
+        appeal_id=appeal.pk, by=request.user, version=version, **loop.service_kwargs(s, payload)
+    )
     return _t("已%(step)s") % {"step": STEP_LABELS[step]}
 
 

@@ -3,7 +3,9 @@
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
+
+from wangge.core.schemas import ErrorOut
 
 from . import selectors, services
 
@@ -37,10 +39,13 @@ class ReadAllOut(Schema):
     updated: int
 
 
-@router.get("", response=NotificationPage)
-def list_notifications(request: HttpRequest, unread: bool = False, limit: int = 50, offset: int = 0):  # type: ignore[no-untyped-def]
-    limit = max(1, min(limit, 200))
-    offset = max(0, offset)
+@router.get("", response={200: NotificationPage, 422: ErrorOut})
+def list_notifications(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    unread: bool = False,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=1_000_000),
+):
     qs = selectors.notification_list(viewer=request.user, unread_only=unread)
     return {
         "count": qs.count(),
@@ -54,6 +59,6 @@ def read_all(request: HttpRequest):  # type: ignore[no-untyped-def]
     return {"updated": services.notification_mark_all_read(by=request.user)}
 
 
-@router.post("/{notification_id}/read", response=NotificationOut)
+@router.post("/{notification_id}/read", response={200: NotificationOut, 404: ErrorOut})
 def read_one(request: HttpRequest, notification_id: int):  # type: ignore[no-untyped-def]
     return services.notification_mark_read(notification_id=notification_id, by=request.user)

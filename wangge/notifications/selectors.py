@@ -27,6 +27,8 @@ def notification_unread_count(*, viewer: Any) -> int:
 
 
 def notification_get(*, viewer: Any, notification_id: int) -> Notification:
+    if not 0 < notification_id <= 2**63 - 1:
+        raise NotFound("通知不存在")
     note = notification_list(viewer=viewer).filter(pk=notification_id).first()
     if note is None:
         raise NotFound("通知不存在")

@@ -26,6 +26,8 @@ CHANNELS = ("inapp", "sms", "wechat")
 # A message that failed this many times is marked failed and left for a person to look at.
 MAX_ATTEMPTS = int(getattr(settings, "WANGGE_OUTBOX_MAX_ATTEMPTS", 5))
 
+MAX_ID = 2**63 - 1
+
 
 def _object_ref(obj: Any) -> tuple[str, str]:
     if obj is None:
@@ -129,6 +131,8 @@ def _insert(model: Any, rows: list[Any]) -> None:
 
 def notification_mark_read(*, notification_id: int, by: Any) -> Notification:
     """Mark one of ``by``'s notifications read (idempotent). Someone else's is NotFound."""
+    if not isinstance(notification_id, int) or not 0 < notification_id <= MAX_ID:
+        raise NotFound("通知不存在")  # no database takes it as a key: missing, not a server error
     now = timezone.now()
     updated = Notification.objects.filter(pk=notification_id, user_id=by.pk, read_at__isnull=True).update(
         read_at=now

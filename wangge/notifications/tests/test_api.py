@@ -37,3 +37,29 @@ def test_read_all_and_auth_required():
     from django.test import Client
 
     assert Client().get("/api/v1/notifications").status_code == 401
+
+
+def test_bad_ids_and_offsets_are_4xx_not_server_errors():
+    me = make_user(Role.RESIDENT)
+    client = api_client(me)
+    for params in ({"offset": -1}, {"offset": 10**30}, {"limit": 0}, {"limit": 10**6}):
+        r = client.get("/api/v1/notifications", params)
+        assert r.status_code == 422, (params, r.content)
+        assert r.json()["errors"][0]["field"] in ("offset", "limit")
+    for pk in (2**63, 10**30):
+        assert client.post(f"/api/v1/notifications/{pk}/read").status_code in (404, 422)
+    client.force_login(me)
+    assert client.post(f"/notifications/{2**63}/read/").status_code == 404
+
+
+def test_list_query_count_does_not_grow(django_assert_max_num_queries):
+    me = make_user(Role.RESIDENT)
+    for i in range(12):
+        services.notify(users=[me], event="e", title=f"n{i}")
+    client = api_client(me)
+    with django_assert_max_num_queries(5):
+        data = client.get("/api/v1/notifications").json()
+    assert data["count"] == 12 and len(data["items"]) == 12
+    client.force_login(me)
+    with django_assert_max_num_queries(8):
+        assert client.get("/notifications/").status_code == 200
