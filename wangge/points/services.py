@@ -8,6 +8,7 @@ and a CHECK constraint. Stock moves with a conditional ``UPDATE … WHERE stock 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -54,6 +55,8 @@ def _post(
     factor: float = 1,
     reason: str = "",
     reverses: PointEntry | None = None,
+    period_key: str = "",
+    occurred_on: dt.date | None = None,
 ) -> PointEntry:
     """Write one entry and move the locked account's balance by ``points``. The caller holds the lock."""
     if points < 0:
@@ -80,6 +83,8 @@ def _post(
         factor=factor,
         reason=reason[:200],
         reverses=reverses,
+        period_key=period_key,
+        occurred_on=occurred_on,
         by=by if getattr(by, "pk", None) else None,
     )
 
@@ -99,6 +104,53 @@ def earning_rule_get(code: str) -> EarningRule | None:
     return rule
 
 
+def _rule_label(rule: EarningRule) -> str:
+    return f"积分规则 {rule.code}（{rule.name}）"
+
+
+def _live_earnings(rule: EarningRule, user: Any) -> Any:
+    return PointEntry.objects.filter(
+        kind=PointEntry.Kind.EARN, rule_code=rule.code, user=user, reversed_by__isnull=True
+    )
+
+
+def earning_check(
+    *,
+    user: Any,
+    rule_code: str,
+    minutes: int | None = None,
+    period_key: str = "",
+    on: dt.date | None = None,
+    fields: dict[str, str] | None = None,
+) -> EarningRule | None:
+    """Refuse an earning event beyond its rule's limits (data on the rule): 422 for a duration under the
+    minimum, 409 for a period or a day already used up. The error names the caller's field (``fields`` maps
+    ``minutes``/``period``/``day`` to the caller's input names) and the rule. Callers that create the event
+    itself (a visit) call this first so that nothing is written; ``points_earn`` calls it again under the
+    account lock, which serialises one user's earnings."""
+    rule = earning_rule_get(rule_code)
+    if rule is None or not rule.active:
+        return None
+    names = {"minutes": "duration_minutes", "period": "occurred_on", "day": "occurred_on", **(fields or {})}
+    label = _rule_label(rule)
+    if rule.min_minutes is not None and minutes is not None and minutes < rule.min_minutes:
+        raise InvalidInput.field(names["minutes"], f"{label}：时长至少 {rule.min_minutes} 分钟")
+    if rule.max_per_period is not None and period_key:
+        used = _live_earnings(rule, user).filter(period_key=period_key).count()
+        if used >= rule.max_per_period:
+            message = f"{label}：本周期已计 {used} 次，每周期最多 {rule.max_per_period} 次"
+            raise Conflict(
+                message, errors=[{"field": names["period"], "message": message}], state="period_limit"
+            )
+    if rule.max_per_day is not None:
+        day = on or timezone.localdate()
+        used = _live_earnings(rule, user).filter(occurred_on=day).count()
+        if used >= rule.max_per_day:
+            message = f"{label}：{day:%Y-%m-%d} 已计 {used} 次，每人每天最多 {rule.max_per_day} 次"
+            raise Conflict(message, errors=[{"field": names["day"], "message": message}], state="day_limit")
+    return rule
+
+
 @transaction.atomic
 def points_earn(
     *,
@@ -109,12 +161,17 @@ def points_earn(
     factor: float = 1.0,
     by: Any = None,
     note: str = "",
+    minutes: int | None = None,
+    period_key: str = "",
+    on: dt.date | None = None,
+    fields: dict[str, str] | None = None,
 ) -> PointEntry | None:
     """Pay ``user`` for one earning event: points = rule.points_per_unit × quantity × factor (rounded).
 
     Idempotent: the same (rule_code, source_key) pays at most once (checked under the account lock and
     enforced by a unique constraint); a repeat returns None. An unknown or inactive rule, or an amount
-    that rounds to zero, pays nothing and returns None."""
+    that rounds to zero, pays nothing and returns None. An event beyond the rule's limits (``minutes``,
+    ``period_key``, the day ``on``) is refused: ``earning_check`` raises a 4xx naming the field and rule."""
     if not source_key:
         raise InvalidInput.field("source_key", "必须填写积分来源")
     if quantity < 0 or factor < 0:
@@ -135,6 +192,10 @@ def points_earn(
         kind=PointEntry.Kind.EARN, rule_code=rule_code, source_key=source_key
     ).exists():
         return None
+    on = on or timezone.localdate()
+    earning_check(
+        user=user, rule_code=rule_code, minutes=minutes, period_key=period_key, on=on, fields=fields
+    )
     try:
         with transaction.atomic():
             return _post(
@@ -147,6 +208,8 @@ def points_earn(
                 quantity=quantity,
                 factor=factor,
                 reason=note or rule.name,
+                period_key=period_key,
+                occurred_on=on,
             )
     except IntegrityError:  # another user's account paid the same source concurrently
         return None

@@ -582,6 +582,8 @@ def signup_approve_hours(*, signup_id: int, by: Any, hours: Decimal | float | No
         factor=rating_factor(signup),
         by=by,
         note=f"志愿服务：{signup.activity.title}",
+        on=timezone.localdate(signup.activity.starts_at),
+        fields={"day": "hours"},
     )
     signup.points_awarded = entry.points if entry else 0
     signup.save(
