@@ -21,12 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wangge.accounts.models import Unit
-from wangge.accounts.roles import user_can
+from wangge.accounts.roles import Role, user_can
 from wangge.areas.geo import distance_m
 from wangge.areas.models import Area, Level
 from wangge.core.audit import audit
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, from_django_validation
-from wangge.core.scoping import scope_for
+from wangge.core.scoping import get_visible_or_404, scope_for
+from wangge.core.transactions import use_case
 from wangge.points.rules import RATING_FACTORS
 from wangge.points.services import points_earn
 
@@ -41,6 +42,7 @@ from .models import (
     ServicePost,
     Signup,
     UnitAgreement,
+    member_community_codes,
 )
 
 # Configurable in settings; these are the defaults.
@@ -89,7 +91,7 @@ def member_for(user: Any) -> Member:
     return member
 
 
-@transaction.atomic
+@use_case
 def member_update(
     *,
     user: Any,
@@ -114,8 +116,11 @@ def member_update(
         if home_community.level != Level.COMMUNITY:
             raise InvalidInput.field("home_community", "请选择社区")
         member.home_community = home_community
-    if unit is not None:
+    if unit is not None and unit.pk != member.unit_id:
+        # Naming a unit is a claim, not a fact: the unit or the community confirms it.
         member.unit = unit
+        member.unit_confirmed_at = None
+        member.unit_confirmed_by = None
     if bio is not None:
         member.bio = bio
     _clean(member)
@@ -124,7 +129,81 @@ def member_update(
     return member
 
 
-@transaction.atomic
+# Roles that verify members for their community (a grid worker proposes, the community decides).
+VERIFY_ROLES = {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT, Role.ADMIN}
+
+
+def _member_for_staff(member_id: int, by: Any) -> Member:
+    """A member whose community (where they live or reported) lies in ``by``'s scope; else 404."""
+    if not user_can(by, "mobilisation.manage"):
+        raise NotFound("成员不存在")
+    qs = Member.objects.select_related("user", "home_community", "unit").select_for_update(of=("self",))
+    member: Member = get_visible_or_404(qs, by, "manage", pk=member_id)
+    return member
+
+
+@use_case
+def member_verify(*, member: Member, by: Any, verified: bool = True, note: str = "") -> Member:
+    """Community staff confirm who a member is (only verified members may claim micro-wishes), or revoke
+    it. Verifying again also lifts a claim suspension."""
+    member = _member_for_staff(member.pk, by)
+    if not (by.is_superuser or by.role in VERIFY_ROLES):
+        raise Forbidden("成员身份由社区工作人员核实")
+    now = timezone.now()
+    if verified:
+        codes = member_community_codes(member)
+        community = next(
+            (
+                c
+                for c in Area.objects.filter(code__in=codes).order_by("code")
+                if scope_for(by).contains(c.code)
+            ),
+            None,
+        )
+        member.verified_at = now
+        member.verified_by = by
+        member.verified_community = community
+        member.claims_suspended_at = None
+    else:
+        member.verified_at = None
+        member.verified_by = None
+        member.verified_community = None
+    member.save(
+        update_fields=[
+            "verified_at",
+            "verified_by",
+            "verified_community",
+            "claims_suspended_at",
+            "updated_at",
+        ]
+    )
+    audit("update", member, by=by, changes={"verified": verified}, note=note)
+    return member
+
+
+@use_case
+def member_unit_confirm(*, member: Member, by: Any, confirmed: bool = True) -> Member:
+    """The member's unit is confirmed by the unit itself (an account of that unit) or by community staff
+    in scope; the member cannot confirm themselves."""
+    locked = Member.objects.select_for_update().select_related("unit").filter(pk=member.pk).first()
+    if locked is None:
+        raise NotFound("成员不存在")
+    member = locked
+    if member.unit_id is None:
+        raise InvalidInput.field("unit", "该成员未填写工作单位")
+    own_unit = getattr(by, "unit_id", None) == member.unit_id and by.pk != member.user_id
+    if not own_unit:
+        member = _member_for_staff(member.pk, by)
+    if not getattr(by, "is_authenticated", False) or by.pk == member.user_id:
+        raise Forbidden("单位信息须由单位或社区确认")
+    member.unit_confirmed_at = timezone.now() if confirmed else None
+    member.unit_confirmed_by = by if confirmed else None
+    member.save(update_fields=["unit_confirmed_at", "unit_confirmed_by", "updated_at"])
+    audit("update", member, by=by, changes={"unit": member.unit_id, "unit_confirmed": confirmed})
+    return member
+
+
+@use_case
 def community_report(*, member: Member, community: Area, by: Any, note: str = "") -> CommunityReport:
     """双报到: the member reports to the community where they live (idempotent while active)."""
     if by != member.user and not user_can(by, "mobilisation.manage"):
@@ -137,7 +216,7 @@ def community_report(*, member: Member, community: Area, by: Any, note: str = ""
     try:
         with transaction.atomic():
             report = CommunityReport.objects.create(
-                member=member, community=community, unit=member.unit, note=note
+                member=member, community=community, unit_id=member.confirmed_unit_id, note=note
             )
     except IntegrityError:
         return CommunityReport.objects.get(member=member, community=community, active=True)
@@ -147,7 +226,7 @@ def community_report(*, member: Member, community: Area, by: Any, note: str = ""
     return report
 
 
-@transaction.atomic
+@use_case
 def unit_agreement_sign(
     *,
     unit: Unit,
@@ -193,7 +272,7 @@ def unit_agreement_sign(
     return agreement
 
 
-@transaction.atomic
+@use_case
 def service_post_create(
     *, community: Area, title: str, by: Any, kind: str = "post", description: str = "", places: int = 1
 ) -> ServicePost:
@@ -206,7 +285,7 @@ def service_post_create(
     return post
 
 
-@transaction.atomic
+@use_case
 def service_post_claim(
     *, post: ServicePost, by: Any, member: Member | None = None, unit: Unit | None = None
 ) -> PostClaim:
@@ -235,7 +314,7 @@ def service_post_claim(
 # --- tasks ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def activity_create(
     *,
     title: str,
@@ -311,16 +390,17 @@ def activity_create(
 
 
 def _eligible(activity: Activity, member: Member) -> str | None:
-    """Why ``member`` may not sign up, or None."""
+    """Why ``member`` may not sign up, or None. A unit-only task reads the member's confirmed unit; a
+    community-only task admits members who live in the community or reported to it (双报到)."""
     if activity.eligible_kinds and member.kind not in activity.eligible_kinds:
         return "不符合参与对象要求"
     if activity.visibility == Activity.Visibility.UNIT and (
-        activity.organiser_unit_id is None or member.unit_id != activity.organiser_unit_id
+        activity.organiser_unit_id is None or member.confirmed_unit_id != activity.organiser_unit_id
     ):
-        return "仅限本单位人员"
+        return "仅限本单位人员（须经单位或社区确认）"
     if activity.visibility == Activity.Visibility.COMMUNITY:
-        home = member.home_community.code if member.home_community_id else ""
-        if not (home and (home.startswith(activity.area.code) or activity.area.code.startswith(home))):
+        code = activity.area.code
+        if not any(code.startswith(c) or c.startswith(code) for c in member_community_codes(member)):
             return "仅限本社区党员/志愿者"
     return None
 
@@ -332,7 +412,7 @@ def _lock_activity(activity_id: int) -> Activity:
     return activity
 
 
-@transaction.atomic
+@use_case
 def signup_create(*, activity_id: int, user: Any, now: dt.datetime | None = None) -> tuple[Signup, bool]:
     """Sign ``user`` up: a place while there is one, else the waitlist. Returns (signup, created).
     Signing up again while holding a place or a waitlist position returns the same sign-up."""
@@ -426,7 +506,7 @@ def _notify(users: list[Any], event: str, title: str, body: str, activity: Activ
         log.exception("notify failed for activity %s", activity.pk)
 
 
-@transaction.atomic
+@use_case
 def signup_cancel(*, signup_id: int, by: Any, reason: str, now: dt.datetime | None = None) -> Signup:
     """The member (or the organiser) cancels; a held place goes to the next in line."""
     now = now or timezone.now()
@@ -453,7 +533,7 @@ def signup_cancel(*, signup_id: int, by: Any, reason: str, now: dt.datetime | No
     return signup
 
 
-@transaction.atomic
+@use_case
 def signup_accept_offer(*, signup_id: int, by: Any, now: dt.datetime | None = None) -> Signup:
     now = now or timezone.now()
     signup = Signup.objects.select_related("member").filter(pk=signup_id, member__user=by).first()
@@ -473,7 +553,7 @@ def _within_window(activity: Activity, now: dt.datetime) -> bool:
     return activity.starts_at - dt.timedelta(minutes=CHECKIN_EARLY_MINUTES) <= now <= activity.ends_at
 
 
-@transaction.atomic
+@use_case
 def signup_check_in(
     *,
     activity_id: int,
@@ -521,7 +601,7 @@ def _check_out(signup: Signup, activity: Activity, at: dt.datetime) -> Signup:
     return signup
 
 
-@transaction.atomic
+@use_case
 def signup_check_out(*, activity_id: int, user: Any, code: str, now: dt.datetime | None = None) -> Signup:
     now = now or timezone.now()
     activity = _lock_activity(activity_id)
@@ -533,7 +613,7 @@ def signup_check_out(*, activity_id: int, user: Any, code: str, now: dt.datetime
     return _check_out(signup, activity, now)
 
 
-@transaction.atomic
+@use_case
 def activity_bulk_check_out(*, activity_id: int, by: Any, at: dt.datetime | None = None) -> int:
     """The organiser checks out everyone still checked in (at ``at``, default now but not after the end)."""
     activity = _lock_activity(activity_id)
@@ -554,7 +634,7 @@ def rating_factor(signup: Signup) -> float:
     return RATING_FACTORS.get(int(Decimal(avg).quantize(Decimal("1"), rounding=ROUND_HALF_UP)), 1.0)
 
 
-@transaction.atomic
+@use_case
 def signup_approve_hours(*, signup_id: int, by: Any, hours: Decimal | float | None = None) -> Signup:
     """The organiser approves the hours (at most the time present); points are paid once per sign-up."""
     signup = Signup.objects.select_related("activity__area", "member__user").filter(pk=signup_id).first()
@@ -608,7 +688,7 @@ def activity_approve_all(*, activity_id: int, by: Any) -> int:
     return len(ids)
 
 
-@transaction.atomic
+@use_case
 def rating_create(*, signup_id: int, by: Any, score: int, comment: str = "") -> Rating:
     """A person served (listed as a beneficiary) or the organiser on their behalf rates a volunteer
     who checked in."""
@@ -639,7 +719,7 @@ def rating_create(*, signup_id: int, by: Any, score: int, comment: str = "") -> 
     return rating
 
 
-@transaction.atomic
+@use_case
 def activity_cancel(*, activity_id: int, by: Any, reason: str) -> Activity:
     activity = _lock_activity(activity_id)
     _require_organiser(by, activity)
@@ -695,7 +775,7 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
 # --- micro-projects --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def micro_project_create(
     *, user: Any, title: str, community: Area, description: str = "", schedule: str = ""
 ) -> MicroProject:
@@ -710,7 +790,7 @@ def micro_project_create(
     return project
 
 
-@transaction.atomic
+@use_case
 def booking_create(
     *, project: MicroProject, resident: Any, wanted_at: dt.datetime, note: str = ""
 ) -> Booking:
@@ -722,7 +802,7 @@ def booking_create(
     return booking
 
 
-@transaction.atomic
+@use_case
 def booking_transition(*, booking_id: int, by: Any, to: str, score: int | None = None) -> Booking:
     """The member accepts/completes/cancels; the resident cancels or rates after completion."""
     booking = Booking.objects.select_related("project__member").filter(pk=booking_id).first()

@@ -161,7 +161,8 @@ def review(request: HttpRequest) -> HttpResponse:
         for w in selectors.review_queue(viewer=request.user)[:100]
     ]
     recent = selectors.wish_list(viewer=request.user).exclude(status="pending_review")[:30]
-    return render(request, "wishes/review.html", {"items": items, "recent": recent})
+    views = selectors.contact_views(viewer=request.user, limit=50)
+    return render(request, "wishes/review.html", {"items": items, "recent": recent, "contact_views": views})
 
 
 @login_required
@@ -202,7 +203,7 @@ def new(request: HttpRequest) -> HttpResponse:
             beneficiary = None
             rid = request.POST.get("beneficiary")
             if rid:
-                beneficiary = Resident.objects.filter(pk=rid).first()
+                beneficiary = services.beneficiary_for(by=request.user, resident_id=int(rid))
             wish = services.wish_create(
                 by=request.user,
                 beneficiary=beneficiary,
@@ -216,8 +217,8 @@ def new(request: HttpRequest) -> HttpResponse:
             return redirect("wishes:detail", pk=wish.pk)
         except ServiceError as exc:
             _fail(request, exc)
-        except ValueError:
-            messages.error(request, "日期格式不正确")
+        except (ValueError, OverflowError):
+            messages.error(request, "日期或心愿人格式不正确")
     options = [{"id": r.pk, "label": f"{mask_name(r.name)} · {r.household.house}"} for r in residents]
     return render(request, "wishes/new.html", {"residents": options, "kinds": Kind.choices})
 
