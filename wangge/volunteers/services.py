@@ -199,6 +199,8 @@ def member_unit_confirm(*, member: Member, by: Any, confirmed: bool = True) -> M
     member.unit_confirmed_at = timezone.now() if confirmed else None
     member.unit_confirmed_by = by if confirmed else None
     member.save(update_fields=["unit_confirmed_at", "unit_confirmed_by", "updated_at"])
+    if confirmed:  # 双报到 records made while the unit was unconfirmed now show it
+        CommunityReport.objects.filter(member=member, active=True, unit__isnull=True).update(unit=member.unit)
     audit("update", member, by=by, changes={"unit": member.unit_id, "unit_confirmed": confirmed})
     return member
 
@@ -405,8 +407,10 @@ def _eligible(activity: Activity, member: Member) -> str | None:
     return None
 
 
-def _lock_activity(activity_id: int) -> Activity:
-    activity = Activity.objects.select_for_update().select_related("area").filter(pk=activity_id).first()
+def _lock_activity(activity_id: int, viewer: Any = None) -> Activity:
+    """The task's row, locked. With ``viewer``: only a task the viewer may see (else 404, as missing)."""
+    qs = Activity.objects.visible_to(viewer) if viewer is not None else Activity.objects.all()
+    activity = qs.select_for_update(of=("self",)).select_related("area").filter(pk=activity_id).first()
     if activity is None:
         raise NotFound("任务不存在")
     return activity
@@ -420,7 +424,7 @@ def signup_create(*, activity_id: int, user: Any, now: dt.datetime | None = None
     if not user_can(user, "mobilisation.participate"):
         raise Forbidden("当前角色不能报名志愿任务")
     member = member_for(user)
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=user)
     if activity.status != Activity.Status.OPEN:
         raise Conflict("任务已不接受报名", state=activity.status)
     if now >= activity.starts_at:
@@ -565,7 +569,7 @@ def signup_check_in(
 ) -> Signup:
     """Check in with the code the organiser shows, during the task (and near the place if required)."""
     now = now or timezone.now()
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=user)
     signup = Signup.objects.filter(activity=activity, member__user=user).first()
     if signup is None or signup.status not in (S.CONFIRMED, S.CHECKED_IN):
         raise Conflict("没有有效的报名", state=signup.status if signup else None)
@@ -604,7 +608,7 @@ def _check_out(signup: Signup, activity: Activity, at: dt.datetime) -> Signup:
 @use_case
 def signup_check_out(*, activity_id: int, user: Any, code: str, now: dt.datetime | None = None) -> Signup:
     now = now or timezone.now()
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=user)
     signup = Signup.objects.filter(activity=activity, member__user=user).first()
     if signup is None or signup.status != S.CHECKED_IN:
         raise Conflict("尚未签到", state=signup.status if signup else None)
@@ -616,7 +620,7 @@ def signup_check_out(*, activity_id: int, user: Any, code: str, now: dt.datetime
 @use_case
 def activity_bulk_check_out(*, activity_id: int, by: Any, at: dt.datetime | None = None) -> int:
     """The organiser checks out everyone still checked in (at ``at``, default now but not after the end)."""
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=by)
     _require_organiser(by, activity)
     at = min(at or timezone.now(), activity.ends_at)
     n = 0
@@ -674,7 +678,9 @@ def signup_approve_hours(*, signup_id: int, by: Any, hours: Decimal | float | No
 
 
 def activity_approve_all(*, activity_id: int, by: Any) -> int:
-    activity = Activity.objects.select_related("area").filter(pk=activity_id).first()
+    """Approve every checked-out sign-up's hours: each approval is its own use case (durable), so one
+    refused approval (a daily points cap) leaves the others approved."""
+    activity = Activity.objects.visible_to(by).select_related("area").filter(pk=activity_id).first()
     if activity is None:
         raise NotFound("任务不存在")
     _require_organiser(by, activity)
@@ -721,7 +727,7 @@ def rating_create(*, signup_id: int, by: Any, score: int, comment: str = "") -> 
 
 @use_case
 def activity_cancel(*, activity_id: int, by: Any, reason: str) -> Activity:
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=by)
     _require_organiser(by, activity)
     if not reason.strip():
         raise InvalidInput.field("reason", "请填写取消原因")
