@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import AppendOnlyModel, TimeStampedModel
+from wangge.core.scoping import NEVER, ScopedModel
 
 
 class PointAccount(models.Model):
@@ -136,8 +139,11 @@ class PointEntry(AppendOnlyModel):
         return f"{self.user} {self.kind} {self.points:+d}"
 
 
-class Reward(TimeStampedModel):
-    """An item in a community's or a unit's catalogue, paid for in points."""
+class Reward(TimeStampedModel, ScopedModel):
+    """An item in a community's or a unit's catalogue, paid for in points. Active items are open to every
+    signed-in member; staff manage (and see inactive) the items of their area scope."""
+
+    scope_path = "area__code"
 
     name = models.CharField(_("名称"), max_length=100)
     description = models.TextField(_("说明"), blank=True)
@@ -177,10 +183,20 @@ class Reward(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not getattr(viewer, "is_authenticated", False):
+            return NEVER
+        q = super().visible_q(viewer, action)
+        return q | Q(active=True) if action == "view" else q
 
-class Redemption(TimeStampedModel):
+
+class Redemption(TimeStampedModel, ScopedModel):
     """A reward taken for points. Created with the spend entry and the stock decrement in one
-    transaction; handed over (confirmed by staff) or cancelled (points and stock returned)."""
+    transaction; handed over (confirmed by staff) or cancelled (points and stock returned). The member sees
+    theirs; staff see (and hand over) those of their scope's catalogue."""
+
+    scope_path = "reward__area__code"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待领取")
@@ -216,3 +232,10 @@ class Redemption(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.reward} × {self.quantity}"
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not getattr(viewer, "is_authenticated", False):
+            return NEVER
+        q = super().visible_q(viewer, action)
+        return q | Q(user=viewer) if action == "view" else q

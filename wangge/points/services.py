@@ -22,6 +22,7 @@ from wangge.accounts.roles import user_can
 from wangge.core.audit import audit
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, from_django_validation
 from wangge.core.scoping import scope_for
+from wangge.core.transactions import use_case
 
 from .models import EarningRule, PointAccount, PointEntry, Redemption, Reward
 from .rules import DEFAULT_EARNING_RULES
@@ -215,7 +216,7 @@ def points_earn(
         return None
 
 
-@transaction.atomic
+@use_case
 def points_adjust(*, user: Any, points: int, reason: str, by: Any) -> PointEntry:
     """A manual correction with a reason (staff only). Cannot take the balance below zero."""
     if not user_can(by, "mobilisation.manage"):
@@ -230,7 +231,7 @@ def points_adjust(*, user: Any, points: int, reason: str, by: Any) -> PointEntry
     return entry
 
 
-@transaction.atomic
+@use_case
 def points_reverse(*, entry: PointEntry, reason: str, by: Any) -> PointEntry:
     """Undo ``entry`` with an opposite entry (once). A reversal that would make the balance negative fails."""
     if not reason.strip():
@@ -263,7 +264,7 @@ def _can_manage_reward(by: Any, reward_area_code: str | None) -> bool:
     )
 
 
-@transaction.atomic
+@use_case
 def reward_create(
     *,
     name: str,
@@ -302,7 +303,7 @@ def reward_create(
     return reward
 
 
-@transaction.atomic
+@use_case
 def reward_restock(*, reward: Reward, add: int, by: Any) -> Reward:
     if not _can_manage_reward(by, reward.area.code if reward.area_id else None):
         raise Forbidden("无权管理该兑换目录")
@@ -314,7 +315,7 @@ def reward_restock(*, reward: Reward, add: int, by: Any) -> Reward:
     return reward
 
 
-@transaction.atomic
+@use_case
 def reward_redeem(*, reward_id: int, user: Any, quantity: int = 1) -> Redemption:
     """Take the points and the stock in one transaction. Locks the user's account first (serialising
     that user's redemptions, so the per-person limit is counted safely), then decrements stock with a
@@ -323,7 +324,7 @@ def reward_redeem(*, reward_id: int, user: Any, quantity: int = 1) -> Redemption
         raise Forbidden("当前角色不能兑换积分")
     if quantity < 1:
         raise InvalidInput.field("quantity", "数量至少为1")
-    reward = Reward.objects.filter(pk=reward_id, active=True).first()
+    reward = Reward.objects.visible_to(user).filter(pk=reward_id, active=True).first()
     if reward is None:
         raise NotFound("兑换物品不存在或已下架")
     cost = reward.price * quantity
@@ -363,7 +364,7 @@ def reward_redeem(*, reward_id: int, user: Any, quantity: int = 1) -> Redemption
     return redemption
 
 
-@transaction.atomic
+@use_case
 def redemption_hand_over(*, redemption: Redemption, by: Any) -> Redemption:
     """Staff confirm the item was handed over."""
     if not _can_manage_reward(by, redemption.reward.area.code if redemption.reward.area_id else None):
@@ -378,7 +379,7 @@ def redemption_hand_over(*, redemption: Redemption, by: Any) -> Redemption:
     return redemption
 
 
-@transaction.atomic
+@use_case
 def redemption_cancel(*, redemption: Redemption, reason: str, by: Any) -> Redemption:
     """Cancel a pending redemption: the points come back through a reversal entry, the stock is returned."""
     if not reason.strip():
@@ -396,8 +397,7 @@ def redemption_cancel(*, redemption: Redemption, reason: str, by: Any) -> Redemp
     if not moved:
         raise Conflict("只能取消待领取的兑换", state=redemption.status)
     Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + redemption.quantity)
-    if redemption.spend_entry_id:
-        assert redemption.spend_entry is not None
+    if redemption.spend_entry is not None:
         _post(
             account,
             kind=PointEntry.Kind.REVERSAL,
