@@ -747,35 +747,49 @@ def activity_cancel(*, activity_id: int, by: Any, reason: str) -> Activity:
 
 def tick(now: dt.datetime | None = None) -> dict[str, int]:
     """Periodic work: expire unanswered offers (offering the place to the next in line) and, after a
-    task ends, mark confirmed members who never checked in as no-shows and close the task."""
+    task ends, mark confirmed members who never checked in as no-shows and close the task. A row that cannot
+    be processed (written out of range behind the services' back) is logged, counted under ``skipped`` and
+    left for a person; it never stops the others."""
     now = now or timezone.now()
-    expired = 0
+    expired = skipped = 0
     for signup_id, activity_id in Signup.objects.filter(
         status=S.OFFERED, offer_expires_at__lte=now
     ).values_list("pk", "activity_id"):
-        with transaction.atomic():
-            activity = _lock_activity(activity_id)
-            moved = Signup.objects.filter(pk=signup_id, status=S.OFFERED).update(
-                status=S.CANCELLED, cancelled_at=now, cancel_reason="递补超时未确认", offer_expires_at=None
-            )
-            if moved:
-                expired += 1
-                _promote_next(activity, now)
+        try:
+            with transaction.atomic():
+                activity = _lock_activity(activity_id)
+                moved = Signup.objects.filter(pk=signup_id, status=S.OFFERED).update(
+                    status=S.CANCELLED,
+                    cancelled_at=now,
+                    cancel_reason="递补超时未确认",
+                    offer_expires_at=None,
+                )
+                if moved:
+                    _promote_next(activity, now)
+            expired += moved
+        except Exception as exc:
+            skipped += 1
+            log.warning("offer expiry skipped sign-up %s: %s", signup_id, exc)
     no_shows = 0
     for activity_id in Activity.objects.filter(status=Activity.Status.OPEN, ends_at__lte=now).values_list(
         "pk", flat=True
     ):
-        with transaction.atomic():
-            activity = _lock_activity(activity_id)
-            no_shows += Signup.objects.filter(activity=activity, status=S.CONFIRMED).update(status=S.NO_SHOW)
-            Signup.objects.filter(activity=activity, status__in=[S.WAITLISTED, S.OFFERED]).update(
-                status=S.CANCELLED, cancelled_at=now, cancel_reason="任务已结束"
-            )
-            # Whoever forgot to check out is checked out at the end of the task.
-            for s in Signup.objects.filter(activity=activity, status=S.CHECKED_IN):
-                _check_out(s, activity, activity.ends_at)
-            Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.CLOSED)
-    return {"offers_expired": expired, "no_shows": no_shows}
+        try:
+            with transaction.atomic():
+                activity = _lock_activity(activity_id)
+                n = Signup.objects.filter(activity=activity, status=S.CONFIRMED).update(status=S.NO_SHOW)
+                Signup.objects.filter(activity=activity, status__in=[S.WAITLISTED, S.OFFERED]).update(
+                    status=S.CANCELLED, cancelled_at=now, cancel_reason="任务已结束"
+                )
+                # Whoever forgot to check out is checked out at the end of the task.
+                for s in Signup.objects.filter(activity=activity, status=S.CHECKED_IN):
+                    _check_out(s, activity, activity.ends_at)
+                Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.CLOSED)
+            no_shows += n
+        except Exception as exc:
+            skipped += 1
+            log.warning("closing task %s skipped: %s", activity_id, exc)
+    return {"offers_expired": expired, "no_shows": no_shows, "skipped": skipped}
 
 
 # --- micro-projects --------------------------------------------------------------------------------------

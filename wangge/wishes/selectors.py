@@ -29,7 +29,7 @@ S = Wish.Status
 POSTED_STATES = (S.OPEN, S.CLAIMED, S.DELIVERING, S.FULFILLED, S.CLOSED, S.EXPIRED)
 
 
-def _base() -> QuerySet[Wish]:
+def _base() -> Any:  # a ScopedQuerySet of wishes
     return Wish.objects.select_related("area__parent__parent", "season")
 
 

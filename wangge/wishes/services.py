@@ -572,51 +572,67 @@ def expire_open(now: datetime) -> int:
     return n
 
 
-def lapse_claims(now: datetime) -> int:
-    """Claims with no progress for N days lapse; the wish goes back on the wall."""
+def lapse_claims(now: datetime, skipped: list[int] | None = None) -> int:
+    """Claims with no progress for N days lapse; the wish goes back on the wall. A claim that cannot be
+    processed is logged and its id appended to ``skipped``; it never stops the others."""
     from .models import default_claim_lapse_days
 
     count = 0
     for claim in WishClaim.objects.filter(active=True, status=WishClaim.Status.CLAIMED).select_related(
         "wish__season", "wish__area", "claimed_by"
     ):
-        days = _days(claim.wish, "claim_lapse_days", default_claim_lapse_days)
-        if (now - claim.last_progress_at).days < days:
-            continue
-        with transaction.atomic():
-            changed = WishClaim.objects.filter(
-                pk=claim.pk,
-                active=True,
-                status=WishClaim.Status.CLAIMED,
-                last_progress_at=claim.last_progress_at,
-            ).update(active=False, status=WishClaim.Status.LAPSED, ended_at=now, end_reason=f"{days}天无进展")
-            if changed:
-                _transition(claim.wish_id, (S.CLAIMED,), S.OPEN)
-                audit("update", claim, by=None, changes={"status": WishClaim.Status.LAPSED})
-                _count_giving_back(claim, claim.wish, now)
-                count += 1
+        try:
+            days = _days(claim.wish, "claim_lapse_days", default_claim_lapse_days)
+            if (now - claim.last_progress_at).days < days:
+                continue
+            with transaction.atomic():
+                changed = WishClaim.objects.filter(
+                    pk=claim.pk,
+                    active=True,
+                    status=WishClaim.Status.CLAIMED,
+                    last_progress_at=claim.last_progress_at,
+                ).update(
+                    active=False, status=WishClaim.Status.LAPSED, ended_at=now, end_reason=f"{days}天无进展"
+                )
+                if changed:
+                    _transition(claim.wish_id, (S.CLAIMED,), S.OPEN)
+                    audit("update", claim, by=None, changes={"status": WishClaim.Status.LAPSED})
+                    _count_giving_back(claim, claim.wish, now)
+                    count += 1
+        except Exception as exc:  # one bad row must not stop the clock for every other claim
+            log.warning("claim lapse skipped claim %s: %s", claim.pk, exc)
+            if skipped is not None:
+                skipped.append(claim.pk)
     return count
 
 
-def auto_confirm(now: datetime) -> int:
-    """Deliveries not confirmed (and not disputed) within N days count as confirmed."""
+def auto_confirm(now: datetime, skipped: list[int] | None = None) -> int:
+    """Deliveries not confirmed (and not disputed) within N days count as confirmed. A claim that cannot be
+    processed is logged and its id appended to ``skipped``."""
     from .models import default_auto_confirm_days
 
     count = 0
     for claim in WishClaim.objects.filter(
         active=True, status=WishClaim.Status.DELIVERING, disputed=False
     ).select_related("wish__season", "claimant_user"):
-        days = _days(claim.wish, "auto_confirm_days", default_auto_confirm_days)
-        if claim.delivered_at is None or (now - claim.delivered_at).days < days:
-            continue
-        with transaction.atomic():
-            wish = _lock(claim.wish_id)
-            locked = WishClaim.objects.select_for_update().get(pk=claim.pk)
-            if locked.status != WishClaim.Status.DELIVERING or locked.disputed:
+        try:
+            days = _days(claim.wish, "auto_confirm_days", default_auto_confirm_days)
+            if claim.delivered_at is None or (now - claim.delivered_at).days < days:
                 continue
-            _fulfil(wish, locked, by=None, now=now, auto=True)
-            audit("update", wish, by=None, changes={"status": [S.DELIVERING, S.FULFILLED]}, note="自动确认")
-            count += 1
+            with transaction.atomic():
+                wish = _lock(claim.wish_id)
+                locked = WishClaim.objects.select_for_update().get(pk=claim.pk)
+                if locked.status != WishClaim.Status.DELIVERING or locked.disputed:
+                    continue
+                _fulfil(wish, locked, by=None, now=now, auto=True)
+                audit(
+                    "update", wish, by=None, changes={"status": [S.DELIVERING, S.FULFILLED]}, note="自动确认"
+                )
+                count += 1
+        except Exception as exc:  # one bad row must not stop the clock for every other claim
+            log.warning("auto-confirm skipped claim %s: %s", claim.pk, exc)
+            if skipped is not None:
+                skipped.append(claim.pk)
     return count
 
 

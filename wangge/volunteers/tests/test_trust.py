@@ -147,3 +147,29 @@ def test_activity_input_is_bounded(tree, change) -> None:
     r = api_client(staff).post("/api/v1/activities", body, content_type=J)
     assert r.status_code == 422, r.content
     assert not Activity.objects.exists()
+
+
+def test_a_bad_task_row_is_skipped_and_reported_not_stopping_the_clock(tree, caplog) -> None:
+    import datetime as dt
+    import logging
+
+    from wangge.volunteers import services, tasks
+
+    bad = make_activity(tree.community, capacity=1, starts_in_h=72, hours=1)
+    good = make_activity(tree.community, capacity=2, starts_in_h=2, hours=1)
+    u1, u2, u3 = quick_user(), quick_user(), quick_user()
+    s1, _ = services.signup_create(activity_id=bad.pk, user=u1)
+    s2, _ = services.signup_create(activity_id=bad.pk, user=u2)
+    services.signup_create(activity_id=bad.pk, user=u3)
+    services.signup_cancel(signup_id=s1.pk, by=u1, reason="有事")  # u2 is offered the place
+    services.signup_create(activity_id=good.pk, user=u1)
+    # Written behind the services' back: an offer window of 2 billion hours (the next offer overflows).
+    Activity.objects.filter(pk=bad.pk).update(offer_hours=2_000_000_000)
+    now = good.ends_at + dt.timedelta(minutes=1)
+    Signup.objects.filter(pk=s2.pk).update(offer_expires_at=now - dt.timedelta(hours=1))
+    with caplog.at_level(logging.WARNING):
+        result = tasks.tick(now)
+    assert result == {"offers_expired": 0, "no_shows": 1, "skipped": 1}
+    assert Activity.objects.get(pk=good.pk).status == "closed"
+    assert Signup.objects.get(pk=s2.pk).status == "offered"  # left for a person, untouched
+    assert any(f"sign-up {s2.pk}" in r.getMessage() for r in caplog.records)

@@ -125,13 +125,18 @@ def test_dispute_blocks_auto_confirm_and_stale_claims_lapse(world):
     services.wish_confirm(wish_id=w3.pk, by=world.resident_user, accept=False, note="鞋码不对")
     later = timezone.now() + timedelta(days=30)
     result = tasks.tick(later)
-    assert result == {"wishes_expired": 0, "claims_lapsed": 1, "wishes_auto_confirmed": 1}
+    assert result == {"wishes_expired": 0, "claims_lapsed": 1, "wishes_auto_confirmed": 1, "skipped": 0}
     assert Wish.objects.get(pk=w1.pk).status == "fulfilled"
     assert WishClaim.objects.get(wish=w1).auto_confirmed is True
     assert Wish.objects.get(pk=w2.pk).status == "open"  # back on the wall
     assert WishClaim.objects.get(wish=w2).status == "lapsed"
     assert Wish.objects.get(pk=w3.pk).status == "delivering"  # disputed: waits for a person
-    assert tasks.tick(later) == {"wishes_expired": 0, "claims_lapsed": 0, "wishes_auto_confirmed": 0}
+    assert tasks.tick(later) == {
+        "wishes_expired": 0,
+        "claims_lapsed": 0,
+        "wishes_auto_confirmed": 0,
+        "skipped": 0,
+    }
 
 
 @pytest.mark.django_db
