@@ -173,3 +173,19 @@ def test_a_bad_task_row_is_skipped_and_reported_not_stopping_the_clock(tree, cap
     assert Activity.objects.get(pk=good.pk).status == "closed"
     assert Signup.objects.get(pk=s2.pk).status == "offered"  # left for a person, untouched
     assert any(f"sign-up {s2.pk}" in r.getMessage() for r in caplog.records)
+
+
+def test_community_staff_verify_members_on_the_units_page(tree, client) -> None:
+    staff = make_user(Role.COMMUNITY_STAFF, tree.community)
+    outsider = make_user(Role.COMMUNITY_STAFF, tree.other_community)
+    v = quick_user(name="赵党员")
+    api_client(v).put("/api/v1/members/me", {"home_community": tree.community.code}, content_type=J)
+    member = Member.objects.get(user=v)
+    client.force_login(outsider)
+    assert client.post(f"/volunteers/members/{member.pk}/verify/", {"verified": "1"}).status_code == 404
+    client.force_login(staff)
+    page = client.get("/volunteers/units/").content.decode()
+    assert "成员核实" in page and "赵党员" in page
+    assert client.post(f"/volunteers/members/{member.pk}/verify/", {"verified": "1"}).status_code == 302
+    member.refresh_from_db()
+    assert member.verified_at is not None and member.verified_community == tree.community
