@@ -825,8 +825,8 @@ def booking_create(
 @use_case
 def booking_transition(*, booking_id: int, by: Any, to: str, score: int | None = None) -> Booking:
     """The member accepts/completes/cancels; the resident cancels or rates after completion."""
-    booking = Booking.objects.select_related("project__member").filter(pk=booking_id).first()
-    if booking is None:
+    booking = Booking.objects.visible_to(by).select_related("project__member").filter(pk=booking_id).first()
+    if booking is None:  # missing, or neither the resident's nor the offering member's: the same 404
         raise NotFound("预约不存在")
     is_member = booking.project.member.user_id == by.pk
     is_resident = booking.resident_id == by.pk

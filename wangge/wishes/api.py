@@ -247,6 +247,7 @@ def wishes_deliver(
     photo: File[UploadedFile] | None = None,
 ) -> Any:
     """Record delivery: multipart with ``photo`` (JPEG/PNG/WebP; re-encoded) and an optional ``note``."""
+    _get(request, wish_id)  # not visible: 404, as missing
     upload = photo or request.FILES.get("photo")
     services.wish_deliver(wish_id=wish_id, by=request.user, note=note, photo=upload)
     return detail_out(request, _get(request, wish_id))
@@ -255,12 +256,14 @@ def wishes_deliver(
 @router.post("/wishes/{int:wish_id}/confirm", response=WishDetailOut)
 def wishes_confirm(request: HttpRequest, wish_id: int, payload: ConfirmIn | None = None) -> Any:
     payload = payload or ConfirmIn()
+    _get(request, wish_id)  # not visible: 404, as missing
     services.wish_confirm(wish_id=wish_id, by=request.user, accept=payload.accept, note=payload.note)
     return detail_out(request, _get(request, wish_id))
 
 
 @router.post("/wishes/{int:wish_id}/cancel-claim", response=WishDetailOut)
 def wishes_cancel_claim(request: HttpRequest, wish_id: int, payload: ReasonIn | None = None) -> Any:
+    _get(request, wish_id)  # not visible: 404, as missing
     services.wish_cancel_claim(wish_id=wish_id, by=request.user, reason=payload.reason if payload else "")
     return detail_out(request, _get(request, wish_id))
 

@@ -23,6 +23,7 @@ from wangge.accounts.models import Post, Unit
 from wangge.accounts.roles import Role, user_can
 from wangge.core import pii
 from wangge.core.audit import audit
+from wangge.core.bounded import clean_text
 from wangge.core.errors import (
     Conflict,
     Forbidden,
@@ -477,6 +478,7 @@ def process_photo(upload: Any) -> ContentFile:
 @use_case
 def wish_deliver(*, wish_id: int, by: Any, note: str = "", photo: Any = None) -> WishClaim:
     """The claimant records delivery (with a photo); the wish waits for the beneficiary's confirmation."""
+    clean_text(note, "note", max_length=300)
     content = process_photo(photo) if photo is not None else None  # bad input writes nothing
     wish, claim = _locked_claim(wish_id)
     if not is_claimant(by, claim):

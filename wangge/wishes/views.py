@@ -76,6 +76,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    _wish_or_404(request, pk)
     try:
         services.wish_claim(wish_id=pk, by=request.user, as_unit=request.POST.get("as_unit") == "1")
         messages.success(request, "认领成功，请尽快联系心愿人")
@@ -87,6 +88,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    _wish_or_404(request, pk)
     try:
         services.wish_deliver(
             wish_id=pk, by=request.user, note=request.POST.get("note", ""), photo=request.FILES.get("photo")
@@ -100,6 +102,7 @@ def deliver(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    _wish_or_404(request, pk)
     try:
         services.wish_confirm(
             wish_id=pk,
@@ -116,6 +119,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _wish_or_404(request, pk)
     try:
         services.wish_cancel_claim(wish_id=pk, by=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, "已取消认领，心愿回到心愿墙")

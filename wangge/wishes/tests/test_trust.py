@@ -222,3 +222,24 @@ def test_claim_endpoints_refuse_bad_text(world):
     )
     assert r.status_code == 422
     assert WishClaim.objects.get(wish=wish).active is True
+
+
+@pytest.mark.django_db
+def test_deliver_note_with_nul_is_422_and_private_wish_endpoints_are_404(world, tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .factories import png_bytes
+
+    wish = open_wish(world)
+    assert _claim(world.volunteer, wish) == 201
+    photo = SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")
+    r = api_client(world.volunteer).post(
+        f"/api/v1/wishes/{wish.pk}/deliver", {"note": "送到\x00", "photo": photo}
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "note"
+    assert WishClaim.objects.get(wish=wish).status == "claimed"
+    draft = services.wish_create(by=world.grid_worker, beneficiary=world.resident, title="棉被")
+    outsider = api_client(make_user(Role.VOLUNTEER))
+    for action in ("deliver", "confirm", "cancel-claim"):
+        assert outsider.post(f"/api/v1/wishes/{draft.pk}/{action}", {}, content_type=J).status_code == 404
+        assert outsider.post(f"/api/v1/wishes/987654/{action}", {}, content_type=J).status_code == 404
