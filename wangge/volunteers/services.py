@@ -185,7 +185,9 @@ def member_verify(*, member: Member, by: Any, verified: bool = True, note: str =
 def member_unit_confirm(*, member: Member, by: Any, confirmed: bool = True) -> Member:
     """The member's unit is confirmed by the unit itself (an account of that unit) or by community staff
     in scope; the member cannot confirm themselves."""
-    locked = Member.objects.select_for_update().select_related("unit").filter(pk=member.pk).first()
+    locked = (
+        Member.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=member.pk).first()
+    )
     if locked is None:
         raise NotFound("成员不存在")
     member = locked

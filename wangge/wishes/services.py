@@ -351,7 +351,9 @@ def _count_giving_back(claim: WishClaim, wish: Wish, now: datetime) -> None:
     if given_back < max_cancellations():
         return
     member = (
-        Member.objects.select_for_update().select_related("verified_community").get(pk=member_for(user).pk)
+        Member.objects.select_for_update(of=("self",))
+        .select_related("verified_community")
+        .get(pk=member_for(user).pk)
     )
     if claims_suspended(member, now):
         return
