@@ -8,11 +8,11 @@ from ninja import Router, Status
 from wangge.accounts.models import User
 from wangge.core.errors import InvalidInput
 from wangge.core.pii import mask_name
-from wangge.registry.models import Resident
 
 from . import selectors, services
 from .models import Handover, MissedVisit, Pairing, Visit
 from .schemas import (
+    BackupIn,
     EndIn,
     HandoverIn,
     HandoverOut,
@@ -37,10 +37,6 @@ def _user(pk: int | None, field: str) -> User | None:
 
 
 def pairing_out(p: Pairing, *, full_name: bool = True) -> dict[str, Any]:
-    names: list[str] = []
-    for a in selectors.assignment_list(pairing=p):
-        if str(a.volunteer) not in names:
-            names.append(str(a.volunteer))
     return {
         "id": p.pk,
         "resident_id": p.resident_id,
@@ -57,7 +53,7 @@ def pairing_out(p: Pairing, *, full_name: bool = True) -> dict[str, Any]:
         "notes": p.notes,
         "last_visit_at": p.last_visit_at,
         "next_due": selectors.next_due(p),
-        "volunteers": names,
+        "volunteers": selectors.volunteer_names(p),
     }
 
 
@@ -99,6 +95,7 @@ def missed_out(m: MissedVisit) -> dict[str, Any]:
 
 @router.get("/pairings", response=list[PairingOut])
 def pairings_list(request: HttpRequest, status: str | None = None, mine: bool = False) -> Any:
+    """Pairings in the viewer's scope, or the ones they serve today (a constant number of queries)."""
     return [
         pairing_out(p) for p in selectors.pairing_list(viewer=request.user, status=status, mine=mine)[:500]
     ]
@@ -106,9 +103,8 @@ def pairings_list(request: HttpRequest, status: str | None = None, mine: bool = 
 
 @router.post("/pairings", response={201: PairingOut})
 def pairings_create(request: HttpRequest, payload: PairingIn) -> Any:
-    resident = Resident.objects.filter(pk=payload.resident_id).first()
-    if resident is None:
-        raise InvalidInput.field("resident_id", "居民不存在")
+    # Missing and out of scope are the same 404, before anything else is looked at.
+    resident = services.resident_for_pairing(by=request.user, resident_id=payload.resident_id)
     p = services.pairing_create(
         resident=resident,
         volunteer=_user(payload.volunteer_id, "volunteer_id"),  # type: ignore[arg-type]
@@ -146,7 +142,7 @@ def pairings_get(request: HttpRequest, pairing_id: int) -> Any:
 @router.get("/pairings/{int:pairing_id}/visits", response=list[VisitOut])
 def pairings_visits(request: HttpRequest, pairing_id: int) -> Any:
     p = selectors.pairing_get(viewer=request.user, pk=pairing_id)
-    return [visit_out(v) for v in selectors.visit_list(viewer=request.user, pairing=p)]
+    return [visit_out(v) for v in selectors.visit_list(viewer=request.user, pairing=p)[:500]]
 
 
 @router.post("/pairings/{int:pairing_id}/visits", response={201: VisitOut})
@@ -167,7 +163,7 @@ def pairings_visit_create(request: HttpRequest, pairing_id: int, payload: VisitI
 @router.get("/pairings/{int:pairing_id}/handovers", response=list[HandoverOut])
 def pairings_handovers(request: HttpRequest, pairing_id: int) -> Any:
     p = selectors.pairing_get(viewer=request.user, pk=pairing_id)
-    return [handover_out(h) for h in selectors.handover_list(pairing=p)]
+    return [handover_out(h) for h in selectors.handover_list(viewer=request.user, pairing=p)]
 
 
 @router.post("/pairings/{int:pairing_id}/handover", response={201: HandoverOut})
@@ -183,6 +179,14 @@ def pairings_handover(request: HttpRequest, pairing_id: int, payload: HandoverIn
         handed_on=payload.handed_on,
     )
     return Status(201, handover_out(h))
+
+
+@router.post("/pairings/{int:pairing_id}/backup", response=PairingOut)
+def pairings_backup(request: HttpRequest, pairing_id: int, payload: BackupIn) -> Any:
+    """Set (``backup_id``) or remove (``null``) the backup volunteer; a removed backup loses access."""
+    p = selectors.pairing_get(viewer=request.user, pk=pairing_id)
+    services.pairing_set_backup(pairing=p, backup=_user(payload.backup_id, "backup_id"), by=request.user)
+    return pairing_out(selectors.pairing_get(viewer=request.user, pk=pairing_id))
 
 
 @router.post("/pairings/{int:pairing_id}/end", response=PairingOut)

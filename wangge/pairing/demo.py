@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from wangge.core import pii
+from wangge.core.transactions import batch
 from wangge.registry.models import Resident
 
 from . import services
@@ -40,6 +41,12 @@ def _residents(ctx: Any, code: str, limit: int) -> list[Resident]:
 
 
 def populate_demo(ctx: Any) -> None:
+    # The demo builder runs every hook inside its own transaction: the use cases nest in it on purpose.
+    with batch():
+        _populate(ctx)
+
+
+def _populate(ctx: Any) -> None:
     rng = ctx.rng
     now = ctx.now
     today = timezone.localdate(now)
@@ -119,7 +126,7 @@ def populate_demo(ctx: Any) -> None:
     ]
     Visit.objects.bulk_create(after)
     Pairing.objects.filter(pk=first.pk).update(last_visit_at=max(v.visited_at for v in after))
-    flagged = services.flag_missed(now)
+    flagged = services.flag_missed(now)["missed_visits_flagged"]
     ctx.log(
         f"pairing: {len(pairings)} 对结对，{len(visits) + len(after)} 次走访，1 次交接，{flagged} 条漏访提醒"
     )

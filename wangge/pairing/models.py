@@ -7,12 +7,22 @@ every volunteer who served. During a hand-over's overlap both the old and the ne
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TimeStampedModel
+from wangge.core.scoping import NEVER, ScopedModel
+
+# What one pairing's schedule may say (bounded in the schemas and the services; the list and the clock
+# still survive a row written out of range behind their back).
+VISIT_EVERY_DAYS_MAX = 365
 
 
 class CareKind(models.TextChoices):
@@ -23,8 +33,30 @@ class CareKind(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class Pairing(TimeStampedModel):
-    """A resident needing care paired with a volunteer; ``volunteer`` is the current primary."""
+def serving_q(on: date, prefix: str = "") -> Q:
+    """Assignments that cover the day ``on``."""
+    return Q(**{f"{prefix}starts_on__lte": on}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": on})
+    )
+
+
+def serving_pairing_ids(viewer: Any, on: date | None = None) -> Any:
+    """The pairings ``viewer`` serves today (primary or backup, in a live pairing): a subquery."""
+    on = on or timezone.localdate()
+    return (
+        Assignment.objects.filter(serving_q(on), volunteer=viewer)
+        .exclude(pairing__status="ended")
+        .values("pairing_id")
+    )
+
+
+class Pairing(TimeStampedModel, ScopedModel):
+    """A resident needing care paired with a volunteer; ``volunteer`` is the current primary.
+
+    Scope: staff see the pairings of their area scope; a volunteer sees a pairing (its resident, notes and
+    visits) only while an assignment of theirs covers today and the pairing has not ended."""
+
+    scope_path = "area__code"
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("帮扶中")
@@ -47,7 +79,11 @@ class Pairing(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="backup_pairings",
     )
-    visit_every_days = models.PositiveSmallIntegerField(_("走访频次（天）"), default=7)
+    visit_every_days = models.PositiveSmallIntegerField(
+        _("走访频次（天）"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(VISIT_EVERY_DAYS_MAX)],
+    )
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -74,8 +110,30 @@ class Pairing(TimeStampedModel):
     def __str__(self) -> str:
         return f"结对#{self.pk}"
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not getattr(viewer, "is_authenticated", False):
+            return NEVER
+        q = super().visible_q(viewer, action)
+        if action == "view":
+            q |= Q(pk__in=serving_pairing_ids(viewer))
+        return q
 
-class Assignment(TimeStampedModel):
+
+class _PairingPart(ScopedModel):
+    """A row that belongs to a pairing: visible exactly when its pairing is."""
+
+    scope_path = "pairing__area__code"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        return Q(pairing__in=Pairing.objects.filter(Pairing.visible_q(viewer, action)).values("pk"))
+
+
+class Assignment(TimeStampedModel, _PairingPart):
     """A volunteer's period of service on a pairing (primary or backup)."""
 
     class Role(models.TextChoices):
@@ -99,7 +157,7 @@ class Assignment(TimeStampedModel):
         return f"{self.volunteer} · {self.get_role_display()}"
 
 
-class Visit(TimeStampedModel):
+class Visit(TimeStampedModel, _PairingPart):
     """One visit (or call) logged by the volunteer. Never moved when the pairing is handed over."""
 
     class Mode(models.TextChoices):
@@ -126,7 +184,7 @@ class Visit(TimeStampedModel):
         return f"走访#{self.pk}"
 
 
-class Handover(TimeStampedModel):
+class Handover(TimeStampedModel, _PairingPart):
     """A hand-over from one volunteer to a successor, with notes and an overlap period."""
 
     pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="handovers")
@@ -147,8 +205,11 @@ class Handover(TimeStampedModel):
         return f"交接#{self.pk}"
 
 
-class MissedVisit(TimeStampedModel):
-    """A visit that was due and did not happen; flagged to the grid worker once, resolved by a visit."""
+class MissedVisit(TimeStampedModel, ScopedModel):
+    """A visit that was due and did not happen; flagged to the grid worker once, resolved by a visit.
+    Staff in scope only."""
+
+    scope_path = "pairing__area__code"
 
     pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="missed")
     due_on = models.DateField(_("应走访日期"))

@@ -1,16 +1,20 @@
 from datetime import date, datetime
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from wangge.core.bounded import Code, Day, Id, Line, Moment, Note, Text
+
+from .models import VISIT_EVERY_DAYS_MAX
 
 
 class PairingIn(Schema):
-    resident_id: int
-    volunteer_id: int
-    care_kind: str
-    backup_id: int | None = None
-    visit_every_days: int | None = None
-    starts_on: date | None = None
-    notes: str = ""
+    resident_id: Id
+    volunteer_id: Id
+    care_kind: Code
+    backup_id: Id | None = None
+    visit_every_days: int | None = Field(None, ge=1, le=VISIT_EVERY_DAYS_MAX)
+    starts_on: Day | None = None
+    notes: Text = ""
 
 
 class PairingOut(Schema):
@@ -28,16 +32,16 @@ class PairingOut(Schema):
     status: str
     notes: str
     last_visit_at: datetime | None
-    next_due: date
+    next_due: date | None
     volunteers: list[str]
 
 
 class VisitIn(Schema):
-    visited_at: datetime | None = None
-    duration_minutes: int = 30
-    mode: str = "home"
-    note: str = ""
-    volunteer_id: int | None = None
+    visited_at: Moment | None = None
+    duration_minutes: int = Field(30, ge=1, le=24 * 60)
+    mode: Code = "home"
+    note: Note = ""
+    volunteer_id: Id | None = None
 
 
 class VisitOut(Schema):
@@ -51,11 +55,15 @@ class VisitOut(Schema):
 
 
 class HandoverIn(Schema):
-    to_volunteer_id: int
-    reason: str = ""
-    notes: str = ""
-    overlap_days: int | None = None
-    handed_on: date | None = None
+    to_volunteer_id: Id
+    reason: Line = ""
+    notes: Text = ""
+    overlap_days: int | None = Field(None, ge=0, le=90)
+    handed_on: Day | None = None
+
+
+class BackupIn(Schema):
+    backup_id: Id | None = None
 
 
 class HandoverOut(Schema):
@@ -70,7 +78,7 @@ class HandoverOut(Schema):
 
 
 class EndIn(Schema):
-    reason: str
+    reason: Line
 
 
 class MissedOut(Schema):

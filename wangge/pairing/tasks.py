@@ -10,6 +10,7 @@ from . import services
 
 
 def tick(now: datetime | None = None) -> dict[str, int]:
-    """Flag overdue visits to the grid worker (once per due date)."""
+    """Flag overdue visits to the grid worker (once per due date); rows that cannot be checked are logged and
+    counted under ``skipped``."""
     now = now or timezone.now()
-    return {"missed_visits_flagged": services.flag_missed(now)}
+    return services.flag_missed(now)

@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     rows = []
     for p in selectors.pairing_list(viewer=request.user, status=request.GET.get("status") or None)[:300]:
         due = selectors.next_due(p)
-        rows.append({"p": p, "due": due, "overdue": p.status == "active" and due < today})
+        rows.append({"p": p, "due": due, "overdue": p.status == "active" and due is not None and due < today})
     missed = selectors.missed_list(viewer=request.user).count() if manage else 0
     return render(request, "pairing/home.html", {"rows": rows, "manage": manage, "missed": missed})
 
@@ -60,8 +60,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "manage": manage,
         "serving": services.is_serving(request.user, p),
         "visits": list(selectors.visit_list(viewer=request.user, pairing=p)[:100]),
-        "assignments": list(selectors.assignment_list(pairing=p)),
-        "handovers": list(selectors.handover_list(pairing=p)),
+        "assignments": list(selectors.assignment_list(viewer=request.user, pairing=p)),
+        "handovers": list(selectors.handover_list(viewer=request.user, pairing=p)),
         "next_due": selectors.next_due(p),
         "successors": successors,
         "modes": Visit.Mode.choices,
@@ -128,11 +128,13 @@ def new(request: HttpRequest) -> HttpResponse:
         raise Http404
     if request.method == "POST":
         try:
-            resident = Resident.objects.filter(pk=request.POST.get("resident") or 0).first()
-            volunteer = User.objects.filter(pk=request.POST.get("volunteer") or 0).first()
-            if resident is None or volunteer is None:
-                raise NotFound("请选择帮扶对象和志愿者")
-            backup = User.objects.filter(pk=request.POST.get("backup") or 0).first()
+            resident = services.resident_for_pairing(
+                by=request.user, resident_id=int(request.POST.get("resident") or 0)
+            )
+            volunteer = User.objects.filter(pk=int(request.POST.get("volunteer") or 0)).first()
+            if volunteer is None:
+                raise NotFound("请选择志愿者")
+            backup = User.objects.filter(pk=int(request.POST.get("backup") or 0)).first()
             p = services.pairing_create(
                 resident=resident,
                 volunteer=volunteer,
@@ -146,8 +148,8 @@ def new(request: HttpRequest) -> HttpResponse:
             return redirect("pairing:detail", pk=p.pk)
         except ServiceError as exc:
             messages.error(request, exc.detail)
-        except ValueError:
-            messages.error(request, "走访频次须为整数")
+        except (ValueError, OverflowError):
+            messages.error(request, "请选择居民和志愿者，走访频次须为整数")
     tokens = [pii.tag_token(c) for c in CARE_TAGS]
     residents = (
         Resident.objects.filter(

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q
 
 from wangge.accounts.models import Post
+from wangge.core.transactions import batch
 
 from . import services
 from .models import PointAccount
@@ -23,6 +24,12 @@ ITEMS = [
 
 
 def populate_demo(ctx: Any) -> None:
+    # The demo builder runs every hook inside its own transaction: the use cases nest in it on purpose.
+    with batch():
+        _populate(ctx)
+
+
+def _populate(ctx: Any) -> None:
     rng = ctx.rng
     focus = ctx.communities[: max(2, min(6, len(ctx.communities)))]
     rewards = []

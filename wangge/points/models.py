@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import AppendOnlyModel, TimeStampedModel
+from wangge.core.scoping import NEVER, ScopedModel
 
 
 class PointAccount(models.Model):
@@ -37,13 +40,18 @@ class PointAccount(models.Model):
 
 
 class EarningRule(TimeStampedModel):
-    """What an earning event pays: ``points_per_unit`` × quantity × factor, rounded. Rows are data."""
+    """What an earning event pays: ``points_per_unit`` × quantity × factor, rounded. Rows are data, and so
+    are the limits that stop farming: a minimum duration, at most N earnings per period (the caller names the
+    period, e.g. one pairing's visit schedule) and at most N per day. An event beyond a limit is refused."""
 
     code = models.SlugField(_("编码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=80)
     points_per_unit = models.DecimalField(_("每单位积分"), max_digits=8, decimal_places=2)
     unit_label = models.CharField(_("单位"), max_length=10, blank=True)
     active = models.BooleanField(_("启用"), default=True)
+    min_minutes = models.PositiveIntegerField(_("最短时长（分钟）"), null=True, blank=True)
+    max_per_period = models.PositiveIntegerField(_("每周期最多次数"), null=True, blank=True)
+    max_per_day = models.PositiveIntegerField(_("每人每天最多次数"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -78,6 +86,10 @@ class PointEntry(AppendOnlyModel):
     rule_code = models.CharField(_("规则"), max_length=40, blank=True)
     # Where the event came from ("signup:12", "wish:5", "redemption:3"): with rule_code, pays once.
     source_key = models.CharField(_("来源"), max_length=80, blank=True)
+    # The period the event belongs to ("pairing:7:12": the 12th visit period of pairing 7) and its day,
+    # for the rule's per-period and per-day limits.
+    period_key = models.CharField(_("周期"), max_length=80, blank=True, db_index=True)
+    occurred_on = models.DateField(_("发生日期"), null=True, blank=True, db_index=True)
     quantity = models.FloatField(_("数量"), default=1)
     factor = models.FloatField(_("系数"), default=1)
     reason = models.CharField(_("原因/说明"), max_length=200, blank=True)
@@ -127,8 +139,11 @@ class PointEntry(AppendOnlyModel):
         return f"{self.user} {self.kind} {self.points:+d}"
 
 
-class Reward(TimeStampedModel):
-    """An item in a community's or a unit's catalogue, paid for in points."""
+class Reward(TimeStampedModel, ScopedModel):
+    """An item in a community's or a unit's catalogue, paid for in points. Active items are open to every
+    signed-in member; staff manage (and see inactive) the items of their area scope."""
+
+    scope_path = "area__code"
 
     name = models.CharField(_("名称"), max_length=100)
     description = models.TextField(_("说明"), blank=True)
@@ -168,10 +183,20 @@ class Reward(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not getattr(viewer, "is_authenticated", False):
+            return NEVER
+        q = super().visible_q(viewer, action)
+        return q | Q(active=True) if action == "view" else q
 
-class Redemption(TimeStampedModel):
+
+class Redemption(TimeStampedModel, ScopedModel):
     """A reward taken for points. Created with the spend entry and the stock decrement in one
-    transaction; handed over (confirmed by staff) or cancelled (points and stock returned)."""
+    transaction; handed over (confirmed by staff) or cancelled (points and stock returned). The member sees
+    theirs; staff see (and hand over) those of their scope's catalogue."""
+
+    scope_path = "reward__area__code"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待领取")
@@ -207,3 +232,10 @@ class Redemption(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.reward} × {self.quantity}"
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not getattr(viewer, "is_authenticated", False):
+            return NEVER
+        q = super().visible_q(viewer, action)
+        return q | Q(user=viewer) if action == "view" else q

@@ -12,5 +12,18 @@ DEFAULT_EARNING_RULES: list[dict[str, object]] = [
     {"code": "micro_project", "name": "自设服务项目被预约完成", "points_per_unit": 8, "unit_label": "次"},
 ]
 
+# Limits against farming (data too: edit the rule rows). ``min_minutes``: an event shorter than this earns
+# nothing and is refused; ``max_per_period``: at most this many earnings per period the caller names (one
+# pairing visit per scheduled visit period, per volunteer); ``max_per_day``: per person per day.
+DEFAULT_LIMITS: dict[str, dict[str, int]] = {
+    "volunteer_hour": {"max_per_day": 4},
+    "wish_fulfilled": {"max_per_day": 3},
+    "snapshot_case": {"max_per_day": 5},
+    "pairing_visit": {"min_minutes": 10, "max_per_period": 1, "max_per_day": 4},
+    "micro_project": {"max_per_day": 5},
+}
+for _rule in DEFAULT_EARNING_RULES:
+    _rule.update(DEFAULT_LIMITS.get(str(_rule["code"]), {}))
+
 # Rating (1–5) → factor applied to volunteer-hour points. Data, like the rules.
 RATING_FACTORS: dict[int, float] = {1: 0.6, 2: 0.8, 3: 1.0, 4: 1.1, 5: 1.2}

@@ -1,6 +1,8 @@
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from wangge.core.bounded import Code, Id, Line, Name, Text
 
 
 class BalanceOut(Schema):
@@ -35,17 +37,17 @@ class RewardOut(Schema):
 
 
 class RewardIn(Schema):
-    name: str
-    price: int
-    stock: int
-    description: str = ""
-    area: str | None = None
-    unit_id: int | None = None
-    per_person_limit: int | None = None
+    name: Name
+    price: int = Field(ge=1, le=1_000_000)
+    stock: int = Field(ge=0, le=1_000_000)
+    description: Text = ""
+    area: Code | None = None
+    unit_id: Id | None = None
+    per_person_limit: int | None = Field(None, ge=1, le=1_000)
 
 
 class RedeemIn(Schema):
-    quantity: int = 1
+    quantity: int = Field(1, ge=1, le=1_000)
 
 
 class RedemptionOut(Schema):
@@ -60,4 +62,4 @@ class RedemptionOut(Schema):
 
 
 class CancelIn(Schema):
-    reason: str
+    reason: Line

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from wangge.accounts.roles import user_can
-from wangge.core.errors import NotFound
-from wangge.core.scoping import scope_for
+from wangge.core.scoping import get_visible_or_404
 
 from .models import PointAccount, PointEntry, Redemption, Reward
 
@@ -39,37 +38,39 @@ def point_leaderboard(*, viewer: Any, limit: int = 10) -> list[PointAccount]:
 
 def reward_list(*, viewer: Any, include_inactive: bool = False) -> QuerySet[Reward]:
     """The catalogue: every active reward for members; managers also see inactive ones in their scope."""
-    qs = Reward.objects.select_related("area", "unit")
+    qs = Reward.objects.visible_to(viewer).select_related("area", "unit")
     if include_inactive and user_can(viewer, "mobilisation.manage"):
-        return qs.filter(Q(active=True) | scope_for(viewer).q("area__code"))
+        return qs
     return qs.filter(active=True)
 
 
 def reward_get(*, viewer: Any, reward_id: int) -> Reward:
-    reward = reward_list(viewer=viewer, include_inactive=True).filter(pk=reward_id).first()
-    if reward is None:
-        raise NotFound("兑换物品不存在")
+    reward: Reward = get_visible_or_404(Reward.objects.select_related("area", "unit"), viewer, pk=reward_id)
     return reward
 
 
 def redemption_list(*, viewer: Any, mine: bool = True) -> QuerySet[Redemption]:
-    qs = Redemption.objects.select_related("reward", "user").order_by("-created_at", "-id")
+    """The viewer's redemptions (or, for staff with ``mine=False``, their scope's), each with its reward
+    and the redeemer's balance in the same query (no query per row)."""
+    qs = (
+        Redemption.objects.visible_to(viewer)
+        .select_related("reward", "user", "user__point_account")
+        .order_by("-created_at", "-id")
+    )
     if mine or not user_can(viewer, "mobilisation.manage"):
         return qs.filter(user=viewer)
-    return qs.filter(scope_for(viewer).q("reward__area__code"))
+    return (
+        Redemption.objects.visible_to(viewer, "manage")
+        .select_related("reward", "user", "user__point_account")
+        .order_by("-created_at", "-id")
+    )
 
 
 def redemption_get(*, viewer: Any, redemption_id: int) -> Redemption:
-    r = (
-        Redemption.objects.select_related("reward", "reward__area", "spend_entry")
-        .filter(pk=redemption_id)
-        .first()
+    """One of the viewer's redemptions, or one of their scope's catalogue (staff); else 404."""
+    r: Redemption = get_visible_or_404(
+        Redemption.objects.select_related("reward", "reward__area", "spend_entry", "user"),
+        viewer,
+        pk=redemption_id,
     )
-    if r is None:
-        raise NotFound("兑换记录不存在")
-    if r.user_id != viewer.pk and not (
-        user_can(viewer, "mobilisation.manage")
-        and scope_for(viewer).contains(r.reward.area.code if r.reward.area_id else None)
-    ):
-        raise NotFound("兑换记录不存在")
     return r

@@ -8,6 +8,7 @@ and a CHECK constraint. Stock moves with a conditional ``UPDATE … WHERE stock 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from wangge.accounts.roles import user_can
 from wangge.core.audit import audit
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, from_django_validation
 from wangge.core.scoping import scope_for
+from wangge.core.transactions import use_case
 
 from .models import EarningRule, PointAccount, PointEntry, Redemption, Reward
 from .rules import DEFAULT_EARNING_RULES
@@ -54,6 +56,8 @@ def _post(
     factor: float = 1,
     reason: str = "",
     reverses: PointEntry | None = None,
+    period_key: str = "",
+    occurred_on: dt.date | None = None,
 ) -> PointEntry:
     """Write one entry and move the locked account's balance by ``points``. The caller holds the lock."""
     if points < 0:
@@ -80,6 +84,8 @@ def _post(
         factor=factor,
         reason=reason[:200],
         reverses=reverses,
+        period_key=period_key,
+        occurred_on=occurred_on,
         by=by if getattr(by, "pk", None) else None,
     )
 
@@ -99,6 +105,53 @@ def earning_rule_get(code: str) -> EarningRule | None:
     return rule
 
 
+def _rule_label(rule: EarningRule) -> str:
+    return f"积分规则 {rule.code}（{rule.name}）"
+
+
+def _live_earnings(rule: EarningRule, user: Any) -> Any:
+    return PointEntry.objects.filter(
+        kind=PointEntry.Kind.EARN, rule_code=rule.code, user=user, reversed_by__isnull=True
+    )
+
+
+def earning_check(
+    *,
+    user: Any,
+    rule_code: str,
+    minutes: int | None = None,
+    period_key: str = "",
+    on: dt.date | None = None,
+    fields: dict[str, str] | None = None,
+) -> EarningRule | None:
+    """Refuse an earning event beyond its rule's limits (data on the rule): 422 for a duration under the
+    minimum, 409 for a period or a day already used up. The error names the caller's field (``fields`` maps
+    ``minutes``/``period``/``day`` to the caller's input names) and the rule. Callers that create the event
+    itself (a visit) call this first so that nothing is written; ``points_earn`` calls it again under the
+    account lock, which serialises one user's earnings."""
+    rule = earning_rule_get(rule_code)
+    if rule is None or not rule.active:
+        return None
+    names = {"minutes": "duration_minutes", "period": "occurred_on", "day": "occurred_on", **(fields or {})}
+    label = _rule_label(rule)
+    if rule.min_minutes is not None and minutes is not None and minutes < rule.min_minutes:
+        raise InvalidInput.field(names["minutes"], f"{label}：时长至少 {rule.min_minutes} 分钟")
+    if rule.max_per_period is not None and period_key:
+        used = _live_earnings(rule, user).filter(period_key=period_key).count()
+        if used >= rule.max_per_period:
+            message = f"{label}：本周期已计 {used} 次，每周期最多 {rule.max_per_period} 次"
+            raise Conflict(
+                message, errors=[{"field": names["period"], "message": message}], state="period_limit"
+            )
+    if rule.max_per_day is not None:
+        day = on or timezone.localdate()
+        used = _live_earnings(rule, user).filter(occurred_on=day).count()
+        if used >= rule.max_per_day:
+            message = f"{label}：{day:%Y-%m-%d} 已计 {used} 次，每人每天最多 {rule.max_per_day} 次"
+            raise Conflict(message, errors=[{"field": names["day"], "message": message}], state="day_limit")
+    return rule
+
+
 @transaction.atomic
 def points_earn(
     *,
@@ -109,12 +162,17 @@ def points_earn(
     factor: float = 1.0,
     by: Any = None,
     note: str = "",
+    minutes: int | None = None,
+    period_key: str = "",
+    on: dt.date | None = None,
+    fields: dict[str, str] | None = None,
 ) -> PointEntry | None:
     """Pay ``user`` for one earning event: points = rule.points_per_unit × quantity × factor (rounded).
 
     Idempotent: the same (rule_code, source_key) pays at most once (checked under the account lock and
     enforced by a unique constraint); a repeat returns None. An unknown or inactive rule, or an amount
-    that rounds to zero, pays nothing and returns None."""
+    that rounds to zero, pays nothing and returns None. An event beyond the rule's limits (``minutes``,
+    ``period_key``, the day ``on``) is refused: ``earning_check`` raises a 4xx naming the field and rule."""
     if not source_key:
         raise InvalidInput.field("source_key", "必须填写积分来源")
     if quantity < 0 or factor < 0:
@@ -135,6 +193,10 @@ def points_earn(
         kind=PointEntry.Kind.EARN, rule_code=rule_code, source_key=source_key
     ).exists():
         return None
+    on = on or timezone.localdate()
+    earning_check(
+        user=user, rule_code=rule_code, minutes=minutes, period_key=period_key, on=on, fields=fields
+    )
     try:
         with transaction.atomic():
             return _post(
@@ -147,12 +209,14 @@ def points_earn(
                 quantity=quantity,
                 factor=factor,
                 reason=note or rule.name,
+                period_key=period_key,
+                occurred_on=on,
             )
     except IntegrityError:  # another user's account paid the same source concurrently
         return None
 
 
-@transaction.atomic
+@use_case
 def points_adjust(*, user: Any, points: int, reason: str, by: Any) -> PointEntry:
     """A manual correction with a reason (staff only). Cannot take the balance below zero."""
     if not user_can(by, "mobilisation.manage"):
@@ -167,7 +231,7 @@ def points_adjust(*, user: Any, points: int, reason: str, by: Any) -> PointEntry
     return entry
 
 
-@transaction.atomic
+@use_case
 def points_reverse(*, entry: PointEntry, reason: str, by: Any) -> PointEntry:
     """Undo ``entry`` with an opposite entry (once). A reversal that would make the balance negative fails."""
     if not reason.strip():
@@ -200,7 +264,7 @@ def _can_manage_reward(by: Any, reward_area_code: str | None) -> bool:
     )
 
 
-@transaction.atomic
+@use_case
 def reward_create(
     *,
     name: str,
@@ -239,7 +303,7 @@ def reward_create(
     return reward
 
 
-@transaction.atomic
+@use_case
 def reward_restock(*, reward: Reward, add: int, by: Any) -> Reward:
     if not _can_manage_reward(by, reward.area.code if reward.area_id else None):
         raise Forbidden("无权管理该兑换目录")
@@ -251,7 +315,7 @@ def reward_restock(*, reward: Reward, add: int, by: Any) -> Reward:
     return reward
 
 
-@transaction.atomic
+@use_case
 def reward_redeem(*, reward_id: int, user: Any, quantity: int = 1) -> Redemption:
     """Take the points and the stock in one transaction. Locks the user's account first (serialising
     that user's redemptions, so the per-person limit is counted safely), then decrements stock with a
@@ -260,7 +324,7 @@ def reward_redeem(*, reward_id: int, user: Any, quantity: int = 1) -> Redemption
         raise Forbidden("当前角色不能兑换积分")
     if quantity < 1:
         raise InvalidInput.field("quantity", "数量至少为1")
-    reward = Reward.objects.filter(pk=reward_id, active=True).first()
+    reward = Reward.objects.visible_to(user).filter(pk=reward_id, active=True).first()
     if reward is None:
         raise NotFound("兑换物品不存在或已下架")
     cost = reward.price * quantity
@@ -300,7 +364,7 @@ def reward_redeem(*, reward_id: int, user: Any, quantity: int = 1) -> Redemption
     return redemption
 
 
-@transaction.atomic
+@use_case
 def redemption_hand_over(*, redemption: Redemption, by: Any) -> Redemption:
     """Staff confirm the item was handed over."""
     if not _can_manage_reward(by, redemption.reward.area.code if redemption.reward.area_id else None):
@@ -315,7 +379,7 @@ def redemption_hand_over(*, redemption: Redemption, by: Any) -> Redemption:
     return redemption
 
 
-@transaction.atomic
+@use_case
 def redemption_cancel(*, redemption: Redemption, reason: str, by: Any) -> Redemption:
     """Cancel a pending redemption: the points come back through a reversal entry, the stock is returned."""
     if not reason.strip():
@@ -333,8 +397,7 @@ def redemption_cancel(*, redemption: Redemption, reason: str, by: Any) -> Redemp
     if not moved:
         raise Conflict("只能取消待领取的兑换", state=redemption.status)
     Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + redemption.quantity)
-    if redemption.spend_entry_id:
-        assert redemption.spend_entry is not None
+    if redemption.spend_entry is not None:
         _post(
             account,
             kind=PointEntry.Kind.REVERSAL,

@@ -1,9 +1,11 @@
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Status
 
 from wangge.accounts.models import Unit
 from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.scoping import get_visible_or_404
 
 from . import selectors, services
 from .models import Activity, Booking, Member, MicroProject, ServicePost, Signup
@@ -28,15 +30,25 @@ from .schemas import (
     ReportIn,
     ReportOut,
     SignupOut,
+    UnitConfirmIn,
     UnitOut,
+    VerifyIn,
 )
 
 router = Router(tags=["volunteers"])
 
 
 def _area(code: str | None, field: str) -> Area | None:
+    """An optional area by code (None when not given)."""
     if not code:
         return None
+    return _required_area(code, field)
+
+
+def _required_area(code: str | None, field: str) -> Area:
+    """An area by code: a missing or unknown code is a 422 naming the field (never a server error)."""
+    if not code:
+        raise InvalidInput.field(field, "请选择区域")
     area = Area.objects.filter(code=code).first()
     if area is None:
         raise InvalidInput.field(field, "区域不存在")
@@ -44,6 +56,8 @@ def _area(code: str | None, field: str) -> Area | None:
 
 
 def _member_out(m: Member) -> dict:
+    from wangge.wishes.services import claims_suspended
+
     return {
         "id": m.pk,
         "user_id": m.user_id,
@@ -53,6 +67,9 @@ def _member_out(m: Member) -> dict:
         "availability": m.availability,
         "home_community": m.home_community.code if m.home_community_id else None,
         "unit": m.unit.name if m.unit_id else None,
+        "unit_confirmed": m.unit_confirmed_at is not None,
+        "verified": m.verified_at is not None,
+        "claims_suspended": claims_suspended(m, timezone.now()),
     }
 
 
@@ -132,10 +149,28 @@ def member_me_update(request: HttpRequest, payload: MemberIn) -> dict:
     return _member_out(m)
 
 
+@router.post("/members/{int:member_id}/verify", response=MemberOut)
+def member_verify(request: HttpRequest, member_id: int, payload: VerifyIn) -> dict:
+    """Community staff verify a member of their community (or revoke it); verifying lifts a claim suspension.
+    A member outside the viewer's scope answers 404."""
+    m = selectors.member_get_for_staff(viewer=request.user, member_id=member_id)
+    m = services.member_verify(member=m, by=request.user, verified=payload.verified, note=payload.note)
+    return _member_out(m)
+
+
+@router.post("/members/{int:member_id}/unit/confirm", response=MemberOut)
+def member_unit_confirm(request: HttpRequest, member_id: int, payload: UnitConfirmIn) -> dict:
+    """The member's unit (an account of that unit) or community staff in scope confirm the member's unit."""
+    m = Member.objects.select_related("unit").filter(pk=member_id).first()
+    if m is None:
+        raise NotFound("成员不存在")
+    m = services.member_unit_confirm(member=m, by=request.user, confirmed=payload.confirmed)
+    return _member_out(m)
+
+
 @router.post("/members/me/report", response={201: ReportOut})
 def member_report(request: HttpRequest, payload: ReportIn) -> Status:
-    community = _area(payload.community, "community")
-    assert community is not None
+    community = _required_area(payload.community, "community")
     r = services.community_report(
         member=services.member_for(request.user), community=community, by=request.user, note=payload.note
     )
@@ -180,8 +215,7 @@ def agreement_sign(request: HttpRequest, payload: AgreementIn) -> Status:
     unit = Unit.objects.filter(pk=payload.unit_id).first()
     if unit is None:
         raise InvalidInput.field("unit_id", "单位不存在")
-    community = _area(payload.community, "community")
-    assert community is not None
+    community = _required_area(payload.community, "community")
     a = services.unit_agreement_sign(
         unit=unit,
         community=community,
@@ -219,8 +253,7 @@ def activities(
 
 @router.post("/activities", response={201: ActivityOut})
 def activity_create(request: HttpRequest, payload: ActivityIn) -> Status:
-    area = _area(payload.area, "area")
-    assert area is not None
+    area = _required_area(payload.area, "area")
     unit = None
     if payload.organiser_unit_id:
         unit = Unit.objects.filter(pk=payload.organiser_unit_id).first()
@@ -274,11 +307,9 @@ def signup(request: HttpRequest, activity_id: int) -> Status:
 
 
 def _own_signup(request: HttpRequest, signup_id: int) -> Signup:
-    s = Signup.objects.select_related("member__user", "activity__area").filter(pk=signup_id).first()
-    if s is None or (
-        s.member.user_id != request.user.pk and not services.can_organise(request.user, s.activity)
-    ):
-        raise NotFound("报名不存在")
+    s: Signup = get_visible_or_404(
+        Signup.objects.select_related("member__user", "activity__area"), request.user, pk=signup_id
+    )
     return s
 
 
@@ -338,7 +369,8 @@ def ratings(request: HttpRequest, activity_id: int) -> list:
 
 @router.post("/activities/{activity_id}/ratings", response={201: RatingOut})
 def rate(request: HttpRequest, activity_id: int, payload: RatingIn) -> Status:
-    s = Signup.objects.filter(pk=payload.signup_id, activity_id=activity_id).first()
+    a = selectors.activity_get(viewer=request.user, activity_id=activity_id)
+    s = Signup.objects.filter(pk=payload.signup_id, activity=a).first()
     if s is None:
         raise NotFound("报名不存在")
     r = services.rating_create(signup_id=s.pk, by=request.user, score=payload.score, comment=payload.comment)
@@ -368,8 +400,7 @@ def service_posts(request: HttpRequest) -> list:
 
 @router.post("/service-posts", response={201: PostOut})
 def service_post_create(request: HttpRequest, payload: PostIn) -> Status:
-    community = _area(payload.community, "community")
-    assert community is not None
+    community = _required_area(payload.community, "community")
     if payload.kind not in ServicePost.Kind.values:
         raise InvalidInput.field("kind", "无效的类型")
     p = services.service_post_create(
@@ -385,9 +416,9 @@ def service_post_create(request: HttpRequest, payload: PostIn) -> Status:
 
 @router.post("/service-posts/{post_id}/claim", response={201: PostOut})
 def service_post_claim(request: HttpRequest, post_id: int) -> Status:
-    post = ServicePost.objects.select_related("community").filter(pk=post_id).first()
-    if post is None:
-        raise NotFound("岗位不存在")
+    post: ServicePost = get_visible_or_404(
+        ServicePost.objects.select_related("community"), request.user, pk=post_id
+    )
     services.service_post_claim(post=post, by=request.user)
     post.refresh_from_db()
     return Status(201, _post_out(post))
@@ -412,8 +443,7 @@ def micro_projects(request: HttpRequest) -> list:
 
 @router.post("/micro-projects", response={201: MicroProjectOut})
 def micro_project_create(request: HttpRequest, payload: MicroProjectIn) -> Status:
-    community = _area(payload.community, "community")
-    assert community is not None
+    community = _required_area(payload.community, "community")
     p = services.micro_project_create(
         user=request.user,
         title=payload.title,
@@ -426,9 +456,9 @@ def micro_project_create(request: HttpRequest, payload: MicroProjectIn) -> Statu
 
 @router.post("/micro-projects/{project_id}/bookings", response={201: BookingOut})
 def booking_create(request: HttpRequest, project_id: int, payload: BookingIn) -> Status:
-    project = MicroProject.objects.select_related("member").filter(pk=project_id, active=True).first()
-    if project is None:
-        raise NotFound("服务项目不存在")
+    project: MicroProject = get_visible_or_404(
+        MicroProject.objects.select_related("member").filter(active=True), request.user, pk=project_id
+    )
     b = services.booking_create(
         project=project, resident=request.user, wanted_at=payload.wanted_at, note=payload.note
     )

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from wangge.accounts.models import Post
+from wangge.core.transactions import batch
 from wangge.points.rules import RATING_FACTORS
 from wangge.points.services import points_earn
 
@@ -67,6 +68,12 @@ def _staff_for(ctx: Any, community: Any) -> Any:
 
 
 def populate_demo(ctx: Any) -> None:
+    # The demo builder runs every hook inside its own transaction: the use cases nest in it on purpose.
+    with batch():
+        _populate(ctx)
+
+
+def _populate(ctx: Any) -> None:
     rng = ctx.rng
     now = ctx.now
     volunteers = [u for name, u in sorted(ctx.users.items()) if name.startswith("volunteer")]
@@ -223,6 +230,7 @@ def populate_demo(ctx: Any) -> None:
                 factor=RATING_FACTORS.get(score, 1.0),
                 by=staff,
                 note=f"志愿服务：{task.title}",
+                on=timezone.localdate(start),
             )
             if entry:
                 Signup.objects.filter(pk=s.pk).update(points_awarded=entry.points)

@@ -5,6 +5,7 @@ hours, ratings, and members' own micro-projects (自设服务菜单)."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -12,14 +13,24 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TimeStampedModel
+from wangge.core.scoping import NEVER, ScopedModel, scope_for
+
+
+def _signed_in(viewer: Any) -> bool:
+    return bool(getattr(viewer, "is_authenticated", False))
 
 
 def new_checkin_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-class Member(TimeStampedModel):
-    """The mobilisation profile of any account (a party member, a volunteer, a rider …)."""
+class Member(TimeStampedModel, ScopedModel):
+    """The mobilisation profile of any account (a party member, a volunteer, a rider …).
+
+    Scope: staff see the members who live in or reported to a community of their scope; a member sees
+    themselves. Acting on a member (verifying them, confirming their unit) needs the staff scope."""
+
+    scope_path = "home_community__code"
 
     class Kind(models.TextChoices):
         IN_SERVICE_PARTY = "in_service_party", _("在职党员")
@@ -52,6 +63,29 @@ class Member(TimeStampedModel):
         related_name="mobilised_members",
     )
     bio = models.CharField(_("简介"), max_length=200, blank=True)
+    # Set by the unit (its own accounts) or by community staff, never by the member: unit-restricted tasks
+    # read confirmed units only. Cleared when the member names another unit.
+    unit_confirmed_at = models.DateTimeField(_("单位确认时间"), null=True, blank=True)
+    unit_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The community has checked who this member is (in person, or against the party-member roll). Only
+    # verified members may claim micro-wishes (and so see a resident's contact).
+    verified_at = models.DateTimeField(_("社区核实时间"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_community = models.ForeignKey(
+        "areas.Area",
+        verbose_name=_("核实社区"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Too many wish claims given back within the window: claiming is suspended until the window has passed
+    # or the community verifies the member again.
+    claims_suspended_at = models.DateTimeField(_("暂停认领时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -65,9 +99,31 @@ class Member(TimeStampedModel):
     def is_party_member(self) -> bool:
         return self.kind in (self.Kind.IN_SERVICE_PARTY, self.Kind.RETIRED_PARTY)
 
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
-class CommunityReport(TimeStampedModel):
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not _signed_in(viewer):
+            return NEVER
+        scope = scope_for(viewer)
+        reported = CommunityReport.objects.filter(scope.q("community__code"), active=True).values("member_id")
+        q = scope.q(cls.scope_path) | Q(pk__in=reported)
+        if action == "view":
+            q |= Q(user=viewer)
+        return q
+
+    @property
+    def confirmed_unit_id(self) -> int | None:
+        """The member's unit, only once the unit or the community confirmed it."""
+        return self.unit_id if self.unit_confirmed_at is not None else None
+
+
+class CommunityReport(TimeStampedModel, ScopedModel):
     """双报到 (person): a member reports to the community where they live. One active report per pair."""
+
+    scope_path = "community__code"
 
     member = models.ForeignKey(
         Member, verbose_name=_("报到人"), on_delete=models.CASCADE, related_name="reports"
@@ -100,9 +156,20 @@ class CommunityReport(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.member} → {self.community}"
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not _signed_in(viewer):
+            return NEVER
+        q = super().visible_q(viewer, action)
+        return q | Q(member__user=viewer) if action == "view" else q
 
-class UnitAgreement(TimeStampedModel):
-    """双报到 (unit): a co-building unit (共建单位) signs with a community and lists what it offers."""
+
+class UnitAgreement(TimeStampedModel, ScopedModel):
+    """双报到 (unit): a co-building unit (共建单位) signs with a community and lists what it offers.
+    Active agreements are public to signed-in users (which units serve which community); staff manage the
+    ones in their scope."""
+
+    scope_path = "community__code"
 
     unit = models.ForeignKey(
         "accounts.Unit", verbose_name=_("共建单位"), on_delete=models.PROTECT, related_name="agreements"
@@ -137,10 +204,19 @@ class UnitAgreement(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.unit} ↔ {self.community}"
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not _signed_in(viewer):
+            return NEVER
+        q = super().visible_q(viewer, action)
+        return q | Q(active=True) if action == "view" else q
 
-class ServicePost(TimeStampedModel):
+
+class ServicePost(TimeStampedModel, ScopedModel):
     """A service post (岗位, e.g. 楼道长助理) or a project (项目) a community offers for members or units
-    to claim, with a number of places."""
+    to claim, with a number of places. Open ones are visible to every signed-in user."""
+
+    scope_path = "community__code"
 
     class Kind(models.TextChoices):
         POST = "post", _("服务岗位")
@@ -168,6 +244,13 @@ class ServicePost(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not _signed_in(viewer):
+            return NEVER
+        q = super().visible_q(viewer, action)
+        return q | Q(open=True) if action == "view" else q
 
 
 class PostClaim(TimeStampedModel):
@@ -207,9 +290,15 @@ class PostClaim(TimeStampedModel):
         return f"{self.member or self.unit} · {self.post}"
 
 
-class Activity(TimeStampedModel):
+class Activity(TimeStampedModel, ScopedModel):
     """A volunteer task (志愿任务): what, where, when, how many. ``confirmed_count`` counts the places held
-    (confirmed, checked in/out, or offered to the next in line) and never exceeds ``capacity``."""
+    (confirmed, checked in/out, or offered to the next in line) and never exceeds ``capacity``.
+
+    Scope: staff see (and run, ``action="manage"``) the tasks of their area scope and the ones they
+    published; members see public tasks, their communities' tasks (where they live or reported: 双报到),
+    their confirmed unit's tasks, and any task they signed up for."""
+
+    scope_path = "area__code"
 
     class Status(models.TextChoices):
         OPEN = "open", _("招募中")
@@ -282,9 +371,38 @@ class Activity(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not _signed_in(viewer):
+            return NEVER
+        q = super().visible_q(viewer, action) | Q(created_by=viewer)
+        if action != "view":
+            return q
+        q |= Q(visibility=cls.Visibility.PUBLIC) | Q(signups__member__user=viewer)
+        member = Member.objects.filter(user=viewer).first()
+        if member is not None:
+            for code in member_community_codes(member):
+                q |= Q(visibility=cls.Visibility.COMMUNITY, area__code__startswith=code)
+            if member.confirmed_unit_id:
+                q |= Q(visibility=cls.Visibility.UNIT, organiser_unit_id=member.confirmed_unit_id)
+        return Q(pk__in=Activity.objects.filter(q).values("pk"))
 
-class Signup(TimeStampedModel):
-    """A member's place on a task, or in its waitlist (first come, first served by ``id``)."""
+
+def member_community_codes(member: Member) -> list[str]:
+    """The communities a member belongs to for community-only tasks: where they live and where they reported."""
+    codes = list(
+        CommunityReport.objects.filter(member=member, active=True).values_list("community__code", flat=True)
+    )
+    if member.home_community_id:
+        codes.append(member.home_community.code)  # type: ignore[union-attr]
+    return sorted(set(codes))
+
+
+class Signup(TimeStampedModel, ScopedModel):
+    """A member's place on a task, or in its waitlist (first come, first served by ``id``). Visible to the
+    member, the task's publisher and staff in scope."""
+
+    scope_path = "activity__area__code"
 
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("已报名")
@@ -325,6 +443,13 @@ class Signup(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.member} · {self.activity} · {self.status}"
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not _signed_in(viewer):
+            return NEVER
+        q = super().visible_q(viewer, action) | Q(activity__created_by=viewer)
+        return q | Q(member__user=viewer) if action == "view" else q
+
 
 class Rating(TimeStampedModel):
     """A 1–5 rating of a volunteer on a task, by a person served or by the organiser on their behalf."""
@@ -348,8 +473,11 @@ class Rating(TimeStampedModel):
         return f"{self.signup} · {self.score}"
 
 
-class MicroProject(TimeStampedModel):
-    """自设服务菜单: a service a member offers on their own (haircuts, phone help …) that residents book."""
+class MicroProject(TimeStampedModel, ScopedModel):
+    """自设服务菜单: a service a member offers on their own (haircuts, phone help …) that residents book.
+    Active ones are visible to every signed-in user."""
+
+    scope_path = "community__code"
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="micro_projects")
     community = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="micro_projects")
@@ -366,9 +494,18 @@ class MicroProject(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not _signed_in(viewer):
+            return NEVER
+        q = super().visible_q(viewer, action) | Q(member__user=viewer)
+        return q | Q(active=True) if action == "view" else q
 
-class Booking(TimeStampedModel):
-    """A resident's booking of a micro-project."""
+
+class Booking(TimeStampedModel, ScopedModel):
+    """A resident's booking of a micro-project: the resident's and the offering member's."""
+
+    scope_path = "project__community__code"
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("待确认")
@@ -390,3 +527,9 @@ class Booking(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.resident}"
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        if not _signed_in(viewer):
+            return NEVER
+        return Q(resident=viewer) | Q(project__member__user=viewer)

@@ -1,7 +1,9 @@
 from datetime import datetime
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from wangge.core.bounded import Code, Id, Latitude, Line, Longitude, Moment, Name, Text
 
 
 class MemberOut(Schema):
@@ -13,20 +15,32 @@ class MemberOut(Schema):
     availability: str
     home_community: str | None = None
     unit: str | None = None
+    unit_confirmed: bool = False
+    verified: bool = False
+    claims_suspended: bool = False
 
 
 class MemberIn(Schema):
-    kind: str | None = None
-    skills: list[str] | None = None
-    availability: str | None = None
-    home_community: str | None = None
-    unit_id: int | None = None
-    bio: str | None = None
+    kind: Code | None = None
+    skills: list[Name] | None = Field(None, max_length=20)
+    availability: Line | None = None
+    home_community: Code | None = None
+    unit_id: Id | None = None
+    bio: Line | None = None
+
+
+class VerifyIn(Schema):
+    verified: bool = True
+    note: Line = ""
+
+
+class UnitConfirmIn(Schema):
+    confirmed: bool = True
 
 
 class ReportIn(Schema):
-    community: str
-    note: str = ""
+    community: Code
+    note: Line = ""
 
 
 class ReportOut(Schema):
@@ -46,13 +60,13 @@ class UnitOut(Schema):
 
 
 class AgreementIn(Schema):
-    unit_id: int
-    community: str
-    people: int = 0
-    rooms: str = ""
-    funds: int = 0
-    skills: str = ""
-    other: str = ""
+    unit_id: Id
+    community: Code
+    people: int = Field(0, ge=0, le=1_000_000)
+    rooms: Line = ""
+    funds: int = Field(0, ge=0, le=2_000_000_000)
+    skills: Line = ""
+    other: Line = ""
 
 
 class AgreementOut(Schema):
@@ -68,21 +82,21 @@ class AgreementOut(Schema):
 
 
 class ActivityIn(Schema):
-    title: str
-    description: str = ""
-    area: str
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    place: str = ""
-    lat: float | None = None
-    lng: float | None = None
-    skills: list[str] = []
-    eligible_kinds: list[str] = []
-    visibility: str = "public"
-    organiser_unit_id: int | None = None
-    team: str = ""
-    checkin_radius_m: int | None = None
+    title: Name
+    description: Text = ""
+    area: Code
+    starts_at: Moment
+    ends_at: Moment
+    capacity: int = Field(ge=1, le=10_000)
+    place: Line = ""
+    lat: Latitude | None = None
+    lng: Longitude | None = None
+    skills: list[Name] = Field([], max_length=20)
+    eligible_kinds: list[Code] = Field([], max_length=10)
+    visibility: Code = "public"
+    organiser_unit_id: Id | None = None
+    team: Name = ""
+    checkin_radius_m: int | None = Field(None, ge=10, le=100_000)
 
 
 class ActivityOut(Schema):
@@ -122,13 +136,13 @@ class SignupOut(Schema):
 
 
 class CancelIn(Schema):
-    reason: str
+    reason: Line
 
 
 class CheckInIn(Schema):
-    code: str
-    lat: float | None = None
-    lng: float | None = None
+    code: Code
+    lat: Latitude | None = None
+    lng: Longitude | None = None
 
 
 class BulkCheckoutIn(Schema):
@@ -136,13 +150,13 @@ class BulkCheckoutIn(Schema):
 
 
 class ApproveIn(Schema):
-    hours: float | None = None
+    hours: float | None = Field(None, ge=0, le=24, allow_inf_nan=False)
 
 
 class RatingIn(Schema):
-    signup_id: int
-    score: int
-    comment: str = ""
+    signup_id: Id
+    score: int = Field(ge=1, le=5)
+    comment: Line = ""
 
 
 class RatingOut(Schema):
@@ -165,18 +179,18 @@ class PostOut(Schema):
 
 
 class PostIn(Schema):
-    community: str
-    title: str
-    kind: str = "post"
-    description: str = ""
-    places: int = 1
+    community: Code
+    title: Name
+    kind: Code = "post"
+    description: Text = ""
+    places: int = Field(1, ge=1, le=10_000)
 
 
 class MicroProjectIn(Schema):
-    title: str
-    community: str
-    description: str = ""
-    schedule: str = ""
+    title: Name
+    community: Code
+    description: Text = ""
+    schedule: Line = ""
 
 
 class MicroProjectOut(Schema):
@@ -190,8 +204,8 @@ class MicroProjectOut(Schema):
 
 
 class BookingIn(Schema):
-    wanted_at: datetime
-    note: str = ""
+    wanted_at: Moment
+    note: Line = ""
 
 
 class BookingOut(Schema):

@@ -11,8 +11,7 @@ from django.utils import timezone
 from wangge.accounts.models import Unit
 from wangge.accounts.roles import user_can
 from wangge.areas.geo import distance_m
-from wangge.core.errors import NotFound
-from wangge.core.scoping import scope_for
+from wangge.core.scoping import get_visible_or_404, scope_for
 
 from .models import Activity, CommunityReport, Member, MicroProject, ServicePost, Signup, UnitAgreement
 from .services import can_organise
@@ -24,11 +23,15 @@ def member_get(user: Any) -> Member | None:
 
 def member_list(*, viewer: Any) -> QuerySet[Member]:
     """Staff see the members living or reported in their scope; others see only themselves."""
-    qs = Member.objects.select_related("user", "home_community", "unit").order_by("id")
-    if not user_can(viewer, "mobilisation.read"):
-        return qs.filter(user=viewer)
-    scope = scope_for(viewer)
-    return qs.filter(scope.q("home_community__code") | scope.q("reports__community__code")).distinct()
+    return Member.objects.visible_to(viewer).select_related("user", "home_community", "unit").order_by("id")
+
+
+def member_get_for_staff(*, viewer: Any, member_id: int) -> Member:
+    """A member staff may act on (their community lies in the viewer's scope); else 404."""
+    member: Member = get_visible_or_404(
+        Member.objects.select_related("user", "home_community", "unit"), viewer, "manage", pk=member_id
+    )
+    return member
 
 
 def unit_list(*, viewer: Any) -> QuerySet[Unit]:
@@ -44,10 +47,13 @@ def unit_list(*, viewer: Any) -> QuerySet[Unit]:
 
 
 def agreement_list(*, viewer: Any) -> QuerySet[UnitAgreement]:
-    qs = UnitAgreement.objects.select_related("unit", "community").filter(active=True)
-    if user_can(viewer, "mobilisation.read"):
-        return qs.filter(scope_for(viewer).q("community__code"))
-    return qs
+    """Staff: the active agreements of their scope; members: every active agreement."""
+    action = "manage" if user_can(viewer, "mobilisation.read") else "view"
+    return (
+        UnitAgreement.objects.visible_to(viewer, action)
+        .select_related("unit", "community")
+        .filter(active=True)
+    )
 
 
 def report_list(*, viewer: Any) -> list[dict[str, Any]]:
@@ -55,7 +61,8 @@ def report_list(*, viewer: Any) -> list[dict[str, Any]]:
     if not user_can(viewer, "mobilisation.read"):
         return []
     reports = list(
-        CommunityReport.objects.filter(scope_for(viewer).q("community__code"), active=True)
+        CommunityReport.objects.visible_to(viewer, "manage")
+        .filter(active=True)
         .select_related("member__user", "community", "unit")
         .order_by("community__code", "-created_at")[:500]
     )
@@ -82,21 +89,9 @@ def report_list(*, viewer: Any) -> list[dict[str, Any]]:
 
 
 def service_post_list(*, viewer: Any) -> QuerySet[ServicePost]:
-    qs = ServicePost.objects.select_related("community")
-    if user_can(viewer, "mobilisation.read"):
-        return qs.filter(scope_for(viewer).q("community__code"))
-    return qs.filter(open=True)
-
-
-def _visible(viewer: Any, member: Member | None) -> Q:
-    """Which tasks a member may see: public ones, their community's, their unit's."""
-    q = Q(visibility=Activity.Visibility.PUBLIC)
-    if member is not None and member.home_community_id:
-        code = member.home_community.code
-        q |= Q(visibility=Activity.Visibility.COMMUNITY, area__code__startswith=code)
-    if member is not None and member.unit_id:
-        q |= Q(visibility=Activity.Visibility.UNIT, organiser_unit_id=member.unit_id)
-    return q
+    """Staff: the posts of their scope; members: the open ones."""
+    action = "manage" if user_can(viewer, "mobilisation.read") else "view"
+    return ServicePost.objects.visible_to(viewer, action).select_related("community")
 
 
 def activity_list(
@@ -109,12 +104,10 @@ def activity_list(
 ) -> QuerySet[Activity]:
     """Tasks the viewer may see. ``managed``: the ones the viewer runs (staff scope or publisher)."""
     now = now or timezone.now()
-    qs = Activity.objects.select_related("area", "organiser_unit")
-    if managed:
-        qs = qs.filter(scope_for(viewer).q("area__code") | Q(created_by=viewer))
-    else:
-        member = member_get(viewer)
-        qs = qs.filter(_visible(viewer, member) | scope_for(viewer).q("area__code") | Q(created_by=viewer))
+    qs = Activity.objects.visible_to(viewer, "manage" if managed else "view").select_related(
+        "area", "organiser_unit"
+    )
+    if not managed:
         qs = qs.filter(status=Activity.Status.OPEN)
     if upcoming:
         qs = qs.filter(ends_at__gte=now)
@@ -139,23 +132,20 @@ def activities_near(
 
 
 def activity_get(*, viewer: Any, activity_id: int) -> Activity:
-    a = Activity.objects.select_related("area", "organiser_unit").filter(pk=activity_id).first()
-    if a is None:
-        raise NotFound("任务不存在")
-    if can_organise(viewer, a) or scope_for(viewer).contains(a.area.code):
-        return a
-    member = member_get(viewer)
-    if Activity.objects.filter(pk=a.pk).filter(_visible(viewer, member)).exists():
-        return a
-    if member and Signup.objects.filter(activity=a, member=member).exists():
-        return a
-    raise NotFound("任务不存在")
+    """A task the viewer may see (``Activity.visible_q``); out of scope answers 404 like missing."""
+    a: Activity = get_visible_or_404(
+        Activity.objects.select_related("area", "organiser_unit"), viewer, pk=activity_id
+    )
+    return a
 
 
 def signup_list(*, viewer: Any, activity: Activity) -> QuerySet[Signup]:
     """Organisers see everyone; a member sees only their own sign-up."""
     qs = (
-        Signup.objects.filter(activity=activity).select_related("member__user", "member__unit").order_by("id")
+        Signup.objects.visible_to(viewer)
+        .filter(activity=activity)
+        .select_related("member__user", "member__unit")
+        .order_by("id")
     )
     if can_organise(viewer, activity):
         return qs.annotate(rating_count=Count("ratings"))
@@ -164,14 +154,19 @@ def signup_list(*, viewer: Any, activity: Activity) -> QuerySet[Signup]:
 
 def my_signups(*, viewer: Any) -> QuerySet[Signup]:
     return (
-        Signup.objects.filter(member__user=viewer)
+        Signup.objects.visible_to(viewer)
+        .filter(member__user=viewer)
         .select_related("activity", "activity__area")
         .order_by("-activity__starts_at", "-id")
     )
 
 
 def micro_project_list(*, viewer: Any) -> QuerySet[MicroProject]:
-    return MicroProject.objects.filter(active=True).select_related("member__user", "community")
+    return (
+        MicroProject.objects.visible_to(viewer)
+        .filter(active=True)
+        .select_related("member__user", "community")
+    )
 
 
 def figures(*, viewer: Any) -> dict[str, Any]:

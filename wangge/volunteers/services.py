@@ -21,12 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from wangge.accounts.models import Unit
-from wangge.accounts.roles import user_can
+from wangge.accounts.roles import Role, user_can
 from wangge.areas.geo import distance_m
 from wangge.areas.models import Area, Level
 from wangge.core.audit import audit
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, from_django_validation
-from wangge.core.scoping import scope_for
+from wangge.core.scoping import get_visible_or_404, scope_for
+from wangge.core.transactions import use_case
 from wangge.points.rules import RATING_FACTORS
 from wangge.points.services import points_earn
 
@@ -41,6 +42,7 @@ from .models import (
     ServicePost,
     Signup,
     UnitAgreement,
+    member_community_codes,
 )
 
 # Configurable in settings; these are the defaults.
@@ -89,7 +91,7 @@ def member_for(user: Any) -> Member:
     return member
 
 
-@transaction.atomic
+@use_case
 def member_update(
     *,
     user: Any,
@@ -114,8 +116,11 @@ def member_update(
         if home_community.level != Level.COMMUNITY:
             raise InvalidInput.field("home_community", "请选择社区")
         member.home_community = home_community
-    if unit is not None:
+    if unit is not None and unit.pk != member.unit_id:
+        # Naming a unit is a claim, not a fact: the unit or the community confirms it.
         member.unit = unit
+        member.unit_confirmed_at = None
+        member.unit_confirmed_by = None
     if bio is not None:
         member.bio = bio
     _clean(member)
@@ -124,7 +129,85 @@ def member_update(
     return member
 
 
-@transaction.atomic
+# Roles that verify members for their community (a grid worker proposes, the community decides).
+VERIFY_ROLES = {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT, Role.ADMIN}
+
+
+def _member_for_staff(member_id: int, by: Any) -> Member:
+    """A member whose community (where they live or reported) lies in ``by``'s scope; else 404."""
+    if not user_can(by, "mobilisation.manage"):
+        raise NotFound("成员不存在")
+    qs = Member.objects.select_related("user", "home_community", "unit").select_for_update(of=("self",))
+    member: Member = get_visible_or_404(qs, by, "manage", pk=member_id)
+    return member
+
+
+@use_case
+def member_verify(*, member: Member, by: Any, verified: bool = True, note: str = "") -> Member:
+    """Community staff confirm who a member is (only verified members may claim micro-wishes), or revoke
+    it. Verifying again also lifts a claim suspension."""
+    member = _member_for_staff(member.pk, by)
+    if not (by.is_superuser or by.role in VERIFY_ROLES):
+        raise Forbidden("成员身份由社区工作人员核实")
+    now = timezone.now()
+    if verified:
+        codes = member_community_codes(member)
+        community = next(
+            (
+                c
+                for c in Area.objects.filter(code__in=codes).order_by("code")
+                if scope_for(by).contains(c.code)
+            ),
+            None,
+        )
+        member.verified_at = now
+        member.verified_by = by
+        member.verified_community = community
+        member.claims_suspended_at = None
+    else:
+        member.verified_at = None
+        member.verified_by = None
+        member.verified_community = None
+    member.save(
+        update_fields=[
+            "verified_at",
+            "verified_by",
+            "verified_community",
+            "claims_suspended_at",
+            "updated_at",
+        ]
+    )
+    audit("update", member, by=by, changes={"verified": verified}, note=note)
+    return member
+
+
+@use_case
+def member_unit_confirm(*, member: Member, by: Any, confirmed: bool = True) -> Member:
+    """The member's unit is confirmed by the unit itself (an account of that unit) or by community staff
+    in scope; the member cannot confirm themselves."""
+    locked = (
+        Member.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=member.pk).first()
+    )
+    if locked is None:
+        raise NotFound("成员不存在")
+    member = locked
+    if member.unit_id is None:
+        raise InvalidInput.field("unit", "该成员未填写工作单位")
+    own_unit = getattr(by, "unit_id", None) == member.unit_id and by.pk != member.user_id
+    if not own_unit:
+        member = _member_for_staff(member.pk, by)
+    if not getattr(by, "is_authenticated", False) or by.pk == member.user_id:
+        raise Forbidden("单位信息须由单位或社区确认")
+    member.unit_confirmed_at = timezone.now() if confirmed else None
+    member.unit_confirmed_by = by if confirmed else None
+    member.save(update_fields=["unit_confirmed_at", "unit_confirmed_by", "updated_at"])
+    if confirmed:  # 双报到 records made while the unit was unconfirmed now show it
+        CommunityReport.objects.filter(member=member, active=True, unit__isnull=True).update(unit=member.unit)
+    audit("update", member, by=by, changes={"unit": member.unit_id, "unit_confirmed": confirmed})
+    return member
+
+
+@use_case
 def community_report(*, member: Member, community: Area, by: Any, note: str = "") -> CommunityReport:
     """双报到: the member reports to the community where they live (idempotent while active)."""
     if by != member.user and not user_can(by, "mobilisation.manage"):
@@ -137,7 +220,7 @@ def community_report(*, member: Member, community: Area, by: Any, note: str = ""
     try:
         with transaction.atomic():
             report = CommunityReport.objects.create(
-                member=member, community=community, unit=member.unit, note=note
+                member=member, community=community, unit_id=member.confirmed_unit_id, note=note
             )
     except IntegrityError:
         return CommunityReport.objects.get(member=member, community=community, active=True)
@@ -147,7 +230,7 @@ def community_report(*, member: Member, community: Area, by: Any, note: str = ""
     return report
 
 
-@transaction.atomic
+@use_case
 def unit_agreement_sign(
     *,
     unit: Unit,
@@ -193,7 +276,7 @@ def unit_agreement_sign(
     return agreement
 
 
-@transaction.atomic
+@use_case
 def service_post_create(
     *, community: Area, title: str, by: Any, kind: str = "post", description: str = "", places: int = 1
 ) -> ServicePost:
@@ -206,7 +289,7 @@ def service_post_create(
     return post
 
 
-@transaction.atomic
+@use_case
 def service_post_claim(
     *, post: ServicePost, by: Any, member: Member | None = None, unit: Unit | None = None
 ) -> PostClaim:
@@ -235,7 +318,7 @@ def service_post_claim(
 # --- tasks ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def activity_create(
     *,
     title: str,
@@ -311,28 +394,31 @@ def activity_create(
 
 
 def _eligible(activity: Activity, member: Member) -> str | None:
-    """Why ``member`` may not sign up, or None."""
+    """Why ``member`` may not sign up, or None. A unit-only task reads the member's confirmed unit; a
+    community-only task admits members who live in the community or reported to it (双报到)."""
     if activity.eligible_kinds and member.kind not in activity.eligible_kinds:
         return "不符合参与对象要求"
     if activity.visibility == Activity.Visibility.UNIT and (
-        activity.organiser_unit_id is None or member.unit_id != activity.organiser_unit_id
+        activity.organiser_unit_id is None or member.confirmed_unit_id != activity.organiser_unit_id
     ):
-        return "仅限本单位人员"
+        return "仅限本单位人员（须经单位或社区确认）"
     if activity.visibility == Activity.Visibility.COMMUNITY:
-        home = member.home_community.code if member.home_community_id else ""
-        if not (home and (home.startswith(activity.area.code) or activity.area.code.startswith(home))):
+        code = activity.area.code
+        if not any(code.startswith(c) or c.startswith(code) for c in member_community_codes(member)):
             return "仅限本社区党员/志愿者"
     return None
 
 
-def _lock_activity(activity_id: int) -> Activity:
-    activity = Activity.objects.select_for_update().select_related("area").filter(pk=activity_id).first()
+def _lock_activity(activity_id: int, viewer: Any = None) -> Activity:
+    """The task's row, locked. With ``viewer``: only a task the viewer may see (else 404, as missing)."""
+    qs = Activity.objects.visible_to(viewer) if viewer is not None else Activity.objects.all()
+    activity = qs.select_for_update(of=("self",)).select_related("area").filter(pk=activity_id).first()
     if activity is None:
         raise NotFound("任务不存在")
     return activity
 
 
-@transaction.atomic
+@use_case
 def signup_create(*, activity_id: int, user: Any, now: dt.datetime | None = None) -> tuple[Signup, bool]:
     """Sign ``user`` up: a place while there is one, else the waitlist. Returns (signup, created).
     Signing up again while holding a place or a waitlist position returns the same sign-up."""
@@ -340,7 +426,7 @@ def signup_create(*, activity_id: int, user: Any, now: dt.datetime | None = None
     if not user_can(user, "mobilisation.participate"):
         raise Forbidden("当前角色不能报名志愿任务")
     member = member_for(user)
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=user)
     if activity.status != Activity.Status.OPEN:
         raise Conflict("任务已不接受报名", state=activity.status)
     if now >= activity.starts_at:
@@ -426,7 +512,7 @@ def _notify(users: list[Any], event: str, title: str, body: str, activity: Activ
         log.exception("notify failed for activity %s", activity.pk)
 
 
-@transaction.atomic
+@use_case
 def signup_cancel(*, signup_id: int, by: Any, reason: str, now: dt.datetime | None = None) -> Signup:
     """The member (or the organiser) cancels; a held place goes to the next in line."""
     now = now or timezone.now()
@@ -453,7 +539,7 @@ def signup_cancel(*, signup_id: int, by: Any, reason: str, now: dt.datetime | No
     return signup
 
 
-@transaction.atomic
+@use_case
 def signup_accept_offer(*, signup_id: int, by: Any, now: dt.datetime | None = None) -> Signup:
     now = now or timezone.now()
     signup = Signup.objects.select_related("member").filter(pk=signup_id, member__user=by).first()
@@ -473,7 +559,7 @@ def _within_window(activity: Activity, now: dt.datetime) -> bool:
     return activity.starts_at - dt.timedelta(minutes=CHECKIN_EARLY_MINUTES) <= now <= activity.ends_at
 
 
-@transaction.atomic
+@use_case
 def signup_check_in(
     *,
     activity_id: int,
@@ -485,7 +571,7 @@ def signup_check_in(
 ) -> Signup:
     """Check in with the code the organiser shows, during the task (and near the place if required)."""
     now = now or timezone.now()
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=user)
     signup = Signup.objects.filter(activity=activity, member__user=user).first()
     if signup is None or signup.status not in (S.CONFIRMED, S.CHECKED_IN):
         raise Conflict("没有有效的报名", state=signup.status if signup else None)
@@ -521,10 +607,10 @@ def _check_out(signup: Signup, activity: Activity, at: dt.datetime) -> Signup:
     return signup
 
 
-@transaction.atomic
+@use_case
 def signup_check_out(*, activity_id: int, user: Any, code: str, now: dt.datetime | None = None) -> Signup:
     now = now or timezone.now()
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=user)
     signup = Signup.objects.filter(activity=activity, member__user=user).first()
     if signup is None or signup.status != S.CHECKED_IN:
         raise Conflict("尚未签到", state=signup.status if signup else None)
@@ -533,10 +619,10 @@ def signup_check_out(*, activity_id: int, user: Any, code: str, now: dt.datetime
     return _check_out(signup, activity, now)
 
 
-@transaction.atomic
+@use_case
 def activity_bulk_check_out(*, activity_id: int, by: Any, at: dt.datetime | None = None) -> int:
     """The organiser checks out everyone still checked in (at ``at``, default now but not after the end)."""
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=by)
     _require_organiser(by, activity)
     at = min(at or timezone.now(), activity.ends_at)
     n = 0
@@ -554,7 +640,7 @@ def rating_factor(signup: Signup) -> float:
     return RATING_FACTORS.get(int(Decimal(avg).quantize(Decimal("1"), rounding=ROUND_HALF_UP)), 1.0)
 
 
-@transaction.atomic
+@use_case
 def signup_approve_hours(*, signup_id: int, by: Any, hours: Decimal | float | None = None) -> Signup:
     """The organiser approves the hours (at most the time present); points are paid once per sign-up."""
     signup = Signup.objects.select_related("activity__area", "member__user").filter(pk=signup_id).first()
@@ -582,6 +668,8 @@ def signup_approve_hours(*, signup_id: int, by: Any, hours: Decimal | float | No
         factor=rating_factor(signup),
         by=by,
         note=f"志愿服务：{signup.activity.title}",
+        on=timezone.localdate(signup.activity.starts_at),
+        fields={"day": "hours"},
     )
     signup.points_awarded = entry.points if entry else 0
     signup.save(
@@ -592,7 +680,9 @@ def signup_approve_hours(*, signup_id: int, by: Any, hours: Decimal | float | No
 
 
 def activity_approve_all(*, activity_id: int, by: Any) -> int:
-    activity = Activity.objects.select_related("area").filter(pk=activity_id).first()
+    """Approve every checked-out sign-up's hours: each approval is its own use case (durable), so one
+    refused approval (a daily points cap) leaves the others approved."""
+    activity = Activity.objects.visible_to(by).select_related("area").filter(pk=activity_id).first()
     if activity is None:
         raise NotFound("任务不存在")
     _require_organiser(by, activity)
@@ -606,7 +696,7 @@ def activity_approve_all(*, activity_id: int, by: Any) -> int:
     return len(ids)
 
 
-@transaction.atomic
+@use_case
 def rating_create(*, signup_id: int, by: Any, score: int, comment: str = "") -> Rating:
     """A person served (listed as a beneficiary) or the organiser on their behalf rates a volunteer
     who checked in."""
@@ -637,9 +727,9 @@ def rating_create(*, signup_id: int, by: Any, score: int, comment: str = "") -> 
     return rating
 
 
-@transaction.atomic
+@use_case
 def activity_cancel(*, activity_id: int, by: Any, reason: str) -> Activity:
-    activity = _lock_activity(activity_id)
+    activity = _lock_activity(activity_id, viewer=by)
     _require_organiser(by, activity)
     if not reason.strip():
         raise InvalidInput.field("reason", "请填写取消原因")
@@ -659,41 +749,55 @@ def activity_cancel(*, activity_id: int, by: Any, reason: str) -> Activity:
 
 def tick(now: dt.datetime | None = None) -> dict[str, int]:
     """Periodic work: expire unanswered offers (offering the place to the next in line) and, after a
-    task ends, mark confirmed members who never checked in as no-shows and close the task."""
+    task ends, mark confirmed members who never checked in as no-shows and close the task. A row that cannot
+    be processed (written out of range behind the services' back) is logged, counted under ``skipped`` and
+    left for a person; it never stops the others."""
     now = now or timezone.now()
-    expired = 0
+    expired = skipped = 0
     for signup_id, activity_id in Signup.objects.filter(
         status=S.OFFERED, offer_expires_at__lte=now
     ).values_list("pk", "activity_id"):
-        with transaction.atomic():
-            activity = _lock_activity(activity_id)
-            moved = Signup.objects.filter(pk=signup_id, status=S.OFFERED).update(
-                status=S.CANCELLED, cancelled_at=now, cancel_reason="递补超时未确认", offer_expires_at=None
-            )
-            if moved:
-                expired += 1
-                _promote_next(activity, now)
+        try:
+            with transaction.atomic():
+                activity = _lock_activity(activity_id)
+                moved = Signup.objects.filter(pk=signup_id, status=S.OFFERED).update(
+                    status=S.CANCELLED,
+                    cancelled_at=now,
+                    cancel_reason="递补超时未确认",
+                    offer_expires_at=None,
+                )
+                if moved:
+                    _promote_next(activity, now)
+            expired += moved
+        except Exception as exc:
+            skipped += 1
+            log.warning("offer expiry skipped sign-up %s: %s", signup_id, exc)
     no_shows = 0
     for activity_id in Activity.objects.filter(status=Activity.Status.OPEN, ends_at__lte=now).values_list(
         "pk", flat=True
     ):
-        with transaction.atomic():
-            activity = _lock_activity(activity_id)
-            no_shows += Signup.objects.filter(activity=activity, status=S.CONFIRMED).update(status=S.NO_SHOW)
-            Signup.objects.filter(activity=activity, status__in=[S.WAITLISTED, S.OFFERED]).update(
-                status=S.CANCELLED, cancelled_at=now, cancel_reason="任务已结束"
-            )
-            # Whoever forgot to check out is checked out at the end of the task.
-            for s in Signup.objects.filter(activity=activity, status=S.CHECKED_IN):
-                _check_out(s, activity, activity.ends_at)
-            Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.CLOSED)
-    return {"offers_expired": expired, "no_shows": no_shows}
+        try:
+            with transaction.atomic():
+                activity = _lock_activity(activity_id)
+                n = Signup.objects.filter(activity=activity, status=S.CONFIRMED).update(status=S.NO_SHOW)
+                Signup.objects.filter(activity=activity, status__in=[S.WAITLISTED, S.OFFERED]).update(
+                    status=S.CANCELLED, cancelled_at=now, cancel_reason="任务已结束"
+                )
+                # Whoever forgot to check out is checked out at the end of the task.
+                for s in Signup.objects.filter(activity=activity, status=S.CHECKED_IN):
+                    _check_out(s, activity, activity.ends_at)
+                Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.CLOSED)
+            no_shows += n
+        except Exception as exc:
+            skipped += 1
+            log.warning("closing task %s skipped: %s", activity_id, exc)
+    return {"offers_expired": expired, "no_shows": no_shows, "skipped": skipped}
 
 
 # --- micro-projects --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def micro_project_create(
     *, user: Any, title: str, community: Area, description: str = "", schedule: str = ""
 ) -> MicroProject:
@@ -708,7 +812,7 @@ def micro_project_create(
     return project
 
 
-@transaction.atomic
+@use_case
 def booking_create(
     *, project: MicroProject, resident: Any, wanted_at: dt.datetime, note: str = ""
 ) -> Booking:
@@ -720,11 +824,11 @@ def booking_create(
     return booking
 
 
-@transaction.atomic
+@use_case
 def booking_transition(*, booking_id: int, by: Any, to: str, score: int | None = None) -> Booking:
     """The member accepts/completes/cancels; the resident cancels or rates after completion."""
-    booking = Booking.objects.select_related("project__member").filter(pk=booking_id).first()
-    if booking is None:
+    booking = Booking.objects.visible_to(by).select_related("project__member").filter(pk=booking_id).first()
+    if booking is None:  # missing, or neither the resident's nor the offering member's: the same 404
         raise NotFound("预约不存在")
     is_member = booking.project.member.user_id == by.pk
     is_resident = booking.resident_id == by.pk

@@ -16,5 +16,7 @@ urlpatterns = [
     path("manage/new/", views.publish, name="publish"),
     path("manage/<int:pk>/", views.run, name="run"),
     path("units/", views.units, name="units"),
+    path("members/<int:pk>/verify/", views.member_verify, name="member_verify"),
+    path("members/<int:pk>/unit/", views.member_unit, name="member_unit"),
     path("figures/", views.figures, name="figures"),
 ]

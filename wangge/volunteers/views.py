@@ -316,8 +316,32 @@ def units(request: HttpRequest) -> HttpResponse:
             "agreements": selectors.agreement_list(viewer=request.user),
             "reports": selectors.report_list(viewer=request.user),
             "posts": selectors.service_post_list(viewer=request.user)[:100],
+            "members": selectors.member_list(viewer=request.user).exclude(user=request.user)[:200],
         },
     )
+
+
+@login_required
+@require_POST
+def member_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Community staff verify a member (or revoke it); verifying again lifts a claim suspension."""
+    member = selectors.member_get_for_staff(viewer=request.user, member_id=pk)
+    verified = request.POST.get("verified", "1") == "1"
+    _try(
+        request,
+        lambda: services.member_verify(member=member, by=request.user, verified=verified),
+        _("已核实") if verified else _("已撤销核实"),
+    )
+    return redirect(reverse("volunteers:units") + "#members")
+
+
+@login_required
+@require_POST
+def member_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Community staff (or the member's unit) confirm the member's unit."""
+    member = selectors.member_get_for_staff(viewer=request.user, member_id=pk)
+    _try(request, lambda: services.member_unit_confirm(member=member, by=request.user), _("单位已确认"))
+    return redirect(reverse("volunteers:units") + "#members")
 
 
 @login_required

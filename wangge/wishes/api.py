@@ -13,7 +13,6 @@ from wangge.accounts.services import token_authenticate
 from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.pii import mask_name
-from wangge.registry.models import Resident
 
 from . import selectors, services
 from .models import Season, Wish, WishClaim
@@ -22,6 +21,7 @@ from .schemas import (
     ClaimOut,
     CloseIn,
     ConfirmIn,
+    ContactViewOut,
     FiguresOut,
     ListsOut,
     ReasonIn,
@@ -132,6 +132,12 @@ def wishes_my_claims(request: HttpRequest) -> Any:
     return [claim_out(c) for c in selectors.my_claims(viewer=request.user)]
 
 
+@router.get("/wishes/contact-views", response=list[ContactViewOut])
+def wishes_contact_views(request: HttpRequest) -> Any:
+    """Staff: who viewed which beneficiary's contact, for the wishes in their scope (newest first)."""
+    return selectors.contact_views(viewer=request.user)
+
+
 @router.get("/wishes/lists", response=ListsOut)
 def wishes_lists(request: HttpRequest) -> Any:
     lists = selectors.three_lists(viewer=request.user)
@@ -184,10 +190,8 @@ def wishes_resource_create(request: HttpRequest, payload: ResourceIn) -> Any:
 @router.post("/wishes", response={201: WishDetailOut})
 def wishes_create(request: HttpRequest, payload: WishIn) -> Any:
     beneficiary = None
-    if payload.beneficiary_id is not None:
-        beneficiary = Resident.objects.filter(pk=payload.beneficiary_id).first()
-        if beneficiary is None:
-            raise InvalidInput.field("beneficiary_id", "居民不存在")
+    if payload.beneficiary_id is not None:  # missing and out of scope: the same 404
+        beneficiary = services.beneficiary_for(by=request.user, resident_id=payload.beneficiary_id)
     season = None
     if payload.season is not None:
         season = Season.objects.filter(number=payload.season).first()
@@ -243,6 +247,7 @@ def wishes_deliver(
     photo: File[UploadedFile] | None = None,
 ) -> Any:
     """Record delivery: multipart with ``photo`` (JPEG/PNG/WebP; re-encoded) and an optional ``note``."""
+    _get(request, wish_id)  # not visible: 404, as missing
     upload = photo or request.FILES.get("photo")
     services.wish_deliver(wish_id=wish_id, by=request.user, note=note, photo=upload)
     return detail_out(request, _get(request, wish_id))
@@ -251,12 +256,14 @@ def wishes_deliver(
 @router.post("/wishes/{int:wish_id}/confirm", response=WishDetailOut)
 def wishes_confirm(request: HttpRequest, wish_id: int, payload: ConfirmIn | None = None) -> Any:
     payload = payload or ConfirmIn()
+    _get(request, wish_id)  # not visible: 404, as missing
     services.wish_confirm(wish_id=wish_id, by=request.user, accept=payload.accept, note=payload.note)
     return detail_out(request, _get(request, wish_id))
 
 
 @router.post("/wishes/{int:wish_id}/cancel-claim", response=WishDetailOut)
 def wishes_cancel_claim(request: HttpRequest, wish_id: int, payload: ReasonIn | None = None) -> Any:
+    _get(request, wish_id)  # not visible: 404, as missing
     services.wish_cancel_claim(wish_id=wish_id, by=request.user, reason=payload.reason if payload else "")
     return detail_out(request, _get(request, wish_id))
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from wangge.core import pii
 from wangge.core.audit import audit
+from wangge.core.transactions import batch
 from wangge.registry.models import Resident, Tagging
 
 from . import services
@@ -96,6 +97,12 @@ def _beneficiaries(ctx: Any, limit: int) -> list[tuple[Resident, str]]:
 
 
 def populate_demo(ctx: Any) -> None:
+    # The demo builder runs every hook inside its own transaction: the use cases nest in it on purpose.
+    with batch():
+        _populate(ctx)
+
+
+def _populate(ctx: Any) -> None:
     rng = ctx.rng
     now = ctx.now
     today = now.date()

@@ -11,12 +11,15 @@ moves the wish with a conditional ``UPDATE … WHERE status = 'open'``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TimeStampedModel
+from wangge.core.scoping import ScopedModel
 
 
 def default_auto_confirm_days() -> int:
@@ -25,6 +28,28 @@ def default_auto_confirm_days() -> int:
 
 def default_claim_lapse_days() -> int:
     return int(getattr(settings, "WANGGE_WISH_CLAIM_LAPSE_DAYS", 14))
+
+
+# Against harvesting contacts by claiming and cancelling (settings, read when used):
+def max_active_claims() -> int:
+    """How many wishes one member may hold (claimed or delivering) at a time."""
+    return int(getattr(settings, "WANGGE_WISH_MAX_ACTIVE_CLAIMS", 5))
+
+
+def max_cancellations() -> int:
+    """Claims given back (cancelled or lapsed) within the window that suspend a member's claiming."""
+    return int(getattr(settings, "WANGGE_WISH_MAX_CANCELLATIONS", 3))
+
+
+def cancellation_window_days() -> int:
+    return int(getattr(settings, "WANGGE_WISH_CANCELLATION_WINDOW_DAYS", 30))
+
+
+def _own_claims_q(viewer: Any, prefix: str = "") -> Q:
+    q = Q(**{f"{prefix}claimant_user": viewer})
+    if getattr(viewer, "unit_id", None):
+        q |= Q(**{f"{prefix}claimant_unit_id": viewer.unit_id})
+    return q
 
 
 class Season(TimeStampedModel):
@@ -53,8 +78,14 @@ class Kind(models.TextChoices):
     SERVICE = "service", _("服务")
 
 
-class Wish(TimeStampedModel):
-    """A micro-wish of one resident, posted by the resident or by a grid worker on their behalf."""
+class Wish(TimeStampedModel, ScopedModel):
+    """A micro-wish of one resident, posted by the resident or by a grid worker on their behalf.
+
+    Scope: anyone sees a wish on the wall (reviewed and public: only the fields fixed at review); staff see
+    every wish of their area scope; the poster, the beneficiary and the active claimant see theirs. Acting
+    as staff (``action="manage"``) needs the area scope."""
+
+    scope_path = "area__code"
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -123,9 +154,23 @@ class Wish(TimeStampedModel):
     def __str__(self) -> str:
         return self.public_label or f"心愿#{self.pk}"
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        q = super().visible_q(viewer, action)
+        if action != "view":
+            return q
+        q |= Q(status__in=PUBLIC_STATES)
+        if getattr(viewer, "is_authenticated", False):
+            active = WishClaim.objects.filter(_own_claims_q(viewer), active=True).values("wish_id")
+            q |= Q(posted_by=viewer) | Q(beneficiary__account=viewer) | Q(pk__in=active)
+        return q
 
-class WishClaim(TimeStampedModel):
-    """A claim of a wish by a member (user) or a co-building unit. One active claim per wish (database)."""
+
+class WishClaim(TimeStampedModel, ScopedModel):
+    """A claim of a wish by a member (user) or a co-building unit. One active claim per wish (database).
+    Visible to staff in scope and to the claimant (the member, or the members of the claiming unit)."""
+
+    scope_path = "wish__area__code"
 
     class Status(models.TextChoices):
         CLAIMED = "claimed", _("已认领")
@@ -191,6 +236,13 @@ class WishClaim(TimeStampedModel):
     def __str__(self) -> str:
         return f"认领#{self.pk} 心愿#{self.wish_id}"
 
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        q = super().visible_q(viewer, action)
+        if action == "view" and getattr(viewer, "is_authenticated", False):
+            q |= _own_claims_q(viewer)
+        return q
+
     @property
     def claimant_name(self) -> str:
         if self.claimant_unit_id:
@@ -198,8 +250,11 @@ class WishClaim(TimeStampedModel):
         return str(self.claimant_user)
 
 
-class Resource(TimeStampedModel):
-    """What a co-building unit offers a community (资源清单): goods, services, rooms, money, skills."""
+class Resource(TimeStampedModel, ScopedModel):
+    """What a co-building unit offers a community (资源清单): goods, services, rooms, money, skills.
+    Staff of the community's scope see it."""
+
+    scope_path = "community__code"
 
     unit = models.ForeignKey(
         "accounts.Unit", verbose_name=_("单位"), on_delete=models.CASCADE, related_name="wish_resources"
@@ -222,3 +277,12 @@ class Resource(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.title}"
+
+
+# Reviewed wishes: what the public wall shows (only the fields fixed at review).
+PUBLIC_STATES = (
+    Wish.Status.OPEN,
+    Wish.Status.CLAIMED,
+    Wish.Status.DELIVERING,
+    Wish.Status.FULFILLED,
+)

@@ -2,25 +2,27 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from wangge.core.bounded import Code, Day, Id, Latitude, Line, Longitude, Name, Text
 
 
 class WishIn(Schema):
-    title: str
-    reason: str = ""
-    estimated_value: Decimal = Decimal(0)
-    kind: str = "goods"
-    deadline: date | None = None
-    beneficiary_id: int | None = None
-    season: int | None = None
+    title: Name
+    reason: Text = ""
+    estimated_value: Decimal = Field(Decimal(0), ge=0, le=Decimal("1000000"), max_digits=9, decimal_places=2)
+    kind: Code = "goods"
+    deadline: Day | None = None
+    beneficiary_id: Id | None = None
+    season: int | None = Field(None, ge=1, le=32767)
     draft: bool = False
 
 
 class ReviewIn(Schema):
     approve: bool
-    note: str = ""
-    public_category: str | None = None
-    public_title: str | None = None
+    note: Line = ""
+    public_category: Code | None = None
+    public_title: Name | None = None
 
 
 class ClaimIn(Schema):
@@ -29,15 +31,29 @@ class ClaimIn(Schema):
 
 class ConfirmIn(Schema):
     accept: bool = True
-    note: str = ""
+    note: Line = ""
 
 
 class ReasonIn(Schema):
-    reason: str = ""
+    reason: Line = ""
 
 
 class CloseIn(Schema):
-    note: str
+    note: Line
+
+
+class ContactViewOut(Schema):
+    """One look at a beneficiary's contact (from the audit log)."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor: str
+    actor_name: str
+    wish_id: int
+    wish_label: str
+    as_claimant: bool
+    ip: str | None = None
 
 
 class WishPublicOut(Schema):
@@ -119,14 +135,14 @@ class FiguresOut(Schema):
 
 
 class ResourceIn(Schema):
-    unit_id: int
-    community: str
-    title: str
-    kind: str = "goods"
-    description: str = ""
-    quantity: int = 1
-    lat: float | None = None
-    lng: float | None = None
+    unit_id: Id
+    community: Code
+    title: Name
+    kind: Code = "goods"
+    description: Line = ""
+    quantity: int = Field(1, ge=1, le=1_000_000)
+    lat: Latitude | None = None
+    lng: Longitude | None = None
 
 
 class ResourceOut(Schema):

@@ -1,7 +1,8 @@
 """Every read of the wishes context.
 
 - The public wall (anyone, no login): approved wishes, only the fields fixed at review (``public_wish``).
-- Staff with ``mobilisation.manage`` see the wishes of their area scope (``scope_for(...).q("area__code")``).
+- Staff with ``mobilisation.manage`` see the wishes of their area scope (``Wish.objects.visible_to``).
+- The community sees who viewed which contact (``contact_views``: the reveal audit rows).
 - The contact (name, phone, address) goes only to the active claimant and to staff in scope (audited).
 """
 
@@ -10,24 +11,25 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast
 
 from wangge.accounts.roles import user_can
 from wangge.areas.geo import distance_m
 from wangge.core import pii
 from wangge.core.audit import audit
-from wangge.core.errors import Forbidden, NotFound
-from wangge.core.scoping import scope_for
+from wangge.core.errors import Forbidden
+from wangge.core.models import AuditLog
+from wangge.core.scoping import get_visible_or_404
 
-from .models import Resource, Season, Wish, WishClaim
+from .models import PUBLIC_STATES, Resource, Season, Wish, WishClaim
 from .services import active_claim, is_beneficiary, is_claimant, is_staff_in_scope
 
 S = Wish.Status
-PUBLIC_STATES = (S.OPEN, S.CLAIMED, S.DELIVERING, S.FULFILLED)
 POSTED_STATES = (S.OPEN, S.CLAIMED, S.DELIVERING, S.FULFILLED, S.CLOSED, S.EXPIRED)
 
 
-def _base() -> QuerySet[Wish]:
+def _base() -> Any:  # a ScopedQuerySet of wishes
     return Wish.objects.select_related("area__parent__parent", "season")
 
 
@@ -81,7 +83,7 @@ def wish_wall(
     *, area: str | None = None, season: int | None = None, status: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """The public wish wall: open wishes first, then those in progress and recently fulfilled."""
-    qs = _base().filter(status__in=PUBLIC_STATES)
+    qs = _base().visible_to(None)  # what anyone may see: the reviewed, public wishes
     if area:
         qs = qs.filter(area__code__startswith=area)
     if season:
@@ -103,7 +105,7 @@ def wish_list(
     """Staff: the wishes in their area scope (every status)."""
     if not user_can(viewer, "mobilisation.manage"):
         raise Forbidden("无权查看心愿管理列表")
-    qs = _base().select_related("beneficiary", "posted_by").filter(scope_for(viewer).q("area__code"))
+    qs = _base().visible_to(viewer, "manage").select_related("beneficiary", "posted_by")
     if status:
         qs = qs.filter(status=status)
     if area:
@@ -130,16 +132,10 @@ def can_see_private(viewer: Any, wish: Wish) -> bool:
 
 
 def wish_get(*, viewer: Any, pk: int) -> Wish:
-    """A wish the viewer may see: public ones for anyone, others for staff in scope, poster, beneficiary."""
-    wish = _base().select_related("beneficiary").filter(pk=pk).first()
-    if wish is None:
-        raise NotFound("心愿不存在")
-    if wish.status in PUBLIC_STATES or can_see_private(viewer, wish):
-        return wish
-    claim = active_claim(wish)
-    if is_claimant(viewer, claim):
-        return wish
-    raise NotFound("心愿不存在")
+    """A wish the viewer may see (``Wish.visible_q``): public ones for anyone, others for staff in scope,
+    the poster, the beneficiary and the active claimant. Anything else is 404, as missing."""
+    wish: Wish = get_visible_or_404(_base().select_related("beneficiary"), viewer, pk=pk)
+    return wish
 
 
 def wish_private(wish: Wish) -> dict[str, Any]:
@@ -170,8 +166,48 @@ def wish_contact(*, viewer: Any, wish: Wish, claim: WishClaim | None = None) -> 
     phone = r.phone or ""
     if not claimant and not user_can(viewer, "pii.reveal"):
         phone = pii.mask_phone(phone)
-    audit("reveal", wish, by=viewer, changes={"field": "contact"}, note="查看心愿人联系方式")
+    audit(
+        "reveal",
+        wish,
+        by=viewer,
+        changes={
+            "field": "contact",
+            "as": "claimant" if claimant else "staff",
+            "claim": getattr(claim, "pk", None),
+        },
+        note="查看心愿人联系方式",
+    )
     return {"name": r.name, "phone": phone, "address": f"{house.building.address} {house}"}
+
+
+def contact_views(*, viewer: Any, limit: int = 200) -> list[dict[str, Any]]:
+    """Who viewed which beneficiary's contact, for the wishes in the viewer's scope (staff only): the audit
+    rows written by ``wish_contact``, newest first."""
+    if not user_can(viewer, "mobilisation.manage"):
+        raise Forbidden("无权查看联系方式查看记录")
+    wishes = Wish.objects.visible_to(viewer, "manage").annotate(sid=Cast("pk", CharField())).values("sid")
+    rows = list(
+        AuditLog.objects.filter(action="reveal", object_type="wishes.wish", object_id__in=wishes)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+    labels = dict(
+        Wish.objects.filter(pk__in={int(r.object_id) for r in rows}).values_list("pk", "public_label")
+    )
+    return [
+        {
+            "id": r.pk,
+            "at": r.at,
+            "actor_id": r.actor_id,
+            "actor": str(r.actor) if r.actor_id else r.actor_name,
+            "actor_name": r.actor_name,
+            "wish_id": int(r.object_id),
+            "wish_label": labels.get(int(r.object_id), "") or f"心愿#{r.object_id}",
+            "as_claimant": (r.changes or {}).get("as") == "claimant",
+            "ip": r.ip,
+        }
+        for r in rows
+    ]
 
 
 def my_claims(*, viewer: Any) -> QuerySet[WishClaim]:
@@ -181,7 +217,8 @@ def my_claims(*, viewer: Any) -> QuerySet[WishClaim]:
     if viewer.unit_id:
         q |= Q(claimant_unit_id=viewer.unit_id)
     return (
-        WishClaim.objects.filter(q)
+        WishClaim.objects.visible_to(viewer)
+        .filter(q)
         .select_related("wish__area__parent__parent", "wish__season", "claimant_user", "claimant_unit")
         .order_by("-created_at", "-id")
     )
@@ -190,7 +227,12 @@ def my_claims(*, viewer: Any) -> QuerySet[WishClaim]:
 def my_wishes(*, viewer: Any) -> QuerySet[Wish]:
     if not getattr(viewer, "is_authenticated", False):
         return Wish.objects.none()
-    return _base().filter(Q(posted_by=viewer) | Q(beneficiary__account=viewer)).order_by("-created_at")
+    return (
+        _base()
+        .visible_to(viewer)
+        .filter(Q(posted_by=viewer) | Q(beneficiary__account=viewer))
+        .order_by("-created_at")
+    )
 
 
 # --- figures ---------------------------------------------------------------------------------------
@@ -235,9 +277,7 @@ def figures(*, area: str | None = None, season: int | None = None, top: int = 10
 def resource_list(*, viewer: Any) -> QuerySet[Resource]:
     if not user_can(viewer, "mobilisation.manage"):
         raise Forbidden("无权查看资源清单")
-    return Resource.objects.filter(scope_for(viewer).q("community__code"), active=True).select_related(
-        "unit", "community"
-    )
+    return Resource.objects.visible_to(viewer).filter(active=True).select_related("unit", "community")
 
 
 def suggest_matches(wish: Wish, resources: list[Resource], limit: int = 3) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,10 +19,11 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from wangge.accounts.models import Unit
+from wangge.accounts.models import Post, Unit
 from wangge.accounts.roles import Role, user_can
 from wangge.core import pii
 from wangge.core.audit import audit
+from wangge.core.bounded import clean_text
 from wangge.core.errors import (
     Conflict,
     Forbidden,
@@ -33,10 +34,23 @@ from wangge.core.errors import (
 )
 from wangge.core.images import clean_image
 from wangge.core.scoping import scope_for
+from wangge.core.transactions import use_case
+from wangge.notifications.services import notify
 from wangge.points.services import points_earn
 from wangge.registry.models import Resident, Tag
+from wangge.volunteers.models import Member
+from wangge.volunteers.services import member_for
 
-from .models import Kind, Resource, Season, Wish, WishClaim
+from .models import (
+    Kind,
+    Resource,
+    Season,
+    Wish,
+    WishClaim,
+    cancellation_window_days,
+    max_active_claims,
+    max_cancellations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +142,28 @@ def _decimal(value: Any) -> Decimal:
     return d
 
 
-@transaction.atomic
+RESIDENT_NOT_FOUND = "居民不存在"
+
+
+def beneficiary_for(*, by: Any, resident_id: int) -> Resident:
+    """A resident ``by`` may post a wish for: themselves, or (staff who write the registry) a resident of
+    their area scope. Missing and out of scope are the same 404."""
+    from django.db.models import Q
+
+    q = Q(account=by) if getattr(by, "is_authenticated", False) else Q(pk__in=[])
+    if user_can(by, "registry.write"):
+        q |= scope_for(by).q("household__house__building__area__code")
+    resident = (
+        Resident.objects.filter(q, pk=resident_id, active=True)
+        .select_related("household__house__building__area")
+        .first()
+    )
+    if resident is None:
+        raise NotFound(RESIDENT_NOT_FOUND)
+    return resident
+
+
+@use_case
 def wish_create(
     *,
     by: Any,
@@ -149,11 +184,9 @@ def wish_create(
         if own is None:
             raise InvalidInput.field("beneficiary", "请选择心愿人")
         beneficiary = own
-    beneficiary = Resident.objects.select_related("household__house__building__area").get(pk=beneficiary.pk)
+    beneficiary = beneficiary_for(by=by, resident_id=beneficiary.pk)
     area = _resident_area(beneficiary)
     on_behalf = own is None or own.pk != beneficiary.pk
-    if on_behalf and not (user_can(by, "registry.write") and scope_for(by).contains(area.code)):
-        raise Forbidden("只能为本人或管辖范围内的居民提交心愿")
     if not title or not title.strip():
         raise InvalidInput.field("title", "请填写心愿")
     if kind not in Kind.values:
@@ -191,7 +224,7 @@ def _transition(wish_id: int, frm: tuple[str, ...], to: str, **fields: Any) -> i
     )
 
 
-@transaction.atomic
+@use_case
 def wish_submit(*, wish: Wish, by: Any) -> Wish:
     wish = _lock(wish.pk)
     if wish.posted_by_id != by.pk and not is_staff_in_scope(by, wish):
@@ -203,7 +236,7 @@ def wish_submit(*, wish: Wish, by: Any) -> Wish:
     return wish
 
 
-@transaction.atomic
+@use_case
 def wish_review(
     *,
     wish: Wish,
@@ -247,7 +280,7 @@ def wish_review(
     return wish
 
 
-@transaction.atomic
+@use_case
 def wish_withdraw(*, wish: Wish, by: Any) -> Wish:
     """The poster (or staff in scope) withdraws a wish that nobody has claimed yet."""
     wish = _lock(wish.pk)
@@ -260,7 +293,7 @@ def wish_withdraw(*, wish: Wish, by: Any) -> Wish:
     return wish
 
 
-@transaction.atomic
+@use_case
 def wish_close(*, wish: Wish, by: Any, note: str) -> Wish:
     """Staff close a wish (e.g. no longer needed). An active claim ends with it."""
     wish = _lock(wish.pk)
@@ -284,12 +317,76 @@ def wish_close(*, wish: Wish, by: Any, note: str) -> Wish:
 # --- claims ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+def claims_given_back(user: Any, now: datetime) -> int:
+    """Claims ``user`` made and gave back (cancelled, or let lapse) within the cancellation window."""
+    since = now - timedelta(days=cancellation_window_days())
+    return WishClaim.objects.filter(
+        claimed_by=user,
+        status__in=(WishClaim.Status.CANCELLED, WishClaim.Status.LAPSED),
+        ended_at__gte=since,
+    ).count()
+
+
+def claims_suspended(member: Member, now: datetime) -> bool:
+    since = now - timedelta(days=cancellation_window_days())
+    return member.claims_suspended_at is not None and member.claims_suspended_at >= since
+
+
+def _community_staff(codes: set[str]) -> list[Any]:
+    posts = Post.objects.filter(
+        active=True,
+        area__code__in=codes,
+        kind__in=(Post.Kind.COMMUNITY_STAFF, Post.Kind.COMMUNITY_SECRETARY),
+    ).select_related("user")
+    return [p.user for p in posts if p.user.is_active]
+
+
+def _count_giving_back(claim: WishClaim, wish: Wish, now: datetime) -> None:
+    """After a claimant gives a claim back: at M within the window, suspend their claiming and tell the
+    community (of the wish, and the one that verified the member)."""
+    user = claim.claimed_by
+    if user is None:
+        return
+    given_back = claims_given_back(user, now)
+    if given_back < max_cancellations():
+        return
+    member = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("verified_community")
+        .get(pk=member_for(user).pk)
+    )
+    if claims_suspended(member, now):
+        return
+    member.claims_suspended_at = now
+    member.save(update_fields=["claims_suspended_at", "updated_at"])
+    codes = {wish.area.code[:12]}
+    if member.verified_community_id:
+        codes.add(member.verified_community.code)  # type: ignore[union-attr]
+    window = cancellation_window_days()
+    audit("update", member, by=None, changes={"claims_suspended": True, "given_back": given_back})
+    notify(
+        users=_community_staff(codes),
+        event="wishes.claims_suspended",
+        title="心愿认领已暂停",
+        body=f"{user} 在{window}天内放弃了{given_back}个心愿认领（取消或逾期），已暂停其认领；请核实后在成员资料中重新核实以恢复。",
+        link="/wishes/review/",
+        obj=member,
+    )
+
+
+@use_case
 def wish_claim(*, wish_id: int, by: Any, as_unit: bool = False, now: datetime | None = None) -> WishClaim:
-    """Claim an open wish for ``by`` (or for their co-building unit). Exactly one claim can win."""
+    """Claim an open wish for ``by`` (or for their co-building unit). Exactly one claim can win.
+
+    Against harvesting contacts: only members the community verified may claim, a member holds at most
+    ``WANGGE_WISH_MAX_ACTIVE_CLAIMS`` at a time, and claiming is suspended after
+    ``WANGGE_WISH_MAX_CANCELLATIONS`` claims given back within ``WANGGE_WISH_CANCELLATION_WINDOW_DAYS``."""
     now = now or timezone.now()
     if not getattr(by, "is_authenticated", False):
         raise Forbidden("请先登录")
+    wish = Wish.objects.visible_to(by).select_related("beneficiary").filter(pk=wish_id).first()
+    if wish is None or wish.status in (S.DRAFT, S.PENDING_REVIEW, S.REJECTED):
+        raise NotFound("心愿不存在")
     unit: Unit | None = None
     if as_unit:
         unit = by.unit
@@ -297,11 +394,23 @@ def wish_claim(*, wish_id: int, by: Any, as_unit: bool = False, now: datetime | 
             raise Forbidden("只有共建单位的成员可以以单位名义认领")
     elif not user_can(by, "mobilisation.participate"):
         raise Forbidden("当前账号不能认领心愿")
-    wish = Wish.objects.select_related("beneficiary").filter(pk=wish_id).first()
-    if wish is None or wish.status in (S.DRAFT, S.PENDING_REVIEW, S.REJECTED):
-        raise NotFound("心愿不存在")
     if wish.beneficiary.account_id == by.pk:
         raise Forbidden("不能认领自己的心愿")
+    # The member row is locked: one member's claims are counted and taken one at a time.
+    member = Member.objects.select_for_update().get(pk=member_for(by).pk)
+    if member.verified_at is None:
+        raise Forbidden("认领心愿须先经社区核实身份，请联系社区")
+    if claims_suspended(member, now):
+        raise Forbidden(f"近{cancellation_window_days()}天内放弃认领过多，认领已暂停，请联系社区")
+    holding = WishClaim.objects.filter(
+        claimed_by=by, active=True, status__in=(WishClaim.Status.CLAIMED, WishClaim.Status.DELIVERING)
+    ).count()
+    if holding >= max_active_claims():
+        raise Conflict(
+            f"最多同时认领 {max_active_claims()} 个心愿，请先完成已认领的心愿",
+            state="claim_limit",
+            errors=[{"field": "wish_id", "message": f"已认领 {holding} 个未完成的心愿"}],
+        )
     # The race is decided here: only one transaction finds the wish still open.
     if not _transition(wish.pk, (S.OPEN,), S.CLAIMED):
         current = Wish.objects.filter(pk=wish.pk).values_list("status", flat=True).first()
@@ -329,7 +438,7 @@ def _locked_claim(wish_id: int) -> tuple[Wish, WishClaim]:
     return wish, claim
 
 
-@transaction.atomic
+@use_case
 def wish_cancel_claim(*, wish_id: int, by: Any, reason: str = "") -> Wish:
     """The claimant gives the wish back (or staff return it to the wall). The wish is open again."""
     wish, claim = _locked_claim(wish_id)
@@ -346,6 +455,8 @@ def wish_cancel_claim(*, wish_id: int, by: Any, reason: str = "") -> Wish:
     claim.save()
     _transition(wish.pk, ACTIVE_CLAIM_STATES, S.OPEN)
     audit("update", claim, by=by, changes={"status": claim.status}, note=reason)
+    if claim.status == WishClaim.Status.CANCELLED:
+        _count_giving_back(claim, wish, now)
     wish.refresh_from_db()
     return wish
 
@@ -366,9 +477,10 @@ def process_photo(upload: Any) -> ContentFile:
     return ContentFile(clean.content, name=f"{uuid.uuid4().hex}.jpg")
 
 
-@transaction.atomic
+@use_case
 def wish_deliver(*, wish_id: int, by: Any, note: str = "", photo: Any = None) -> WishClaim:
     """The claimant records delivery (with a photo); the wish waits for the beneficiary's confirmation."""
+    clean_text(note, "note", max_length=300)
     content = process_photo(photo) if photo is not None else None  # bad input writes nothing
     wish, claim = _locked_claim(wish_id)
     if not is_claimant(by, claim):
@@ -420,7 +532,7 @@ def _fulfil(wish: Wish, claim: WishClaim, *, by: Any, now: datetime, auto: bool)
     _award_points(claim, by)
 
 
-@transaction.atomic
+@use_case
 def wish_confirm(*, wish_id: int, by: Any, accept: bool = True, note: str = "") -> Wish:
     """The beneficiary (or a grid worker / staff on their behalf, audited) confirms or disputes delivery."""
     wish, claim = _locked_claim(wish_id)
@@ -464,57 +576,74 @@ def expire_open(now: datetime) -> int:
     return n
 
 
-def lapse_claims(now: datetime) -> int:
-    """Claims with no progress for N days lapse; the wish goes back on the wall."""
+def lapse_claims(now: datetime, skipped: list[int] | None = None) -> int:
+    """Claims with no progress for N days lapse; the wish goes back on the wall. A claim that cannot be
+    processed is logged and its id appended to ``skipped``; it never stops the others."""
     from .models import default_claim_lapse_days
 
     count = 0
     for claim in WishClaim.objects.filter(active=True, status=WishClaim.Status.CLAIMED).select_related(
-        "wish__season"
+        "wish__season", "wish__area", "claimed_by"
     ):
-        days = _days(claim.wish, "claim_lapse_days", default_claim_lapse_days)
-        if (now - claim.last_progress_at).days < days:
-            continue
-        with transaction.atomic():
-            changed = WishClaim.objects.filter(
-                pk=claim.pk,
-                active=True,
-                status=WishClaim.Status.CLAIMED,
-                last_progress_at=claim.last_progress_at,
-            ).update(active=False, status=WishClaim.Status.LAPSED, ended_at=now, end_reason=f"{days}天无进展")
-            if changed:
-                _transition(claim.wish_id, (S.CLAIMED,), S.OPEN)
-                audit("update", claim, by=None, changes={"status": WishClaim.Status.LAPSED})
-                count += 1
+        try:
+            days = _days(claim.wish, "claim_lapse_days", default_claim_lapse_days)
+            if (now - claim.last_progress_at).days < days:
+                continue
+            with transaction.atomic():
+                changed = WishClaim.objects.filter(
+                    pk=claim.pk,
+                    active=True,
+                    status=WishClaim.Status.CLAIMED,
+                    last_progress_at=claim.last_progress_at,
+                ).update(
+                    active=False, status=WishClaim.Status.LAPSED, ended_at=now, end_reason=f"{days}天无进展"
+                )
+                if changed:
+                    _transition(claim.wish_id, (S.CLAIMED,), S.OPEN)
+                    audit("update", claim, by=None, changes={"status": WishClaim.Status.LAPSED})
+                    _count_giving_back(claim, claim.wish, now)
+                    count += 1
+        except Exception as exc:  # one bad row must not stop the clock for every other claim
+            log.warning("claim lapse skipped claim %s: %s", claim.pk, exc)
+            if skipped is not None:
+                skipped.append(claim.pk)
     return count
 
 
-def auto_confirm(now: datetime) -> int:
-    """Deliveries not confirmed (and not disputed) within N days count as confirmed."""
+def auto_confirm(now: datetime, skipped: list[int] | None = None) -> int:
+    """Deliveries not confirmed (and not disputed) within N days count as confirmed. A claim that cannot be
+    processed is logged and its id appended to ``skipped``."""
     from .models import default_auto_confirm_days
 
     count = 0
     for claim in WishClaim.objects.filter(
         active=True, status=WishClaim.Status.DELIVERING, disputed=False
     ).select_related("wish__season", "claimant_user"):
-        days = _days(claim.wish, "auto_confirm_days", default_auto_confirm_days)
-        if claim.delivered_at is None or (now - claim.delivered_at).days < days:
-            continue
-        with transaction.atomic():
-            wish = _lock(claim.wish_id)
-            locked = WishClaim.objects.select_for_update().get(pk=claim.pk)
-            if locked.status != WishClaim.Status.DELIVERING or locked.disputed:
+        try:
+            days = _days(claim.wish, "auto_confirm_days", default_auto_confirm_days)
+            if claim.delivered_at is None or (now - claim.delivered_at).days < days:
                 continue
-            _fulfil(wish, locked, by=None, now=now, auto=True)
-            audit("update", wish, by=None, changes={"status": [S.DELIVERING, S.FULFILLED]}, note="自动确认")
-            count += 1
+            with transaction.atomic():
+                wish = _lock(claim.wish_id)
+                locked = WishClaim.objects.select_for_update().get(pk=claim.pk)
+                if locked.status != WishClaim.Status.DELIVERING or locked.disputed:
+                    continue
+                _fulfil(wish, locked, by=None, now=now, auto=True)
+                audit(
+                    "update", wish, by=None, changes={"status": [S.DELIVERING, S.FULFILLED]}, note="自动确认"
+                )
+                count += 1
+        except Exception as exc:  # one bad row must not stop the clock for every other claim
+            log.warning("auto-confirm skipped claim %s: %s", claim.pk, exc)
+            if skipped is not None:
+                skipped.append(claim.pk)
     return count
 
 
 # --- seasons and resources -------------------------------------------------------------------------
 
 
-@transaction.atomic
+@use_case
 def season_create(*, number: int, name: str, starts_on: date, by: Any, **fields: Any) -> Season:
     if not user_can(by, "mobilisation.manage"):
         raise Forbidden("无权管理心愿季")
@@ -525,7 +654,7 @@ def season_create(*, number: int, name: str, starts_on: date, by: Any, **fields:
     return season
 
 
-@transaction.atomic
+@use_case
 def resource_create(
     *,
     unit: Unit,

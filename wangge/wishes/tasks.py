@@ -10,10 +10,13 @@ from . import services
 
 
 def tick(now: datetime | None = None) -> dict[str, int]:
-    """Expire open wishes past their deadline, lapse stale claims, auto-confirm undisputed deliveries."""
+    """Expire open wishes past their deadline, lapse stale claims, auto-confirm undisputed deliveries.
+    Rows that cannot be processed are logged and counted under ``skipped``."""
     now = now or timezone.now()
+    skipped: list[int] = []
     return {
         "wishes_expired": services.expire_open(now),
-        "claims_lapsed": services.lapse_claims(now),
-        "wishes_auto_confirmed": services.auto_confirm(now),
+        "claims_lapsed": services.lapse_claims(now, skipped),
+        "wishes_auto_confirmed": services.auto_confirm(now, skipped),
+        "skipped": len(skipped),
     }

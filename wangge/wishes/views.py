@@ -76,6 +76,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    _wish_or_404(request, pk)
     try:
         services.wish_claim(wish_id=pk, by=request.user, as_unit=request.POST.get("as_unit") == "1")
         messages.success(request, "认领成功，请尽快联系心愿人")
@@ -87,6 +88,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    _wish_or_404(request, pk)
     try:
         services.wish_deliver(
             wish_id=pk, by=request.user, note=request.POST.get("note", ""), photo=request.FILES.get("photo")
@@ -100,6 +102,7 @@ def deliver(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    _wish_or_404(request, pk)
     try:
         services.wish_confirm(
             wish_id=pk,
@@ -116,6 +119,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _wish_or_404(request, pk)
     try:
         services.wish_cancel_claim(wish_id=pk, by=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, "已取消认领，心愿回到心愿墙")
@@ -161,7 +165,8 @@ def review(request: HttpRequest) -> HttpResponse:
         for w in selectors.review_queue(viewer=request.user)[:100]
     ]
     recent = selectors.wish_list(viewer=request.user).exclude(status="pending_review")[:30]
-    return render(request, "wishes/review.html", {"items": items, "recent": recent})
+    views = selectors.contact_views(viewer=request.user, limit=50)
+    return render(request, "wishes/review.html", {"items": items, "recent": recent, "contact_views": views})
 
 
 @login_required
@@ -202,7 +207,7 @@ def new(request: HttpRequest) -> HttpResponse:
             beneficiary = None
             rid = request.POST.get("beneficiary")
             if rid:
-                beneficiary = Resident.objects.filter(pk=rid).first()
+                beneficiary = services.beneficiary_for(by=request.user, resident_id=int(rid))
             wish = services.wish_create(
                 by=request.user,
                 beneficiary=beneficiary,
@@ -216,8 +221,8 @@ def new(request: HttpRequest) -> HttpResponse:
             return redirect("wishes:detail", pk=wish.pk)
         except ServiceError as exc:
             _fail(request, exc)
-        except ValueError:
-            messages.error(request, "日期格式不正确")
+        except (ValueError, OverflowError):
+            messages.error(request, "日期或心愿人格式不正确")
     options = [{"id": r.pk, "label": f"{mask_name(r.name)} · {r.household.house}"} for r in residents]
     return render(request, "wishes/new.html", {"residents": options, "kinds": Kind.choices})
 

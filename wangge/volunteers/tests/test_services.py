@@ -148,6 +148,8 @@ def test_double_report_and_unit_agreement(tree) -> None:
     unit = Unit.objects.create(name="供电公司", kind=Unit.Kind.CO_BUILDING)
     vol = quick_user()
     member = services.member_update(user=vol, by=vol, kind="in_service_party", unit=unit)
+    # The unit confirms its member (self-declared units count for nothing).
+    member = services.member_unit_confirm(member=member, by=make_user(Role.VOLUNTEER, unit=unit))
     r1 = services.community_report(member=member, community=tree.community, by=vol)
     r2 = services.community_report(member=member, community=tree.community, by=vol)
     assert r1.pk == r2.pk and r1.unit == unit
@@ -193,6 +195,7 @@ def test_community_sees_who_reported_from_which_unit_and_what_they_did(tree) -> 
     vol = quick_user()
     member = services.member_update(user=vol, by=vol, kind="in_service_party", unit=unit)
     services.community_report(member=member, community=tree.community, by=vol)
+    services.member_unit_confirm(member=member, by=staff)  # the community confirms (the member reported here)
     a = make_activity(tree.grid_a, by=staff, starts_in_h=-2, hours=1)
     Signup.objects.create(activity=a, member=member, status="checked_out", hours="1.50")
     other = make_activity(tree.grid_c, starts_in_h=-2, hours=1)

@@ -29,6 +29,14 @@ class World:
     resident_user: Any
 
 
+def verify(user: Any, *, community: Any, by: Any) -> None:
+    """The community verifies a member (only verified members may claim wishes)."""
+    from wangge.volunteers import services as volunteer_services
+
+    volunteer_services.member_update(user=user, by=user, home_community=community)
+    volunteer_services.member_verify(member=volunteer_services.member_for(user), by=by, verified=True)
+
+
 @pytest.fixture
 def world(tree: Any) -> World:
     staff = make_user(Role.COMMUNITY_STAFF, tree.community)
@@ -44,6 +52,8 @@ def world(tree: Any) -> World:
         tags=("elderly_alone", "disabled", "serious_illness"),
         account=ru,
     )
+    for v in (v1, v2):
+        verify(v, community=tree.community, by=staff)
     return World(tree, staff, gw, v1, v2, resident, ru)
 
 

@@ -12,7 +12,7 @@ from wangge.accounts.services import token_create
 from wangge.testing import make_user
 from wangge.wishes.models import Wish, WishClaim
 
-from .conftest import open_wish
+from .conftest import open_wish, verify
 
 N = 20
 
@@ -20,7 +20,10 @@ N = 20
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_claims_one_winner(world, live_server):
     wish = open_wish(world)
-    tokens = [token_create(user=make_user(Role.VOLUNTEER, display_name=f"志愿者{i}")) for i in range(N)]
+    users = [make_user(Role.VOLUNTEER, display_name=f"志愿者{i}") for i in range(N)]
+    for user in users:
+        verify(user, community=world.tree.community, by=world.staff)
+    tokens = [token_create(user=user) for user in users]
     url = f"{live_server.url}/api/v1/wishes/{wish.pk}/claim"
     barrier = threading.Barrier(N)
     results: list[tuple[int, dict]] = []

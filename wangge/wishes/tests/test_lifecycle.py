@@ -17,7 +17,7 @@ from wangge.testing import api_client, make_user
 from wangge.wishes import selectors, services, tasks
 from wangge.wishes.models import Wish, WishClaim
 
-from .conftest import open_wish
+from .conftest import open_wish, verify
 from .factories import png_bytes
 
 
@@ -102,6 +102,7 @@ def test_unit_claim_and_only_unit_members_see_contact(world, tree):
     unit = Unit.objects.create(name="海安农商银行", kind=Unit.Kind.CO_BUILDING)
     member = make_user(Role.VOLUNTEER, unit=unit)
     colleague = make_user(Role.VOLUNTEER, unit=unit)
+    verify(member, community=tree.community, by=world.staff)
     wish = open_wish(world)
     claim = services.wish_claim(wish_id=wish.pk, by=member, as_unit=True)
     assert claim.claimant_unit == unit and claim.claimant_user is None
@@ -124,13 +125,18 @@ def test_dispute_blocks_auto_confirm_and_stale_claims_lapse(world):
     services.wish_confirm(wish_id=w3.pk, by=world.resident_user, accept=False, note="鞋码不对")
     later = timezone.now() + timedelta(days=30)
     result = tasks.tick(later)
-    assert result == {"wishes_expired": 0, "claims_lapsed": 1, "wishes_auto_confirmed": 1}
+    assert result == {"wishes_expired": 0, "claims_lapsed": 1, "wishes_auto_confirmed": 1, "skipped": 0}
     assert Wish.objects.get(pk=w1.pk).status == "fulfilled"
     assert WishClaim.objects.get(wish=w1).auto_confirmed is True
     assert Wish.objects.get(pk=w2.pk).status == "open"  # back on the wall
     assert WishClaim.objects.get(wish=w2).status == "lapsed"
     assert Wish.objects.get(pk=w3.pk).status == "delivering"  # disputed: waits for a person
-    assert tasks.tick(later) == {"wishes_expired": 0, "claims_lapsed": 0, "wishes_auto_confirmed": 0}
+    assert tasks.tick(later) == {
+        "wishes_expired": 0,
+        "claims_lapsed": 0,
+        "wishes_auto_confirmed": 0,
+        "skipped": 0,
+    }
 
 
 @pytest.mark.django_db
@@ -153,7 +159,7 @@ def test_review_rights(world, tree):
     services.wish_review(wish=wish, by=world.staff, approve=False, note="请改为服务类心愿")
     assert Wish.objects.get(pk=wish.pk).status == "rejected"
     outsider_gw = make_user(Role.GRID_WORKER, tree.grid_c)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # out of scope answers like missing
         services.wish_create(by=outsider_gw, beneficiary=world.resident, title="收音机")
 
 
