@@ -28,9 +28,8 @@ def home_area_code(user: Any) -> str | None:
     user object for the request (one query)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    cached = getattr(user, "_delib_home", False)
-    if cached is not False:
-        return cached
+    if hasattr(user, "_delib_home"):
+        return user._delib_home  # type: ignore[no-any-return]
     from wangge.registry.models import Resident
 
     code = (
@@ -72,7 +71,7 @@ def default_threshold() -> int:
 # --- councils and meetings ------------------------------------------------------------------------------
 
 
-class Council(ScopedModel):
+class Council(ScopedModel):  # type: ignore[django-manager-missing]  # reverse managers of ScopedModel children
     """A deliberative body at an area (a grid's or a community's 党群议事会, an 业主大会) or at a building
     (楼栋议事). ``proposal_threshold`` is how many supports put a resident's proposal on its next agenda."""
 

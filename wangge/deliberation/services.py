@@ -551,7 +551,7 @@ def resolution_follow_up(
     return follow_up
 
 
-_FOLLOW_UP_NEXT = {
+_FOLLOW_UP_NEXT: dict[str, set[str]] = {
     FollowUp.State.OPEN: {FollowUp.State.IN_PROGRESS, FollowUp.State.DONE, FollowUp.State.DROPPED},
     FollowUp.State.IN_PROGRESS: {FollowUp.State.IN_PROGRESS, FollowUp.State.DONE, FollowUp.State.DROPPED},
 }
@@ -802,10 +802,13 @@ def convention_adopt(
 @transaction.atomic
 def convention_acknowledge(*, convention: Convention, by: Any) -> Acknowledgment:
     """A resident of the convention's area acknowledges the published version (once)."""
+    convention = Convention.objects.select_related("area").get(pk=convention.pk)
     if convention.status != Convention.Status.PUBLISHED:
         raise Conflict("公约尚未公布", state=convention.status)
     if not lives_in(by, convention.area.code):
         raise Forbidden("只有公约适用范围内的居民可以确认")
+    if convention.adopted_version is None:  # pragma: no cover - a published convention has one (constraint)
+        raise Conflict("公约尚未公布", state=convention.status)
     try:
         with transaction.atomic():
             ack = Acknowledgment.objects.create(
@@ -968,6 +971,9 @@ def visit_record(
     *, dispute: Dispute, note: str, by: Any, kept: bool = True, visited_at: dt.datetime | None = None
 ) -> FollowUpVisit:
     """A follow-up visit after closing: is the agreement kept, are the neighbours at peace?"""
+    dispute = Dispute.objects.select_related("area").get(
+        pk=dispute.pk
+    )  # the current state, not the caller's copy
     if not can_mediate(by, dispute):
         raise Forbidden("只有调解人或辖区工作人员可以回访")
     if dispute.status != Dispute.Status.CLOSED:

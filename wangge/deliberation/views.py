@@ -147,7 +147,7 @@ def convention_new(request: HttpRequest) -> HttpResponse:
     if not councils:
         raise Forbidden(_("只有议事会召集人或辖区工作人员可以起草公约"))
     form = forms.ConventionForm(request.POST or None)
-    form.fields["council"].choices = [(c.pk, c.name) for c in councils]
+    form.fields["council"].choices = [(c.pk, c.name) for c in councils]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         council = next(c for c in councils if str(c.pk) == d["council"])
@@ -174,7 +174,7 @@ def convention_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .values_list("resolutions__pk", "resolutions__text", "title")
         .order_by("-starts_at")[:50]
     )
-    adopt.fields["resolution"].choices = [("", "—")] + [(r, f"{t}：{x[:30]}") for r, x, t in resolutions]
+    adopt.fields["resolution"].choices = [("", "—")] + [(r, f"{t}：{x[:30]}") for r, x, t in resolutions]  # type: ignore[attr-defined]
     if request.method == "POST":
         action = request.POST.get("action")
         done = None
@@ -223,7 +223,7 @@ def convention_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def councils(request: HttpRequest) -> HttpResponse:
     staff = _manage_perm(request)
     form = forms.bound(forms.CouncilForm, request, "create")
-    form.fields["area"].choices = _scoped_areas(request, ("community", "grid", "microgrid")) if staff else []
+    form.fields["area"].choices = _scoped_areas(request, ("community", "grid", "microgrid")) if staff else []  # type: ignore[attr-defined]
     if request.method == "POST" and staff and form.is_valid():
         d = form.cleaned_data
         area = Area.objects.get(code=d["area"])
@@ -257,7 +257,7 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if staff
         else []
     )
-    member_form.fields["user"].choices = [(u.pk, f"{u}（{u.username}）") for u in candidates]
+    member_form.fields["user"].choices = [(u.pk, f"{u}（{u.username}）") for u in candidates]  # type: ignore[attr-defined]
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "meeting" and meeting_form.is_valid():
@@ -279,6 +279,8 @@ def council_detail(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "member" and member_form.is_valid():
             d = member_form.cleaned_data
             user = User.objects.filter(pk=d["user"]).first()
+            if user is None:
+                raise Http404
             member = forms.apply(
                 member_form,
                 lambda: services.council_member_add(
@@ -320,14 +322,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agenda_form = forms.bound(forms.AgendaForm, request, "agenda")
     minutes_form = forms.bound(forms.MinutesForm, request, "minutes", initial={"minutes": m.minutes})
     resolution_form = forms.bound(forms.ResolutionForm, request, "resolution")
-    resolution_form.fields["agenda_item"].choices = [("", "—")] + [
+    resolution_form.fields["agenda_item"].choices = [("", "—")] + [  # type: ignore[attr-defined]
         (a.pk, f"{a.position}. {a.title}") for a in agenda
     ]
     case_form = forms.bound(forms.ToCaseForm, request, "case")
-    case_form.fields["category"].choices = _categories() if staff else []
+    case_form.fields["category"].choices = _categories() if staff else []  # type: ignore[attr-defined]
     follow_form = forms.bound(forms.FollowUpForm, request, "follow_up")
     owners = [mm.user for mm in selectors.member_list(council=council)] if manage else []
-    follow_form.fields["owner"].choices = [(u.pk, str(u)) for u in owners]
+    follow_form.fields["owner"].choices = [(u.pk, str(u)) for u in owners]  # type: ignore[attr-defined]
     update_form = forms.bound(forms.FollowUpUpdateForm, request, "follow_up_update")
     target = int(request.POST.get("resolution") or 0) if request.method == "POST" else 0
 
@@ -482,7 +484,7 @@ def mediations(request: HttpRequest) -> HttpResponse:
 def mediation_new(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     form = forms.DisputeForm(request.POST or None)
-    form.fields["area"].choices = _scoped_areas(request, ("grid",))
+    form.fields["area"].choices = _scoped_areas(request, ("grid",))  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         area = Area.objects.get(code=d["area"])
