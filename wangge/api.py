@@ -55,6 +55,7 @@ def _add_routers() -> None:
     from wangge.appeals.metrics_api import router as metrics_router
     from wangge.areas.api import router as areas_router
     from wangge.core.api import router as core_router
+    from wangge.deliberation.api import router as deliberation_router
     from wangge.notifications.api import router as notifications_router
     from wangge.pairing.api import router as pairing_router
     from wangge.points.api import router as points_router
@@ -73,6 +74,7 @@ def _add_routers() -> None:
     api.add_router("/", points_router)
     api.add_router("/", wishes_router)
     api.add_router("/", pairing_router)
+    api.add_router("/", deliberation_router)
 
 
 _add_routers()

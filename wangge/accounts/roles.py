@@ -32,6 +32,7 @@ _AREA_STAFF = _STAFF_READ | {
     "appeals.check",
     "appeals.supervise",
     "mobilisation.manage",
+    "deliberation.manage",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

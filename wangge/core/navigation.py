@@ -21,6 +21,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("volunteers:home", _("志愿服务"), None),
     ("wishes:wall", _("微心愿"), None),
     ("pairing:home", _("结对帮扶"), None),
+    ("deliberation:home", _("议事协商"), None),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

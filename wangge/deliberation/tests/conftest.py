@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .helpers import World, make_world
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return make_world()
