@@ -60,6 +60,7 @@ def _add_routers() -> None:
     from wangge.points.api import router as points_router
     from wangge.registry.api import router as registry_router
     from wangge.volunteers.api import router as volunteers_router
+    from wangge.voting.api import router as voting_router
     from wangge.wishes.api import router as wishes_router
 
     api.add_router("/auth", accounts_router)
@@ -73,6 +74,7 @@ def _add_routers() -> None:
     api.add_router("/", points_router)
     api.add_router("/", wishes_router)
     api.add_router("/", pairing_router)
+    api.add_router("/", voting_router)
 
 
 _add_routers()

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "wangge.points",
     "wangge.wishes",
     "wangge.pairing",
+    "wangge.voting",
+    "wangge.property",
     "wangge.demo",
 ]
 
