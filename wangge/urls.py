@@ -21,6 +21,8 @@ urlpatterns = [
     path("points/", include("wangge.points.urls")),
     path("wishes/", include("wangge.wishes.urls")),
     path("pairing/", include("wangge.pairing.urls")),
+    path("voting/", include("wangge.voting.urls")),
+    path("property/", include("wangge.property.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]
