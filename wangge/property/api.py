@@ -39,7 +39,9 @@ def _company(pk: int, field: str = "company_id") -> Unit:
 @paginate(LimitOffsetPagination)
 def commitment_list(request: HttpRequest, company: int | None = None, community: str | None = None):  # type: ignore[no-untyped-def]
     """Public: commitments are published for everyone to see."""
-    return selectors.commitment_list(company=_company(company, "company") if company else None, community=community)
+    return selectors.commitment_list(
+        company=_company(company, "company") if company else None, community=community
+    )
 
 
 @router.post("/commitments", response={201: CommitmentOut, **ERRORS})

@@ -90,7 +90,9 @@ class Evaluation(ScopedModel):
             models.UniqueConstraint(
                 fields=["company", "household", "year", "quarter"], name="evaluation_one_per_household"
             ),
-            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="evaluation_quarter_valid"),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="evaluation_quarter_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,3 +123,6 @@ class Score(models.Model):
             models.UniqueConstraint(fields=["evaluation", "group"], name="score_unique_group"),
             models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="score_in_range"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.score}"

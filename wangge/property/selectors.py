@@ -11,7 +11,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from wangge.accounts.models import Unit
@@ -116,6 +115,7 @@ def compliance(
         qs = qs.filter(area_code__startswith=community)
     buckets: dict[tuple[int, tuple[int, int]], list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for cat, dispatched, resolved in qs.values_list("category_id", "dispatched_at", "resolved_at"):
+        assert dispatched is not None  # filtered on a range above
         key = _month(dispatched)
         for c in commitments:
             if cat in covers[c.pk]:
@@ -138,7 +138,7 @@ def satisfaction(company: Unit, *, community: str | None = None) -> list[dict[st
         agg[(y, q)].append(s)
         households[(y, q)].add(ev)
     out = []
-    for (y, q) in sorted(agg):
+    for y, q in sorted(agg):
         scores = agg[(y, q)]
         good = sum(1 for s in scores if s >= 4)
         out.append({
@@ -213,7 +213,11 @@ def board(*, community_code: str, now: datetime | None = None) -> dict[str, Any]
 
 
 def evaluation_list(*, viewer: Any, company: Unit | None = None, unanswered: bool = False) -> Any:
-    qs = Evaluation.objects.visible_to(viewer).select_related("company", "community").prefetch_related("scores")
+    qs = (
+        Evaluation.objects.visible_to(viewer)
+        .select_related("company", "community")
+        .prefetch_related("scores")
+    )
     if company is not None:
         qs = qs.filter(company=company)
     if unanswered:
@@ -229,5 +233,3 @@ def my_evaluation(*, viewer: Any, company: Unit, now: datetime | None = None) ->
         return None
     y, q = quarter_of(now or timezone.now())
     return Evaluation.objects.filter(company=company, household=hh, year=y, quarter=q).first()
-
-

@@ -79,7 +79,9 @@ def commitment_create(
     except IntegrityError as exc:
         raise Conflict("该承诺已发布") from exc
     c.categories.set(categories)
-    audit("create", c, by=by, changes={"categories": [x.code for x in categories], "hours": c.time_limit_hours})
+    audit(
+        "create", c, by=by, changes={"categories": [x.code for x in categories], "hours": c.time_limit_hours}
+    )
     return c
 
 
@@ -105,7 +107,9 @@ def household_for(user: Any, company: Unit) -> Household | None:
     """The household a user evaluates for: their own if the company manages its building, else a household
     of a house they own there. Residents and owners only."""
     resident = (
-        Resident.objects.filter(account=user, active=True).select_related("household__house__building").first()
+        Resident.objects.filter(account=user, active=True)
+        .select_related("household__house__building")
+        .first()
         if getattr(user, "is_authenticated", False)
         else None
     )
@@ -131,7 +135,9 @@ def evaluation_submit(
     if household is None:
         raise Forbidden("只有该物业服务小区的业主或居民可以评议")
     groups = list(
-        Commitment.objects.filter(company=company, active=True).order_by("order").values_list("group", flat=True)
+        Commitment.objects.filter(company=company, active=True)
+        .order_by("order")
+        .values_list("group", flat=True)
     )
     groups = list(dict.fromkeys(groups))
     if not groups:

@@ -30,12 +30,21 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Residents: their company and the evaluation form; staff/company: comments to answer and boards."""
-    resident = Resident.objects.filter(account=request.user).select_related("household__house__building").first()
+    resident = (
+        Resident.objects.filter(account_id=request.user.pk)
+        .select_related("household__house__building")
+        .first()
+    )
     my_company = resident.household.house.building.property_company if resident else None
     mine = selectors.my_evaluation(viewer=request.user, company=my_company) if my_company else None
     groups = (
-        list(dict.fromkeys(Commitment.objects.filter(company=my_company, active=True).order_by("order")
-                           .values_list("group", flat=True)))  # fmt: skip
+        list(
+            dict.fromkeys(
+                Commitment.objects.filter(company=my_company, active=True)
+                .order_by("order")
+                .values_list("group", flat=True)
+            )
+        )  # fmt: skip
         if my_company
         else []
     )
@@ -56,8 +65,9 @@ def evaluate(request: HttpRequest, company_id: int) -> HttpResponse:
     company = Unit.objects.filter(pk=company_id, kind=Unit.Kind.PROPERTY_COMPANY).first()
     if company is None:
         raise Http404
-    scores = {}
-    for key, value in request.POST.items():
+    scores: dict[str, int] = {}
+    for key in request.POST:
+        value = request.POST.get(key, "")
         if key.startswith("score:") and value.isdigit():
             scores[key[6:]] = int(value)
     try:

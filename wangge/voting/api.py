@@ -16,7 +16,7 @@ from wangge.core.schemas import ErrorOut
 from wangge.registry.models import Building, Household, Resident
 
 from . import exports, selectors, services
-from .models import RuleSet, Vote, Voter
+from .models import RuleSet, Vote
 from .schemas import (
     BallotIn,
     BallotOut,
@@ -132,7 +132,9 @@ def vote_publish(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
 @router.post("/votes/{pk}/ballots", response={201: BallotReceiptOut, **ERRORS})
 def ballot_cast(request: HttpRequest, pk: int, data: BallotIn):  # type: ignore[no-untyped-def]
     vote = selectors.vote_get(viewer=request.user, pk=pk)
-    return Status(201, services.ballot_cast(vote=vote, choice=data.choice, voter_id=data.voter_id, by=request.user))
+    return Status(
+        201, services.ballot_cast(vote=vote, choice=data.choice, voter_id=data.voter_id, by=request.user)
+    )
 
 
 @router.post("/votes/{pk}/paper-ballots", response={201: BallotReceiptOut, **ERRORS})
@@ -149,7 +151,9 @@ def ballot_paper(  # type: ignore[no-untyped-def]
 
 @router.get("/votes/{pk}/ballots", response={200: list[BallotOut], **ERRORS})
 def ballot_list(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
-    return list(selectors.ballot_list(viewer=request.user, vote=selectors.vote_get(viewer=request.user, pk=pk)))
+    return list(
+        selectors.ballot_list(viewer=request.user, vote=selectors.vote_get(viewer=request.user, pk=pk))
+    )
 
 
 @router.get("/votes/{pk}/voters", response={200: list[VoterOut], **ERRORS})
@@ -164,7 +168,11 @@ def vote_export(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     result = selectors.vote_result(viewer=request.user, vote=vote)
     if result is None:
         raise NotFound("结果尚未公示")
-    ballots = list(selectors.ballot_list(viewer=request.user, vote=vote)) if services.can_count(request.user, vote) else None
+    ballots = (
+        list(selectors.ballot_list(viewer=request.user, vote=vote))
+        if services.can_count(request.user, vote)
+        else None
+    )
     return _xlsx(exports.vote_xlsx(vote, result, ballots), f"vote-{vote.pk}.xlsx")
 
 
@@ -222,7 +230,9 @@ def survey_paper(request: HttpRequest, pk: int, data: PaperResponseIn):  # type:
 
 @router.get("/surveys/{pk}/results", response={200: dict[str, Any], **ERRORS})
 def survey_results(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
-    return selectors.survey_results(viewer=request.user, survey=selectors.survey_get(viewer=request.user, pk=pk))
+    return selectors.survey_results(
+        viewer=request.user, survey=selectors.survey_get(viewer=request.user, pk=pk)
+    )
 
 
 @router.get("/surveys/{pk}/export.xlsx", response={200: None, **ERRORS})

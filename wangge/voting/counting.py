@@ -92,7 +92,9 @@ class Rule:
     quorum_heads: Fraction
     approve_area: Fraction
     approve_heads: Fraction
-    approve_strict: bool  # True: '过半数' (more than); False: '以上' (at least; 民法典 第1259条 includes the figure)
+    approve_strict: (
+        bool  # True: '过半数' (more than); False: '以上' (at least; 民法典 第1259条 includes the figure)
+    )
     approve_base: str = "participants"
     non_voters_follow_majority: bool = False
 
@@ -101,9 +103,15 @@ class Rule:
             Threshold("quorum_area", "参与表决专有部分面积", self.quorum_area, False, "electorate"),
             Threshold("quorum_heads", "参与表决人数", self.quorum_heads, False, "electorate"),
             Threshold(
-                "approve_area", "同意的专有部分面积", self.approve_area, self.approve_strict, self.approve_base
+                "approve_area",
+                "同意的专有部分面积",
+                self.approve_area,
+                self.approve_strict,
+                self.approve_base,
             ),
-            Threshold("approve_heads", "同意的人数", self.approve_heads, self.approve_strict, self.approve_base),
+            Threshold(
+                "approve_heads", "同意的人数", self.approve_heads, self.approve_strict, self.approve_base
+            ),
         ]
 
 

@@ -200,6 +200,9 @@ class Elector(models.Model):
         verbose_name_plural = _("表决房屋")
         constraints = [models.UniqueConstraint(fields=["vote", "house"], name="elector_unique_house")]
 
+    def __str__(self) -> str:
+        return f"elector {self.house_id}"
+
 
 class Ballot(models.Model):
     """One owner's ballot. One per voter and vote (a constraint): two phones at once record one."""
@@ -230,8 +233,13 @@ class Ballot(models.Model):
         verbose_name_plural = _("表决票")
         constraints = [
             models.UniqueConstraint(fields=["vote", "voter"], name="ballot_one_per_owner"),
-            models.CheckConstraint(condition=~Q(channel="paper") | ~Q(photo=""), name="ballot_paper_has_photo"),
+            models.CheckConstraint(
+                condition=~Q(channel="paper") | ~Q(photo=""), name="ballot_paper_has_photo"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"ballot {self.pk}"
 
 
 # --- surveys ------------------------------------------------------------------------------------------
@@ -271,7 +279,9 @@ class Survey(ScopedModel):
         verbose_name = _("民意征集")
         verbose_name_plural = _("民意征集")
         constraints = [
-            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="survey_period_valid")
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="survey_period_valid"
+            )
         ]
 
     def __str__(self) -> str:
@@ -346,6 +356,9 @@ class Response(models.Model):
         verbose_name_plural = _("答卷")
         constraints = [models.UniqueConstraint(fields=["survey", "once_key"], name="response_once")]
 
+    def __str__(self) -> str:
+        return f"response {self.pk}"
+
 
 class Answer(models.Model):
     class Moderation(models.TextChoices):
@@ -365,3 +378,6 @@ class Answer(models.Model):
         verbose_name = _("回答")
         verbose_name_plural = _("回答")
         constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_unique")]
+
+    def __str__(self) -> str:
+        return f"answer {self.pk}"

@@ -48,9 +48,7 @@ def my_voters(*, viewer: Any, vote: Vote) -> list[dict[str, Any]]:
     """The owner identities the viewer may vote for, with whether each has voted and how."""
     mine = services.voters_of(vote, viewer)
     ballots = {b.voter_id: b for b in Ballot.objects.filter(voter__in=mine)}
-    return [
-        {"voter": v, "ballot": ballots.get(v.pk), "area": Decimal(v.area_centi) / 100} for v in mine
-    ]
+    return [{"voter": v, "ballot": ballots.get(v.pk), "area": Decimal(v.area_centi) / 100} for v in mine]
 
 
 def ballot_list(*, viewer: Any, vote: Vote) -> QuerySet[Ballot]:
@@ -99,6 +97,7 @@ def _eligible_by_grid(survey: Survey) -> dict[int, int]:
         households = households.filter(house__building_id=survey.building_id)
     else:
         households = households.filter(house__building__area__code__startswith=survey.area.code)
+    rows: Any
     if survey.per == Survey.Per.HOUSEHOLD:
         rows = households.values("house__building__area_id").annotate(n=Count("id"))
     else:
@@ -143,15 +142,23 @@ def survey_results(*, viewer: Any, survey: Survey) -> dict[str, Any]:
         out_q.append(item)
     eligible = _eligible_by_grid(survey)
     responded = dict(
-        Response.objects.filter(survey=survey).values_list("grid_id").annotate(n=Count("id")).values_list("grid_id", "n")
+        Response.objects.filter(survey=survey)
+        .values_list("grid_id")
+        .annotate(n=Count("id"))
+        .values_list("grid_id", "n")
     )
     grids = {a.pk: a for a in Area.objects.filter(pk__in=set(eligible) | set(responded))}
     by_grid = []
     for gid in sorted(grids, key=lambda g: grids[g].code):
         e, r = eligible.get(gid, 0), responded.get(gid, 0)
         by_grid.append(
-            {"grid": grids[gid].code, "name": grids[gid].name, "eligible": e, "responses": r,
-             "rate": str(round(Decimal(r) * 100 / e, 1)) if e else None}  # fmt: skip
+            {
+                "grid": grids[gid].code,
+                "name": grids[gid].name,
+                "eligible": e,
+                "responses": r,
+                "rate": str(round(Decimal(r) * 100 / e, 1)) if e else None,
+            }  # fmt: skip
         )
     total_e, total_r = sum(eligible.values()), sum(responded.values())
     paper = Response.objects.filter(survey=survey, channel=Response.Channel.PAPER).count()
@@ -168,6 +175,6 @@ def survey_results(*, viewer: Any, survey: Survey) -> dict[str, Any]:
 def pending_texts(*, viewer: Any, survey: Survey) -> QuerySet[Answer]:
     if not services.is_staff_for(viewer, survey.area):
         raise Forbidden("无权审核")
-    return Answer.objects.filter(response__survey=survey, moderation=Answer.Moderation.PENDING).select_related(
-        "question"
-    )
+    return Answer.objects.filter(
+        response__survey=survey, moderation=Answer.Moderation.PENDING
+    ).select_related("question")

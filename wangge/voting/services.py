@@ -182,13 +182,15 @@ def vote_create(
 def electorate_houses(vote: Vote) -> Any:
     """The exclusive units whose owners decide: the scope's houses, from the registry."""
     if vote.scope == Vote.Scope.ENTRANCE:
-        return House.objects.filter(building_id=vote.building_id, entrance=vote.entrance)
+        return House.objects.filter(building_id=vote.building_id or 0, entrance=vote.entrance or 0)
     if vote.scope == Vote.Scope.BUILDING:
-        return House.objects.filter(building_id=vote.building_id)
+        return House.objects.filter(building_id=vote.building_id or 0)
     return House.objects.filter(building__area__code__startswith=vote.area.code)
 
 
-def _identity(kind: str, id_hash: str, resident_id: int | None, unit_id: int | None, name: str) -> tuple[str, Any]:
+def _identity(
+    kind: str, id_hash: str, resident_id: int | None, unit_id: int | None, name: str
+) -> tuple[str, Any]:
     """The identity of one registered owner: an organisation by its unit (or name), a person by the keyed
     hash of their ID number (or their resident record). Empty when the registry cannot tell who it is."""
     if kind == HouseOwner.Kind.ORGANISATION:
@@ -206,17 +208,20 @@ def freeze_electorate(vote: Vote, must_consent: set[int] | None = None) -> tuple
     houses = list(electorate_houses(vote).values_list("id", "exclusive_area"))
     owners: dict[int, list[tuple[str, Any]]] = defaultdict(list)
     names: dict[int, list[str]] = defaultdict(list)
-    rows = HouseOwner.objects.filter(house__in=electorate_houses(vote)).values_list(
-        "house_id", "kind", "id_hash", "resident_id", "unit_id", "name"
+    rows = list(
+        HouseOwner.objects.filter(house__in=electorate_houses(vote)).values_list(
+            "house_id", "kind", "id_hash", "resident_id", "unit_id", "name"
+        )
     )
-    rows = list(rows)
     # An owner linked to a resident record is that person: take the resident's ID hash, so a unit recorded
     # by link and another recorded by ID number belong to the same buyer.
     linked = {r[3] for r in rows if r[3] and not r[2]}
-    resident_hash = dict(Resident.objects.filter(pk__in=linked).exclude(id_hash=None).values_list("id", "id_hash"))
+    resident_hash = dict(
+        Resident.objects.filter(pk__in=linked).exclude(id_hash=None).values_list("id", "id_hash")
+    )
     for house_id, kind, id_hash, resident_id, unit_id, name in rows:
-        id_hash = id_hash or resident_hash.get(resident_id, "")
-        owners[house_id].append(_identity(kind, id_hash, resident_id, unit_id, name))
+        known = id_hash or resident_hash.get(resident_id) or ""
+        owners[house_id].append(_identity(kind, known, resident_id, unit_id, name))
         names[house_id].append(name)
     must_consent = must_consent or set()
     groups: dict[str, dict[str, Any]] = {}
@@ -230,11 +235,18 @@ def freeze_electorate(vote: Vote, must_consent: set[int] | None = None) -> tuple
     keys = {key: _short(key) for key in groups}
     for key, g in groups.items():
         developer = key == counting.DEVELOPER_KEY
-        label = "建设单位（未售或未交付部分）" if developer else "、".join(pii.mask_name(n) for n in g["names"])
+        label = (
+            "建设单位（未售或未交付部分）" if developer else "、".join(pii.mask_name(n) for n in g["names"])
+        )
         voters.append(
             Voter(
-                vote=vote, key=keys[key], label=(label or "业主")[:190] + f"（{len(g['houses'])}套）",
-                units=len(g["houses"]), area_centi=g["area"], must_consent=g["must"], developer=developer,
+                vote=vote,
+                key=keys[key],
+                label=(label or "业主")[:190] + f"（{len(g['houses'])}套）",
+                units=len(g["houses"]),
+                area_centi=g["area"],
+                must_consent=g["must"],
+                developer=developer,
             )  # fmt: skip
         )
     Voter.objects.bulk_create(voters, batch_size=2000)
@@ -288,7 +300,9 @@ def voters_of(vote: Vote, user: Any) -> list[Voter]:
         owner_q |= Q(id_hash=resident.id_hash, kind=HouseOwner.Kind.PERSON)
     houses = HouseOwner.objects.filter(owner_q).values("house_id")
     return list(
-        Voter.objects.filter(vote=vote, developer=False, electors__house_id__in=houses).distinct().order_by("id")
+        Voter.objects.filter(vote=vote, developer=False, electors__house_id__in=houses)
+        .distinct()
+        .order_by("id")
     )
 
 
@@ -410,7 +424,9 @@ def vote_close(*, vote: Vote, by: Any, now: datetime | None = None) -> Vote:
     vote.result = result.as_dict()
     vote.passed = result.passed
     vote.save(update_fields=["status", "result", "passed"])
-    audit("update", vote, by=by, changes={"status": "closed", "passed": result.passed, "failed": result.failed})
+    audit(
+        "update", vote, by=by, changes={"status": "closed", "passed": result.passed, "failed": result.failed}
+    )
     return vote
 
 
@@ -547,7 +563,12 @@ def _once_key(survey: Survey, resident: Resident | None, household: Household) -
 
 
 def _save_response(
-    survey: Survey, resident: Resident | None, household: Household, answers: list[Answer], channel: str, by: Any
+    survey: Survey,
+    resident: Resident | None,
+    household: Household,
+    answers: list[Answer],
+    channel: str,
+    by: Any,
 ) -> Response:
     response = Response(
         survey=survey,
@@ -580,7 +601,9 @@ def survey_answer(*, survey: Survey, answers: dict[Any, Any], by: Any) -> Respon
     if survey.status != Survey.Status.OPEN or not survey.opens_at <= now < survey.closes_at:
         raise Conflict("问卷不在征集期间", state=survey.status)
     resident = (
-        Resident.objects.filter(account=by, active=True).select_related("household__house__building__area").first()
+        Resident.objects.filter(account=by, active=True)
+        .select_related("household__house__building__area")
+        .first()
         if getattr(by, "is_authenticated", False)
         else None
     )
@@ -596,7 +619,12 @@ def survey_answer(*, survey: Survey, answers: dict[Any, Any], by: Any) -> Respon
 
 @transaction.atomic(durable=True)
 def survey_enter_paper(
-    *, survey: Survey, household: Household, answers: dict[Any, Any], by: Any, resident: Resident | None = None
+    *,
+    survey: Survey,
+    household: Household,
+    answers: dict[Any, Any],
+    by: Any,
+    resident: Resident | None = None,
 ) -> Response:
     """Staff enter a paper answer; it is marked as paper and counts against the same once-rule."""
     survey = Survey.objects.select_related("area").get(pk=survey.pk)
@@ -611,7 +639,9 @@ def survey_enter_paper(
         raise InvalidInput.field("resident", "该居民不属于此户")
     rows = _answers(survey, answers)
     response = _save_response(survey, resident, household, rows, Response.Channel.PAPER, by)
-    audit("create", response, by=by, object_type="voting.response", changes={"survey": survey.pk, "paper": True})
+    audit(
+        "create", response, by=by, object_type="voting.response", changes={"survey": survey.pk, "paper": True}
+    )
     return response
 
 
@@ -619,7 +649,10 @@ def survey_enter_paper(
 def answer_moderate(*, answer_id: int, approve: bool, by: Any) -> Answer:
     """Free text is public only after a staff member approves it."""
     answer = (
-        Answer.objects.select_for_update().select_related("response__survey__area").filter(pk=answer_id).first()
+        Answer.objects.select_for_update()
+        .select_related("response__survey__area")
+        .filter(pk=answer_id)
+        .first()
     )
     if answer is None or answer.moderation == Answer.Moderation.NONE:
         raise NotFound("回答不存在")

@@ -116,12 +116,18 @@ def vote_paper(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def vote_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     vote = _vote(request, pk)
-    actions = {"open": services.vote_open, "close": services.vote_close, "publish": services.vote_publish}
+    actions: dict[str, Any] = {
+        "open": services.vote_open,
+        "close": services.vote_close,
+        "publish": services.vote_publish,
+    }
     if step not in actions:
         raise Http404
     try:
         actions[step](vote=vote, by=request.user)
-        messages.success(request, {"open": "表决已开始", "close": "表决已截止并计票", "publish": "结果已公示"}[step])
+        messages.success(
+            request, {"open": "表决已开始", "close": "表决已截止并计票", "publish": "结果已公示"}[step]
+        )
     except ServiceError as exc:
         messages.error(request, exc.detail)
     return redirect("voting:vote", pk=pk)
@@ -140,7 +146,9 @@ def vote_ballots(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _xlsx(content: bytes, name: str) -> HttpResponse:
-    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
     return resp
 
@@ -174,7 +182,9 @@ def vote_new(request: HttpRequest) -> HttpResponse:
     if not user_can(request.user, "registry.write"):
         raise Http404
     areas = _areas(request.user)
-    buildings = list(Building.objects.filter(scope_for(request.user).q("area__code")).order_by("area__code", "name")[:500])
+    buildings = list(
+        Building.objects.filter(scope_for(request.user).q("area__code")).order_by("area__code", "name")[:500]
+    )
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
@@ -228,7 +238,9 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 household = Household.objects.filter(pk=int(hh) if hh.isdigit() else 0).first()
                 if household is None:
                     raise InvalidInput.field("household", "户不存在")
-                services.survey_enter_paper(survey=survey, household=household, answers=answers, by=request.user)
+                services.survey_enter_paper(
+                    survey=survey, household=household, answers=answers, by=request.user
+                )
                 messages.success(request, "纸质问卷已录入")
             else:
                 services.survey_answer(survey=survey, answers=answers, by=request.user)
@@ -241,7 +253,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "questions": list(survey.questions.all()),
         "answered": selectors.has_answered(viewer=request.user, survey=survey),
         "staff": staff,
-        "is_open": survey.status == Survey.Status.OPEN and survey.opens_at <= timezone.now() < survey.closes_at,
+        "is_open": survey.status == Survey.Status.OPEN
+        and survey.opens_at <= timezone.now() < survey.closes_at,
     }
     return render(request, "voting/survey.html", ctx)
 
@@ -265,7 +278,9 @@ def survey_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        a = services.answer_moderate(answer_id=pk, approve=request.POST.get("approve") == "1", by=request.user)
+        a = services.answer_moderate(
+            answer_id=pk, approve=request.POST.get("approve") == "1", by=request.user
+        )
         messages.success(request, "已审核")
         return redirect("voting:survey_results", pk=a.response.survey_id)
     except ServiceError as exc:
@@ -317,4 +332,6 @@ def survey_new(request: HttpRequest) -> HttpResponse:
             return redirect("voting:survey", pk=survey.pk)
         except ServiceError as exc:
             messages.error(request, exc.detail)
-    return render(request, "voting/survey_new.html", {"areas": areas, "form": form, "pers": Survey.Per.choices})
+    return render(
+        request, "voting/survey_new.html", {"areas": areas, "form": form, "pers": Survey.Per.choices}
+    )

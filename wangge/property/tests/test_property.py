@@ -113,10 +113,14 @@ def test_one_evaluation_per_household_per_quarter_and_only_by_its_residents(w):
     with pytest.raises(Conflict):
         services.evaluation_submit(company=w["company"], scores=scores, by=b.account, now=NOW)
     # Next quarter the household may evaluate again.
-    services.evaluation_submit(company=w["company"], scores=scores, by=b.account, now=NOW + dt.timedelta(days=2))
+    services.evaluation_submit(
+        company=w["company"], scores=scores, by=b.account, now=NOW + dt.timedelta(days=2)
+    )
     with pytest.raises(InvalidInput):
         services.evaluation_submit(company=w["company"], scores={"维修服务": 6}, by=a.account, now=NOW)
-    other_b = registry.building_create(area=w["tree"].grid_b, name="9号楼", address="东园9号楼", by=w["staff"])
+    other_b = registry.building_create(
+        area=w["tree"].grid_b, name="9号楼", address="东园9号楼", by=w["staff"]
+    )
     outsider = _resident(w, "101", "吴三", building=other_b)
     with pytest.raises(Forbidden):
         services.evaluation_submit(company=w["company"], scores=scores, by=outsider.account, now=NOW)

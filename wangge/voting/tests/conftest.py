@@ -30,7 +30,9 @@ class World:
     staff: Any
     building: Building
 
-    def house(self, room: str, area: str | int | None, entrance: int = 1, building: Building | None = None) -> House:
+    def house(
+        self, room: str, area: str | int | None, entrance: int = 1, building: Building | None = None
+    ) -> House:
         return registry.house_create(
             building=building or self.building, room=room, entrance=entrance,
             exclusive_area=Decimal(str(area)) if area is not None else None, by=self.staff,
@@ -39,7 +41,9 @@ class World:
     def own(self, house: House, name: str, id_number: str = "", **kw: Any) -> Any:
         return registry.owner_create(house=house, name=name, id_number=id_number, by=self.staff, **kw)
 
-    def person(self, house: House, name: str, *, account: bool = True, id_number: str | None = None) -> Resident:
+    def person(
+        self, house: House, name: str, *, account: bool = True, id_number: str | None = None
+    ) -> Resident:
         """A resident living in ``house`` (a new household) with an account, registered as its owner."""
         hh = house.households.first() or registry.household_create(house=house, by=self.staff)
         idn = id_number or make_id_number(serial=next(_serial))
@@ -50,7 +54,9 @@ class World:
             r.refresh_from_db()
         return r
 
-    def vote(self, matter: str = "other", *, rule: str = "民法典（全国通用）", open_: bool = True, **kw: Any) -> Vote:
+    def vote(
+        self, matter: str = "other", *, rule: str = "民法典（全国通用）", open_: bool = True, **kw: Any
+    ) -> Vote:
         from wangge.voting import services
 
         now = timezone.now()

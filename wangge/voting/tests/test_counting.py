@@ -9,10 +9,10 @@ from fractions import Fraction
 import pytest
 
 from wangge.core.errors import Conflict, Forbidden, InvalidInput
+from wangge.testing import make_id_number
 from wangge.voting import counting, services
 from wangge.voting.models import Ballot, Voter
 from wangge.voting.tests.conftest import photo_bytes
-from wangge.testing import make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,9 @@ def test_major_matter_reaches_quorum_but_fails_three_quarters_of_participating_a
     assert r.failed == ["approve_area"] and not r.passed
     # The same ballots on an ordinary matter (more than half) would pass.
     rule = services.rule_from(vote.rule_set, "general")
-    assert counting.count([(a * 100, c) for a, c in zip(areas, ["approve"] * 4 + ["reject", None])], rule).passed
+    assert counting.count(
+        [(a * 100, c) for a, c in zip(areas, ["approve"] * 4 + ["reject", None], strict=False)], rule
+    ).passed
 
 
 def test_owner_of_three_units_counts_once_by_headcount_and_by_the_sum_of_areas(world):
@@ -111,7 +113,7 @@ def test_tie_at_exactly_one_half_fails(world):
     for i, h in enumerate(houses):
         world.own(h, f"业主{i}", make_id_number(serial=800 + i))
     vote = world.vote("covenant")
-    for h, choice in zip(houses, ["approve", "approve", "reject", "reject"]):
+    for h, choice in zip(houses, ["approve", "approve", "reject", "reject"], strict=False):
         _paper(world, vote, _voter(vote, h), choice)
     r = services.tally(vote)
     assert r.failed == ["approve_area", "approve_heads"] and not r.passed
@@ -130,7 +132,9 @@ def test_elevator_vote_is_decided_by_the_entrances_owners_only(world):
         p = world.person(h, f"住户{h.entrance}{h.room}")
         world.own(h, p.name, resident=p)
         people[h.pk] = p
-    vote = world.vote("elevator", scope="entrance", building=world.building, entrance=1, title="1单元加装电梯")
+    vote = world.vote(
+        "elevator", scope="entrance", building=world.building, entrance=1, title="1单元加装电梯"
+    )
     assert Voter.objects.filter(vote=vote).count() == 8
     # An owner of entrance 2 may not vote on entrance 1's elevator.
     with pytest.raises(Forbidden):
@@ -158,7 +162,9 @@ def test_must_consent_owner_refusing_fails_the_elevator(world):
         services.ballot_cast(vote=vote, choice="approve", by=p.account)
     services.ballot_cast(vote=vote, choice="reject", by=ps[0].account)
     r = services.tally(vote)
-    assert r.failed == ["must_consent"] and not r.passed  # 3/4 by area and heads, but the ground floor refuses
+    assert (
+        r.failed == ["must_consent"] and not r.passed
+    )  # 3/4 by area and heads, but the ground floor refuses
 
 
 def test_co_owners_of_one_unit_cast_one_vote(world):
@@ -183,7 +189,9 @@ def test_abstentions_and_non_votes_are_kept_apart_and_non_voters_can_follow_the_
     assert (r.tallies["abstain"].heads, r.tallies["none"].heads) == (1, 1)
     assert r.participants.heads == 5 and r.passed  # abstention takes part, does not approve: 3/5 > 1/2
     follow = counting.Rule(**{**rule.__dict__, "non_voters_follow_majority": True})
-    r2 = counting.count([(100, "approve"), (100, "approve"), (100, "reject"), (100, None), (100, None)], follow)
+    r2 = counting.count(
+        [(100, "approve"), (100, "approve"), (100, "reject"), (100, None), (100, None)], follow
+    )
     assert r2.non_voters_added_to == "approve"
     # The raw tallies keep the non-voters apart; the checks count them with the majority.
     assert r2.tallies["none"].heads == 2 and r2.passed

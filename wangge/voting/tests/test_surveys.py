@@ -19,7 +19,12 @@ pytestmark = pytest.mark.django_db
 
 QUESTIONS = [
     {"kind": "single", "text": "凉亭建在哪里？", "options": ["东侧草坪", "北门广场", "健身区旁"]},
-    {"kind": "multiple", "text": "希望配套哪些设施？", "options": ["座椅", "照明", "充电插座"], "required": False},
+    {
+        "kind": "multiple",
+        "text": "希望配套哪些设施？",
+        "options": ["座椅", "照明", "充电插座"],
+        "required": False,
+    },
     {"kind": "rating", "text": "对方案的满意度", "rating_max": 5},
     {"kind": "text", "text": "其他意见", "required": False},
 ]
@@ -44,11 +49,15 @@ def test_one_answer_per_household_refuses_the_second_member(world):
     assert first.household_id == second.household_id
     survey = _survey(world, per="household")
     r = api_client(first.account).post(
-        f"/api/v1/surveys/{survey.pk}/responses", {"answers": _answers(survey)}, content_type="application/json"
+        f"/api/v1/surveys/{survey.pk}/responses",
+        {"answers": _answers(survey)},
+        content_type="application/json",
     )
     assert r.status_code == 201, r.content
     r2 = api_client(second.account).post(
-        f"/api/v1/surveys/{survey.pk}/responses", {"answers": _answers(survey)}, content_type="application/json"
+        f"/api/v1/surveys/{survey.pk}/responses",
+        {"answers": _answers(survey)},
+        content_type="application/json",
     )
     assert r2.status_code == 409 and "本户" in r2.json()["detail"]
     assert Response.objects.filter(survey=survey).count() == 1
@@ -102,7 +111,9 @@ def test_free_text_is_public_only_after_moderation_and_paper_answers_are_marked(
     hh2 = registry.household_create(house=h2, by=world.staff)
     survey = _survey(world, per="household")
     services.survey_answer(survey=survey, answers=_answers(survey, "希望凉亭离楼远一点"), by=a.account)
-    paper = services.survey_enter_paper(survey=survey, household=hh2, answers=_answers(survey), by=world.staff)
+    paper = services.survey_enter_paper(
+        survey=survey, household=hh2, answers=_answers(survey), by=world.staff
+    )
     assert paper.channel == "paper" and paper.entered_by == world.staff
     with pytest.raises(Conflict):  # the paper answer counts for that household too
         services.survey_enter_paper(survey=survey, household=hh2, answers=_answers(survey), by=world.staff)
