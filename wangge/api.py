@@ -57,8 +57,8 @@ def _add_routers() -> None:
     from wangge.core.api import router as core_router
     from wangge.notifications.api import router as notifications_router
     from wangge.pairing.api import router as pairing_router
-    from wangge.property.api import router as property_router
     from wangge.points.api import router as points_router
+    from wangge.property.api import router as property_router
     from wangge.registry.api import router as registry_router
     from wangge.volunteers.api import router as volunteers_router
     from wangge.voting.api import router as voting_router
