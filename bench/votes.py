@@ -75,8 +75,10 @@ def _internal_run(houses: int, ballots: int, runs: int) -> None:
     per_building = 100  # 4 entrances × 25 units
     n_buildings = (houses + per_building - 1) // per_building
     Building.objects.bulk_create(
-        [Building(area=tree.grid_a, name=f"{i + 1}号楼", address=f"东园{i + 1}号楼", entrances=4)
-         for i in range(n_buildings)]  # fmt: skip
+        [
+            Building(area=tree.grid_a, name=f"{i + 1}号楼", address=f"东园{i + 1}号楼", entrances=4)
+            for i in range(n_buildings)
+        ]  # fmt: skip
     )
     buildings = list(Building.objects.order_by("id"))
     rows = []
@@ -106,7 +108,9 @@ def _internal_run(houses: int, ballots: int, runs: int) -> None:
                 continue
             owners.append(HouseOwner(house_id=h, name="业主", id_hash=f"{person:064x}"))
             if span == 1 and rng.random() < 0.2:  # a couple co-owning the unit
-                owners.append(HouseOwner(house_id=h, name="配偶", id_hash=f"c{person:063x}", share=Decimal("0.5")))
+                owners.append(
+                    HouseOwner(house_id=h, name="配偶", id_hash=f"c{person:063x}", share=Decimal("0.5"))
+                )
         i += span
     HouseOwner.objects.bulk_create(owners, batch_size=5000)
     now = timezone.now()
@@ -121,8 +125,16 @@ def _internal_run(houses: int, ballots: int, runs: int) -> None:
     voters = list(Voter.objects.filter(vote=vote).values_list("id", flat=True))
     chosen = rng.sample(voters, min(ballots, len(voters)))
     Ballot.objects.bulk_create(
-        [Ballot(vote=vote, voter_id=v, choice=rng.choices(["approve", "reject", "abstain"], [70, 22, 8])[0],
-                channel="online", cast_at=now) for v in chosen],  # fmt: skip
+        [
+            Ballot(
+                vote=vote,
+                voter_id=v,
+                choice=rng.choices(["approve", "reject", "abstain"], [70, 22, 8])[0],
+                channel="online",
+                cast_at=now,
+            )
+            for v in chosen
+        ],  # fmt: skip
         batch_size=5000,
     )
     times = []
@@ -157,7 +169,9 @@ def bench(backend: str, opts: dict[str, Any]) -> dict[str, Any]:
     try:
         if backend == "pg":
             recreate_pg(opts["pg_url"])
-        subprocess.run([str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+        subprocess.run(
+            [str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
+        )
         out = subprocess.run(
             [str(BIN / "python"), str(Path(__file__).resolve()), "_run", str(opts["houses"]), str(opts["ballots"]),
              str(opts["runs"])],  # fmt: skip
