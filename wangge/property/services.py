@@ -53,7 +53,7 @@ def _company(company: Unit) -> Unit:
     return company
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def commitment_create(
     *, company: Unit, group: str, text: str, categories: list[Category], time_limit_hours: int, by: Any,
     order: int = 0, published_at: datetime | None = None,
@@ -85,7 +85,7 @@ def commitment_create(
     return c
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def commitment_retire(*, commitment: Commitment, by: Any) -> Commitment:
     c = Commitment.objects.select_for_update().select_related("company").get(pk=commitment.pk)
     if not can_manage(by, c.company):
@@ -124,7 +124,7 @@ def household_for(user: Any, company: Unit) -> Household | None:
     return Household.objects.filter(house_id__in=owned, active=True).select_related("house__building").first()
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def evaluation_submit(
     *, company: Unit, scores: dict[str, int], by: Any, comment: str = "", now: datetime | None = None
 ) -> Evaluation:
@@ -170,7 +170,7 @@ def evaluation_submit(
     return ev
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def evaluation_reply(*, evaluation_id: int, reply: str, by: Any) -> Evaluation:
     """The company (or the community) answers a comment; answered comments appear on the public board."""
     ev = Evaluation.objects.select_for_update().select_related("company").filter(pk=evaluation_id).first()

@@ -64,17 +64,17 @@ def _building(request: HttpRequest, pk: int | None) -> Building | None:
     return b
 
 
-def vote_detail_dict(request: HttpRequest, vote: Vote) -> dict[str, Any]:
+def vote_detail_dict(request: HttpRequest, vote: Vote) -> Vote:
+    """The vote with what this viewer may see of its result and their own owner identities."""
     me = [
         {"voter_id": m["voter"].pk, "label": m["voter"].label, "units": m["voter"].units, "area": m["area"],
          "voted": m["ballot"] is not None, "choice": m["ballot"].choice if m["ballot"] else None,
          "channel": m["ballot"].channel if m["ballot"] else None}
         for m in selectors.my_voters(viewer=request.user, vote=vote)
     ]  # fmt: skip
-    out = VoteDetailOut.from_orm(vote).dict()
-    out["result"] = selectors.vote_result(viewer=request.user, vote=vote)
-    out["me"] = me
-    return out
+    vote.live_result = selectors.vote_result(viewer=request.user, vote=vote)  # type: ignore[attr-defined]
+    vote.my_voters = me  # type: ignore[attr-defined]
+    return vote
 
 
 # --- votes --------------------------------------------------------------------------------------------
@@ -185,11 +185,10 @@ def survey_list(request: HttpRequest, status: str | None = None):  # type: ignor
     return selectors.survey_list(viewer=request.user, status=status)
 
 
-def _survey_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def _survey_detail(request: HttpRequest, pk: int) -> Any:
     survey = selectors.survey_get(viewer=request.user, pk=pk)
-    out = SurveyDetailOut.from_orm(survey).dict()
-    out["answered"] = selectors.has_answered(viewer=request.user, survey=survey)
-    return out
+    survey.viewer_answered = selectors.has_answered(viewer=request.user, survey=survey)  # type: ignore[attr-defined]
+    return survey
 
 
 @router.post("/surveys", response={201: SurveyDetailOut, **ERRORS})

@@ -96,8 +96,8 @@ class MyVoterOut(Schema):
 
 class VoteDetailOut(VoteOut):
     description: str
-    result: ResultOut | None = None
-    me: list[MyVoterOut] = []
+    result: ResultOut | None = Field(None, alias="live_result")
+    me: list[MyVoterOut] = Field([], alias="my_voters")
 
 
 class BallotIn(Schema):
@@ -193,7 +193,7 @@ class SurveyOut(Schema):
 
 class SurveyDetailOut(SurveyOut):
     questions: list[QuestionOut]
-    answered: bool = False
+    answered: bool = Field(False, alias="viewer_answered")
 
 
 class ResponseIn(Schema):

@@ -119,7 +119,7 @@ def ruleset_create(
 # --- votes --------------------------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def vote_create(
     *,
     title: str,
@@ -267,7 +267,7 @@ def _lock(vote_id: int) -> Vote:
     return vote
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def vote_open(*, vote: Vote, by: Any, must_consent: list[int] | None = None) -> Vote:
     """Freeze the electorate and open the vote. ``must_consent``: houses whose owners must consent on
     their own (an elevator shaft on their exclusive part)."""
@@ -365,7 +365,7 @@ def _photo(upload: Any) -> ContentFile:
     return ContentFile(clean.content, name=f"{uuid.uuid4().hex}.jpg")
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def ballot_enter_paper(
     *, vote: Vote, voter_id: int, choice: str, photo: Any, by: Any, signer: str = "",
     cast_at: datetime | None = None,
@@ -407,7 +407,7 @@ def tally(vote: Vote) -> counting.Result:
     return counting.count(voters, rule_for(vote), must_consent=must)
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def vote_close(*, vote: Vote, by: Any, now: datetime | None = None) -> Vote:
     """Close the vote and record its result (staff, or the clock once the period is over: ``by=None``)."""
     vote = _lock(vote.pk)
@@ -430,7 +430,7 @@ def vote_close(*, vote: Vote, by: Any, now: datetime | None = None) -> Vote:
     return vote
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def vote_publish(*, vote: Vote, by: Any) -> Vote:
     vote = _lock(vote.pk)
     if not is_staff_for(by, vote.area):
@@ -479,7 +479,7 @@ def _questions(survey: Survey, questions: list[dict[str, Any]]) -> None:
         )  # fmt: skip
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def survey_create(
     *, title: str, area: Area, opens_at: datetime, closes_at: datetime, questions: list[dict[str, Any]],
     by: Any, building: Building | None = None, per: str = Survey.Per.RESIDENT, anonymous: bool = False,
@@ -617,7 +617,7 @@ def survey_answer(*, survey: Survey, answers: dict[Any, Any], by: Any) -> Respon
     return response
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def survey_enter_paper(
     *,
     survey: Survey,
@@ -645,7 +645,7 @@ def survey_enter_paper(
     return response
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def answer_moderate(*, answer_id: int, approve: bool, by: Any) -> Answer:
     """Free text is public only after a staff member approves it."""
     answer = (
@@ -664,7 +664,7 @@ def answer_moderate(*, answer_id: int, approve: bool, by: Any) -> Answer:
     return answer
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def survey_close(*, survey: Survey, by: Any) -> Survey:
     survey = Survey.objects.select_for_update().select_related("area").get(pk=survey.pk)
     if not is_staff_for(by, survey.area):
