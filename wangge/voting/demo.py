@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw
 from wangge.registry.models import Building, Household
 
 from . import counting, services
-from .models import Ballot, RuleSet, Survey, Vote, Voter
+from .models import Answer, Ballot, RuleSet, Survey, Vote, Voter
 
 
 def _photo(text: str) -> SimpleUploadedFile:
@@ -202,7 +202,9 @@ def _pavilion(ctx: Any, staff: Any) -> Survey:
             answers[str(qs[3].pk)] = COMMENTS[(i // 9) % len(COMMENTS)]
         services.survey_enter_paper(survey=survey, household=hh, answers=answers, by=staff)
     pending = list(
-        survey.responses.values_list("answers__id", flat=True).filter(answers__moderation="pending")
+        Answer.objects.filter(response__survey=survey, moderation="pending")
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     for aid in pending[: len(pending) // 2]:
         services.answer_moderate(answer_id=aid, approve=True, by=staff)
