@@ -4,7 +4,7 @@ cases in those categories — driven through the appeals services with the clock
 computed from real cases — getting faster month by month; and four quarters of evaluations whose satisfaction
 rises (the seed: from 60% to 98.5%), with comments the company answered.
 
-The appeals demo covers the last 90 days; this hook adds the nine months before them for this company only.
+The appeals demo's own cases of this company (the last 90 days) count too, as they would in production.
 """
 
 from __future__ import annotations
@@ -56,25 +56,29 @@ def _member(company: Unit, password_hash: str) -> User:
 
 
 def _history(ctx: Any, company: Unit, grids: list[Any], worker: User, staff: User, handler: User) -> int:
-    """Nine months of the company's cases before the appeals demo's window, compliance rising."""
+    """A year of the company's cases in its commitments' categories, compliance rising."""
     rng = ctx.rng
     cats = {
         c.code: c
         for c in Category.objects.filter(code__in=[code for _, _, cs, _ in COMMITMENTS for code in cs])
     }
     limits = {cs[0]: hours for _, _, cs, hours in COMMITMENTS}
-    end = ctx.now - dt.timedelta(days=92)
-    per_month = 10 if ctx.size == "small" else 16
+    per_month = 12 if ctx.size == "small" else 18
     made = 0
-    for month in range(9):  # month 0 is the oldest
-        share = 0.58 + 0.4 * month / 8  # the share resolved within the promise
-        first = end - dt.timedelta(days=30 * (9 - month))
+    for month in range(12):  # month 0 is the oldest; the last three overlap the appeals demo's window
+        share = 0.6 + 0.385 * min(month, 9) / 9  # the share resolved within the promise: 60% → 98.5%
+        first = ctx.now - dt.timedelta(days=30 * (12 - month))
         for i in range(per_month):
             code = rng.choice(list(limits))
             if code not in cats:
                 continue
             t = first + dt.timedelta(days=rng.uniform(0, 29), hours=rng.uniform(0, 10))
             t = t.replace(hour=max(7, min(t.hour, 20)))
+            limit = dt.timedelta(hours=limits[code])
+            met = rng.random() < share
+            took = limit * (rng.uniform(0.15, 0.9) if met else rng.uniform(1.1, 2.5))
+            if t + took + dt.timedelta(hours=3) > ctx.now:  # only steps that have already happened
+                continue
             grid = rng.choice(grids)
             try:
                 a, _ = appeals.appeal_submit(
@@ -85,9 +89,6 @@ def _history(ctx: Any, company: Unit, grids: list[Any], worker: User, staff: Use
                 if a.state == "submitted":
                     appeals.appeal_accept(appeal_id=a.pk, by=staff, now=t)
                 appeals.appeal_dispatch(appeal_id=a.pk, by=staff, lead_unit_id=company.pk, now=t)
-                limit = dt.timedelta(hours=limits[code])
-                met = rng.random() < share
-                took = limit * (rng.uniform(0.15, 0.9) if met else rng.uniform(1.1, 2.5))
                 appeals.appeal_acknowledge(appeal_id=a.pk, by=handler, now=t + took * 0.1)
                 appeals.appeal_resolve(appeal_id=a.pk, by=handler, note="已处理完毕", now=t + took)
                 appeals.appeal_check(appeal_id=a.pk, by=staff, passed=True, note="现场核查通过",
@@ -115,7 +116,7 @@ def _evaluations(ctx: Any, company: Unit, community: Any, groups: list[str], sta
         while qq < 1:
             qq, yy = qq + 4, yy - 1
         quarters.append((yy, qq))
-    mean = [3.1, 3.7, 4.3, 4.8]  # satisfaction rising
+    mean = [3.6, 4.0, 4.4, 4.8]  # satisfaction rising
     made = 0
     for qi, (yy, qq) in enumerate(quarters):
         rng.shuffle(households)
@@ -123,7 +124,7 @@ def _evaluations(ctx: Any, company: Unit, community: Any, groups: list[str], sta
         at = ctx.now.replace(year=yy, month=qq * 3, day=20, hour=19, minute=0)
         evs = []
         for j, hh in enumerate(sample):
-            comment, reply = COMMENTS[(j + qi) % len(COMMENTS)] if j % 15 == 0 else ("", "")
+            comment, reply = COMMENTS[(j // 15 + qi) % len(COMMENTS)] if j % 15 == 0 else ("", "")
             evs.append(Evaluation(company=company, community=community, household=hh, year=yy, quarter=qq,
                                   comment=comment, reply=reply, replied_at=at + dt.timedelta(days=3) if reply else None,
                                   replied_by=staff if reply else None, submitted_at=at))  # fmt: skip
@@ -131,7 +132,7 @@ def _evaluations(ctx: Any, company: Unit, community: Any, groups: list[str], sta
         scores = []
         for ev in Evaluation.objects.filter(company=company, year=yy, quarter=qq):
             for g in groups:
-                s = round(rng.gauss(mean[qi], 0.7))
+                s = round(rng.gauss(mean[qi], 0.6))
                 scores.append(Score(evaluation=ev, group=g, score=max(1, min(5, s))))
         Score.objects.bulk_create(scores)
         made += len(evs)

@@ -127,7 +127,7 @@ def _elevator(ctx: Any, staff: Any, civil: RuleSet) -> Vote | None:
 def _open_vote(ctx: Any, staff: Any, civil: RuleSet) -> Vote:
     grid = ctx.grids[0]
     vote = services.vote_create(
-        title="续聘物业服务企业（2025—2027年度）", matter="manager", area=grid, rule_set=civil,
+        title=f"续聘物业服务企业（{ctx.now.year + 1}—{ctx.now.year + 2}年度）", matter="manager", area=grid, rule_set=civil,
         opens_at=ctx.now - timedelta(days=3), closes_at=ctx.now + timedelta(days=11), by=staff,
         description="现物业服务合同即将到期，业委会提议续聘现物业公司两年，物业费标准不变。",
     )  # fmt: skip
