@@ -159,7 +159,7 @@ def _open_vote(ctx: Any, staff: Any, civil: RuleSet) -> Vote:
     return vote
 
 
-PAVILION = [
+PAVILION: list[dict[str, Any]] = [
     {"kind": "single", "text": "凉亭建在哪里更合适？", "options": ["中心花园东侧草坪", "北门健身广场旁", "3号楼与5号楼之间空地"]},
     {"kind": "multiple", "text": "凉亭里希望有哪些配套？", "options": ["座椅", "夜间照明", "电动车充电插座（不建议）", "宣传栏"], "required": False},
     {"kind": "rating", "text": "您对建凉亭这件事的支持程度", "rating_max": 5},
