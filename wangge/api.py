@@ -59,8 +59,10 @@ def _add_routers() -> None:
     from wangge.notifications.api import router as notifications_router
     from wangge.pairing.api import router as pairing_router
     from wangge.points.api import router as points_router
+    from wangge.property.api import router as property_router
     from wangge.registry.api import router as registry_router
     from wangge.volunteers.api import router as volunteers_router
+    from wangge.voting.api import router as voting_router
     from wangge.wishes.api import router as wishes_router
 
     api.add_router("/auth", accounts_router)
@@ -75,6 +77,8 @@ def _add_routers() -> None:
     api.add_router("/", wishes_router)
     api.add_router("/", pairing_router)
     api.add_router("/", deliberation_router)
+    api.add_router("/", voting_router)
+    api.add_router("/", property_router)
 
 
 _add_routers()

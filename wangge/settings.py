@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "wangge.wishes",
     "wangge.pairing",
     "wangge.deliberation",
+    "wangge.voting",
+    "wangge.property",
     "wangge.demo",
 ]
 

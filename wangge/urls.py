@@ -22,6 +22,8 @@ urlpatterns = [
     path("wishes/", include("wangge.wishes.urls")),
     path("pairing/", include("wangge.pairing.urls")),
     path("deliberation/", include("wangge.deliberation.urls")),
+    path("voting/", include("wangge.voting.urls")),
+    path("property/", include("wangge.property.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]

@@ -22,6 +22,8 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("wishes:wall", _("微心愿"), None),
     ("pairing:home", _("结对帮扶"), None),
     ("deliberation:home", _("议事协商"), None),
+    ("voting:home", _("表决与征集"), None),
+    ("property:home", _("红色物业"), None),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

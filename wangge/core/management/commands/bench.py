@@ -12,7 +12,7 @@ BENCH_DIR = Path(settings.BASE_DIR).parent / "bench"
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark from bench/: locate, import, appeals, signups …"
+    help = "Run a benchmark from bench/: locate, import, appeals, signups, votes …"
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("name")
