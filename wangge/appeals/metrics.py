@@ -75,6 +75,19 @@ RATE_KEYS = (
 AVG_KEYS = ("avg_open_hours", "avg_response_hours", "avg_handle_hours", "avg_close_hours")
 
 
+# Periods a case loop can mean (year 1 or 9999 is a typo or a probe, and breaks date arithmetic).
+SANE_YEARS = (2000, 2099)
+MAX_ID = 2**63 - 1
+
+
+def _clean(field: str, value: str | None, max_length: int = 17) -> str | None:
+    if value is None:
+        return None
+    if len(value) > max_length or "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise InvalidInput.field(field, "无效的值")
+    return value
+
+
 def metrics_config() -> dict[str, Any]:
     cfg = {**DEFAULTS, **getattr(settings, "WANGGE_APPEAL_METRICS", {})}
     cfg["weights"] = {**DEFAULTS["weights"], **cfg.get("weights", {})}
@@ -96,12 +109,16 @@ def period_parse(start: str | None, end: str | None, *, now: dt.datetime | None 
         try:
             if len(value) == 10:
                 d = dt.date.fromisoformat(value)
+                if not SANE_YEARS[0] <= d.year <= SANE_YEARS[1]:
+                    raise InvalidInput.field(field, "日期须在 2000 年到 2099 年之间")
                 if is_end:
                     d += dt.timedelta(days=1)
                 return dt.datetime.combine(d, dt.time(0, 0), tzinfo=tz)
             parsed = dt.datetime.fromisoformat(value)
         except ValueError as exc:
             raise InvalidInput.field(field, "日期格式应为 YYYY-MM-DD 或 ISO 8601") from exc
+        if not SANE_YEARS[0] <= parsed.year <= SANE_YEARS[1]:
+            raise InvalidInput.field(field, "日期须在 2000 年到 2099 年之间")
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
     end_at = parse(end, "to", is_end=True) if end else now
@@ -292,6 +309,11 @@ def appeal_metrics(
     """
     cfg = metrics_config()
     now = now or timezone.now()
+    area, category = _clean("area", area), _clean("category", category)
+    start, end = _clean("from", start, 40), _clean("to", end, 40)
+    for field, value in (("unit", unit), ("person", person)):
+        if value is not None and not 0 < value <= MAX_ID:
+            raise InvalidInput.field(field, "无效的编号")
     period = period_parse(start, end, now=now)
     as_of = min(now, period.end)
     the_area, area_q = _scoped_area(viewer, area)

@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from wangge.appeals.metrics import appeal_metrics
+from wangge.core.schemas import ErrorOut
 
 router = Router(tags=["metrics"])
 
@@ -15,13 +16,13 @@ class MetricsQuery(Schema):
     area: str | None = None
     from_: str | None = Field(None, alias="from")
     to: str | None = None
-    unit: int | None = None
-    person: int | None = None
+    unit: int | None = Field(None, ge=1, le=2**63 - 1)
+    person: int | None = Field(None, ge=1, le=2**63 - 1)
     category: str | None = None
     ranking: bool = True
 
 
-@router.get("/appeals", response=dict[str, Any])
+@router.get("/appeals", response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def metrics_appeals(request: HttpRequest, q: Query[MetricsQuery]) -> dict[str, Any]:
     """Counts, the rates, average times, the composite score and the ranking of child areas.
     Definitions: docs/metrics.md."""

@@ -386,3 +386,24 @@ def test_a_handler_who_returned_a_case_gets_only_the_outcome(world: World) -> No
     assert res.status_code == 200
     assert res.json() == {"id": appeal.pk, "state": "opened", "state_label": "已立案", "version": 3}
     assert api_client(world.department_staff).get(f"/api/v1/appeals/{appeal.pk}").status_code == 404
+
+
+def test_metrics_inputs_are_bounded(world: World) -> None:
+    client = api_client(world.community)
+    for params in (
+        {"from": "0001-01-01"},
+        {"to": "0001-01-01"},
+        {"to": "9999-12-31"},
+        {"from": "2026-01-01T00:00:00", "to": "9999-12-31T23:59:59"},
+    ):
+        res = client.get("/api/v1/metrics/appeals", params)
+        assert res.status_code == 422, (params, res.content)
+        assert res.json()["errors"][0]["field"] in ("from", "to"), res.content
+    for params in ({"area": "3206\x00"}, {"category": "SJ\x00"}, {"area": "3" * 500}):
+        res = client.get("/api/v1/metrics/appeals", params)
+        assert res.status_code == 422, (params, res.content)
+    for params in ({"unit": 2**63}, {"person": -1}):
+        assert client.get("/api/v1/metrics/appeals", params).status_code == 422, params
+    client.force_login(world.community)
+    assert client.get("/appeals/figures/?from=0001-01-01&to=0001-02-01").status_code == 422
+    assert client.get("/appeals/figures/?area=3206%00").status_code in (404, 422)
