@@ -148,3 +148,16 @@ def test_owner_identity_by_id_number_without_a_link(world):
     world.own(h, "钱七", make_id_number(serial=77))  # registered by ID number only
     vote = world.vote("other")
     assert services.ballot_cast(vote=vote, choice="abstain", by=p.account).voter.units == 1
+
+
+def test_the_clock_closes_and_counts_a_vote_once_its_period_is_over(world):
+    from wangge.voting import tasks
+
+    hs, people = _setup(world)
+    vote = world.vote("other")
+    for p in people[:3]:
+        services.ballot_cast(vote=vote, choice="approve", by=p.account)
+    assert tasks.tick(timezone.now())["votes_closed"] == 0  # still open
+    assert tasks.tick(vote.closes_at + timedelta(minutes=1))["votes_closed"] == 1
+    vote.refresh_from_db()
+    assert vote.status == "closed" and vote.passed is True and vote.result["participants"]["heads"] == 3
