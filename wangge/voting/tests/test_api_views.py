@@ -88,6 +88,15 @@ def test_ballots_visible_only_to_committee_and_staff_and_audited(world):
     assert result["failed"] == ["quorum_area", "quorum_heads", "approve_area", "approve_heads"]  # 1 : 1
     x = owner.get(f"/api/v1/votes/{vote.pk}/export.xlsx")
     assert x.status_code == 200 and x.content[:2] == b"PK"
+    # The committee's export adds every ballot (masked names), read back from the workbook.
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(m.get(f"/api/v1/votes/{vote.pk}/export.xlsx").content))
+    rows = list(book["表决票明细"].iter_rows(min_row=2, values_only=True))
+    assert sorted(r[4] for r in rows) == ["反对", "同意"] and all("*" in r[1] for r in rows)
+    assert "未通过" in [c for row in book["表决结果"].iter_rows(values_only=True) for c in row if c]
 
 
 def test_vote_list_query_count(world, django_assert_max_num_queries):
