@@ -125,6 +125,8 @@ def _evaluations(ctx: Any, company: Unit, community: Any, groups: list[str], sta
         evs = []
         for j, hh in enumerate(sample):
             comment, reply = COMMENTS[(j // 15 + qi) % len(COMMENTS)] if j % 15 == 0 else ("", "")
+            if qi == len(quarters) - 1 and j % 30 == 15:  # the latest comments wait for the company's answer
+                reply = ""
             evs.append(Evaluation(company=company, community=community, household=hh, year=yy, quarter=qq,
                                   comment=comment, reply=reply, replied_at=at + dt.timedelta(days=3) if reply else None,
                                   replied_by=staff if reply else None, submitted_at=at))  # fmt: skip

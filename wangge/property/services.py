@@ -87,7 +87,7 @@ def commitment_create(
 
 @transaction.atomic
 def commitment_retire(*, commitment: Commitment, by: Any) -> Commitment:
-    c = Commitment.objects.select_for_update().select_related("company").get(pk=commitment.pk)
+    c = Commitment.objects.select_for_update(of=("self",)).select_related("company").get(pk=commitment.pk)
     if not can_manage(by, c.company):
         raise Forbidden("无权修改该承诺")
     if not c.active:
@@ -173,7 +173,12 @@ def evaluation_submit(
 @transaction.atomic
 def evaluation_reply(*, evaluation_id: int, reply: str, by: Any) -> Evaluation:
     """The company (or the community) answers a comment; answered comments appear on the public board."""
-    ev = Evaluation.objects.select_for_update().select_related("company").filter(pk=evaluation_id).first()
+    ev = (
+        Evaluation.objects.select_for_update(of=("self",))
+        .select_related("company")
+        .filter(pk=evaluation_id)
+        .first()
+    )
     if ev is None:
         raise NotFound("评议不存在")
     if not can_manage(by, ev.company):

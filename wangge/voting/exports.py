@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 
 from .models import Ballot, Survey, Vote
 
-CHOICE = dict(Ballot.Choice.choices)
+CHOICE = {k: str(v) for k, v in Ballot.Choice.choices}  # lazy labels cannot go into a cell
 
 
 def _book() -> Workbook:
@@ -31,7 +31,7 @@ def vote_xlsx(vote: Vote, result: dict[str, Any] | None, ballots: list[Ballot] |
     ws.title = "表决结果"
     ws.append([vote.title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(["事项", vote.get_matter_display()])
+    ws.append(["事项", str(vote.get_matter_display())])
     ws.append(["范围", vote.electorate_label])
     ws.append(["规则", vote.rule_set.name])
     ws.append(["期间", f"{vote.opens_at:%Y-%m-%d %H:%M} 至 {vote.closes_at:%Y-%m-%d %H:%M}"])
@@ -53,7 +53,7 @@ def vote_xlsx(vote: Vote, result: dict[str, Any] | None, ballots: list[Ballot] |
         bs.append(["序号", "业主", "套数", "专有面积（㎡）", "意见", "方式", "时间"])
         for i, b in enumerate(ballots, 1):
             bs.append([i, b.voter.label, b.voter.units, Decimal(b.voter.area_centi) / 100, CHOICE[b.choice],
-                       b.get_channel_display(), f"{b.cast_at:%Y-%m-%d %H:%M}"])  # fmt: skip
+                       str(b.get_channel_display()), f"{b.cast_at:%Y-%m-%d %H:%M}"])  # fmt: skip
     return _save(wb)
 
 

@@ -330,7 +330,8 @@ def _check_open(vote: Vote, now: datetime) -> None:
 def ballot_cast(*, vote: Vote, choice: str, by: Any, voter_id: int | None = None) -> Ballot:
     """An owner votes online. Each owner votes once (a database constraint: two phones at once record one
     ballot and the other gets 409). Co-owners of one unit share one vote: the first ballot counts."""
-    vote = Vote.objects.get(pk=vote.pk)
+    # Locking the vote row orders ballots against closing: no ballot lands after the count is taken.
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
     _check_open(vote, timezone.now())
     if choice not in Ballot.Choice.values:
         raise InvalidInput.field("choice", "请选择同意、反对或弃权")
@@ -371,7 +372,7 @@ def ballot_enter_paper(
     cast_at: datetime | None = None,
 ) -> Ballot:  # fmt: skip
     """Staff or the committee enter a signed paper ballot with its photo (kept for audit)."""
-    vote = Vote.objects.select_related("area").get(pk=vote.pk)
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
     if not can_count(by, vote):
         raise Forbidden("只有工作人员或业委会可以录入纸质表决票")
     if choice not in Ballot.Choice.values:
@@ -649,7 +650,7 @@ def survey_enter_paper(
 def answer_moderate(*, answer_id: int, approve: bool, by: Any) -> Answer:
     """Free text is public only after a staff member approves it."""
     answer = (
-        Answer.objects.select_for_update()
+        Answer.objects.select_for_update(of=("self",))
         .select_related("response__survey__area")
         .filter(pk=answer_id)
         .first()
@@ -666,7 +667,7 @@ def answer_moderate(*, answer_id: int, approve: bool, by: Any) -> Answer:
 
 @transaction.atomic
 def survey_close(*, survey: Survey, by: Any) -> Survey:
-    survey = Survey.objects.select_for_update().select_related("area").get(pk=survey.pk)
+    survey = Survey.objects.select_for_update(of=("self",)).select_related("area").get(pk=survey.pk)
     if not is_staff_for(by, survey.area):
         raise Forbidden("只有管辖范围内的工作人员可以结束征集")
     if survey.status != Survey.Status.OPEN:

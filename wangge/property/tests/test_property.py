@@ -159,3 +159,19 @@ def test_commitment_api_errors(w):
     assert r.status_code == 403
     r = c.get("/api/v1/commitments", {"company": w["company"].pk})
     assert r.status_code == 200 and len(r.json()["items"]) == 2
+
+
+def test_public_board_query_count(w, client, django_assert_max_num_queries):
+    t = dt.datetime(2026, 3, 10, 9, 0, tzinfo=SH)
+    for i in range(12):
+        case(
+            w,
+            w["lamp" if i % 2 else "waste"],
+            t - dt.timedelta(days=25 * i),
+            t - dt.timedelta(days=25 * i) + H,
+        )
+    code = w["tree"].community.code
+    client.get(f"/api/v1/commitments/board/{code}")
+    with django_assert_max_num_queries(12):
+        r = client.get(f"/api/v1/commitments/board/{code}")
+    assert r.status_code == 200 and len(r.json()["companies"][0]["compliance"]) == 12

@@ -88,6 +88,15 @@ def test_ballots_visible_only_to_committee_and_staff_and_audited(world):
     assert result["failed"] == ["quorum_area", "quorum_heads", "approve_area", "approve_heads"]  # 1 : 1
     x = owner.get(f"/api/v1/votes/{vote.pk}/export.xlsx")
     assert x.status_code == 200 and x.content[:2] == b"PK"
+    # The committee's export adds every ballot (masked names), read back from the workbook.
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(m.get(f"/api/v1/votes/{vote.pk}/export.xlsx").content))
+    rows = list(book["表决票明细"].iter_rows(min_row=2, values_only=True))
+    assert sorted(r[4] for r in rows) == ["反对", "同意"] and all("*" in r[1] for r in rows)
+    assert "未通过" in [c for row in book["表决结果"].iter_rows(values_only=True) for c in row if c]
 
 
 def test_vote_list_query_count(world, django_assert_max_num_queries):
@@ -148,3 +157,16 @@ def test_owner_identity_by_id_number_without_a_link(world):
     world.own(h, "钱七", make_id_number(serial=77))  # registered by ID number only
     vote = world.vote("other")
     assert services.ballot_cast(vote=vote, choice="abstain", by=p.account).voter.units == 1
+
+
+def test_the_clock_closes_and_counts_a_vote_once_its_period_is_over(world):
+    from wangge.voting import tasks
+
+    hs, people = _setup(world)
+    vote = world.vote("other")
+    for p in people[:3]:
+        services.ballot_cast(vote=vote, choice="approve", by=p.account)
+    assert tasks.tick(timezone.now())["votes_closed"] == 0  # still open
+    assert tasks.tick(vote.closes_at + timedelta(minutes=1))["votes_closed"] == 1
+    vote.refresh_from_db()
+    assert vote.status == "closed" and vote.passed is True and vote.result["participants"]["heads"] == 3

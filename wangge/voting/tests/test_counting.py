@@ -223,3 +223,27 @@ def test_paper_ballot_needs_a_photo_and_staff(world):
         _paper(type("W", (), {"staff": p.account})(), vote, v, "approve")
     ballot = _paper(world, vote, v, "approve")
     assert ballot.channel == "paper" and ballot.photo.name.endswith(".jpg")
+
+
+def test_a_city_rule_set_is_data_and_is_checked(world):
+    from wangge.accounts.roles import Role
+    from wangge.testing import make_user
+
+    admin = make_user(Role.ADMIN)
+    city = {"general": {"quorum_area": "2/3", "quorum_heads": "2/3", "approve_area": "1/2",
+                        "approve_heads": "1/2", "approve_strict": True},
+            "elevator": {"quorum_area": "2/3", "quorum_heads": "2/3", "approve_area": "2/3",
+                         "approve_heads": "2/3", "approve_base": "electorate"}}  # fmt: skip
+    with pytest.raises(Forbidden):
+        services.ruleset_create(name="某市加装电梯", city="某市", thresholds=city, by=world.staff)
+    with pytest.raises(InvalidInput):
+        services.ruleset_create(name="坏规则", city="某市", by=admin,
+                                thresholds={"general": {**city["general"], "approve_area": "3/2"}})  # fmt: skip
+    rs = services.ruleset_create(name="某市加装电梯", city="某市", thresholds=city, by=admin)
+    rule = services.rule_from(rs, "elevator")
+    # 2/3 of ALL owners must approve: 6 of 9 took part and all approved — only 6/9 = 2/3 of the electorate.
+    voters = [(100, "approve")] * 6 + [(100, None)] * 3
+    assert counting.count(voters, rule).passed
+    assert not counting.count([(100, "approve")] * 5 + [(100, "reject")] + [(100, None)] * 3, rule).passed
+    with pytest.raises(InvalidInput):  # the rule set has no thresholds for major matters
+        services.rule_from(rs, "major")
