@@ -102,7 +102,10 @@ def member_update(
     home_community: Area | None = None,
     unit: Unit | None = None,
     bio: str | None = None,
+    report_home: bool = False,
 ) -> Member:
+    """Update a member's profile; with ``report_home`` also report (双报到) to the home community, in the
+    same transaction (the profile page's one use case)."""
     if by != user and not user_can(by, "mobilisation.manage"):
         raise Forbidden("只能修改自己的资料")
     member = member_for(user)
@@ -126,6 +129,10 @@ def member_update(
     _clean(member)
     member.save()
     audit("update", member, by=by, changes={"kind": member.kind})
+    if report_home:
+        if member.home_community is None:
+            raise InvalidInput.field("home_community", "请选择居住社区后再报到")
+        _report(member=member, community=member.home_community, by=by)
     return member
 
 
@@ -210,6 +217,10 @@ def member_unit_confirm(*, member: Member, by: Any, confirmed: bool = True) -> M
 @use_case
 def community_report(*, member: Member, community: Area, by: Any, note: str = "") -> CommunityReport:
     """双报到: the member reports to the community where they live (idempotent while active)."""
+    return _report(member=member, community=community, by=by, note=note)
+
+
+def _report(*, member: Member, community: Area, by: Any, note: str = "") -> CommunityReport:
     if by != member.user and not user_can(by, "mobilisation.manage"):
         raise Forbidden("只能为自己报到")
     if community.level != Level.COMMUNITY:

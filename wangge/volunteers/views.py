@@ -164,7 +164,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            ok = _try(
+            report = d["home_community"] is not None and bool(request.POST.get("report"))
+            _try(
                 request,
                 lambda: services.member_update(
                     user=request.user,
@@ -173,19 +174,10 @@ def profile(request: HttpRequest) -> HttpResponse:
                     skills=[s for s in d["skills"].replace("，", ",").split(",")],
                     availability=d["availability"],
                     home_community=d["home_community"],
+                    report_home=report,
                 ),
-                _("资料已保存"),
+                _("资料已保存，已向社区报到") if report else _("资料已保存"),
             )
-            if ok and d["home_community"] is not None and request.POST.get("report"):
-                _try(
-                    request,
-                    lambda: services.community_report(
-                        member=services.member_for(request.user),
-                        community=d["home_community"],
-                        by=request.user,
-                    ),
-                    _("已向社区报到"),
-                )
             return redirect("volunteers:profile")
     else:
         form = ProfileForm(
@@ -316,7 +308,7 @@ def units(request: HttpRequest) -> HttpResponse:
             "agreements": selectors.agreement_list(viewer=request.user),
             "reports": selectors.report_list(viewer=request.user),
             "posts": selectors.service_post_list(viewer=request.user)[:100],
-            "members": selectors.member_list(viewer=request.user).exclude(user=request.user)[:200],
+            "members": selectors.member_list(viewer=request.user).exclude(user_id=request.user.pk or 0)[:200],
         },
     )
 

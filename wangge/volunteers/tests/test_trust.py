@@ -189,3 +189,18 @@ def test_community_staff_verify_members_on_the_units_page(tree, client) -> None:
     assert client.post(f"/volunteers/members/{member.pk}/verify/", {"verified": "1"}).status_code == 302
     member.refresh_from_db()
     assert member.verified_at is not None and member.verified_community == tree.community
+
+
+def test_profile_page_saves_and_reports_in_one_use_case(tree, client) -> None:
+    from wangge.volunteers.models import CommunityReport
+
+    v = quick_user()
+    client.force_login(v)
+    r = client.post(
+        "/volunteers/profile/",
+        {"kind": "in_service_party", "home_community": tree.community.code, "report": "1"},
+    )
+    assert r.status_code == 302
+    report = CommunityReport.objects.get(member__user=v)
+    assert report.community == tree.community and report.active
+    assert Member.objects.get(user=v).kind == "in_service_party"
