@@ -1,8 +1,10 @@
-"""Shared building blocks: the timestamped base model and the append-only audit log."""
+"""Shared building blocks: the timestamped base model, the append-only audit log, the leases that let a
+periodic run happen once per period, and background jobs with progress."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -73,3 +75,45 @@ class AuditLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}#{self.object_id}"
+
+
+class Lease(models.Model):
+    """One claim on one run of a periodic job. The unique ``(job, period)`` row decides who runs that period:
+    the first insert wins, everyone else sees the row and skips. A holder that dies leaves a ``running`` row
+    whose ``expires_at`` passes; another may then take it over with a higher ``fencing`` number, and the old
+    holder's late writes are refused by the fencing check (``wangge.core.leases``)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("完成")
+        FAILED = "failed", _("失败")
+
+    job = models.CharField(_("任务"), max_length=100)
+    period = models.CharField(_("周期"), max_length=40)
+    holder = models.CharField(_("持有者"), max_length=200)
+    # Monotonic per job (from LeaseFence): a larger number always means a later grant.
+    fencing = models.PositiveBigIntegerField(_("栅栏号"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.RUNNING)
+    acquired_at = models.DateTimeField(_("取得时间"))
+    expires_at = models.DateTimeField(_("到期时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    result = models.JSONField(_("结果"), null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("定时任务租约")
+        verbose_name_plural = _("定时任务租约")
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="lease_unique_job_period")]
+        indexes = [models.Index(fields=["acquired_at"], name="lease_acquired_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.period} #{self.fencing} {self.state}"
+
+
+class LeaseFence(models.Model):
+    """The last fencing number handed out for a job (one row per job, incremented under its row lock)."""
+
+    job = models.CharField(max_length=100, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.job}: {self.last}"
