@@ -157,6 +157,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "WARNING")},
 }
 
+# --- Scale-out (docs/scale.md): background work, several app servers, replicas. Everything here is off by
+# default: `make run` needs no broker, no object store and no replica. ----------------------------------
+# Celery with Redis when set (e.g. redis://127.0.0.1:6379/0); without it the `wangge tick` loop and threads.
+WANGGE_BROKER_URL = os.environ.get("WANGGE_BROKER_URL", "")
+CELERY_BROKER_URL = WANGGE_BROKER_URL or "memory://"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("WANGGE_CELERY_QUEUE", "wangge")
+CELERY_TASK_ACKS_LATE = True  # a job whose worker died is delivered again (and taken over: core.jobs)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# --- end of the scale-out block ---------------------------------------------------------------------------
+
 # Every other tunable the apps read with getattr(settings, "WANGGE_…", default) — time limits of wishes,
 # pairing and volunteer offers, upload limits, metric weights — can be set from the environment too:
 # a JSON value (number, true/false, list, object) or a plain string.

@@ -117,3 +117,52 @@ class LeaseFence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job}: {self.last}"
+
+
+class Job(models.Model):
+    """A background job (a rollup rebuild, a key rotation, an export) whose state and progress a page polls
+    (``GET /api/v1/jobs/{id}``). It runs on a Celery worker when a broker is configured, else in a thread of
+    the process that started it (``wangge.core.jobs``). ``cursor`` is where a resumable job goes on from."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("类型"), max_length=64, db_index=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveBigIntegerField(_("已完成"), default=0)
+    total = models.PositiveBigIntegerField(_("总数"), null=True, blank=True)
+    message = models.CharField(_("进度说明"), max_length=200, blank=True)
+    cursor = models.JSONField(_("续跑位置"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    result = models.JSONField(_("结果"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    error = models.TextField(_("错误"), blank=True)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.pk} {self.state}"
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return 100 if self.state == self.State.DONE else None
+        return min(100, int(self.done * 100 / self.total))
