@@ -171,6 +171,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Personal-data key rotation: WANGGE_PII_KEYS="new,old,…" (newest first) replaces WANGGE_PII_KEY; the new
+# key encrypts, the others still decrypt until `wangge rotate_pii_key` has re-encrypted everything.
+_pii_keys = [k.strip() for k in os.environ.get("WANGGE_PII_KEYS", "").split(",") if k.strip()]
+if _pii_keys:
+    PII_KEY = _pii_keys[0]
+PII_PREVIOUS_KEYS = _pii_keys[1:]
 # --- end of the scale-out block ---------------------------------------------------------------------------
 
 # Every other tunable the apps read with getattr(settings, "WANGGE_…", default) — time limits of wishes,
