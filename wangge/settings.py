@@ -177,6 +177,40 @@ _pii_keys = [k.strip() for k in os.environ.get("WANGGE_PII_KEYS", "").split(",")
 if _pii_keys:
     PII_KEY = _pii_keys[0]
 PII_PREVIOUS_KEYS = _pii_keys[1:]
+# Several app servers: nothing one process keeps may be needed by another. Sessions live in the database
+# (Django's default engine, kept explicit); per-process caches (the grid index) follow version counters in
+# the database; a shared cache (rate limits and the like) goes to Redis when WANGGE_CACHE_URL is set.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+if os.environ.get("WANGGE_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["WANGGE_CACHE_URL"],
+        }
+    }
+# Uploaded files on S3-compatible storage (MinIO, OSS, COS, OBS …) when WANGGE_S3_BUCKET is set (pip install
+# 'wangge[s3]'); otherwise the MEDIA_ROOT folder.
+if os.environ.get("WANGGE_S3_BUCKET"):
+    STORAGES = {
+        **globals().get(
+            "STORAGES", {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+        ),
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": os.environ["WANGGE_S3_BUCKET"],
+                "endpoint_url": os.environ.get("WANGGE_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("WANGGE_S3_REGION") or None,
+                "access_key": os.environ.get("WANGGE_S3_ACCESS_KEY") or None,
+                "secret_key": os.environ.get("WANGGE_S3_SECRET_KEY") or None,
+                "location": os.environ.get("WANGGE_S3_PREFIX", "media"),
+                "addressing_style": os.environ.get("WANGGE_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO
+                "default_acl": None,
+                "querystring_auth": True,  # photos of cases are private: signed, expiring URLs
+                "file_overwrite": False,
+            },
+        },
+    }
 # --- end of the scale-out block ---------------------------------------------------------------------------
 
 # Every other tunable the apps read with getattr(settings, "WANGGE_…", default) — time limits of wishes,
