@@ -211,6 +211,17 @@ if os.environ.get("WANGGE_S3_BUCKET"):
             },
         },
     }
+# Read replicas: DATABASE_REPLICA_URL (a streaming standby) serves the figures, the map layers and the exports
+# (wangge.core.replica); everything else reads and writes the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("WANGGE_CONN_MAX_AGE", "60"))
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["replica"]["OPTIONS"] = {"timeout": 30}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
+    MIDDLEWARE = [*MIDDLEWARE, "wangge.core.replica.ReplicaMiddleware"]
 # --- end of the scale-out block ---------------------------------------------------------------------------
 
 # Every other tunable the apps read with getattr(settings, "WANGGE_…", default) — time limits of wishes,
