@@ -36,8 +36,7 @@ class JobOut(Schema):
 
     @staticmethod
     def resolve_error(obj: Job) -> str:
-        # The first line only: the traceback stays in the server log and the admin.
-        return obj.error.splitlines()[0] if obj.error else ""
+        return obj.error_summary
 
 
 @router.post("", response={202: JobOut, 403: ErrorOut, 422: ErrorOut})

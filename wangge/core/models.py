@@ -162,6 +162,11 @@ class Job(models.Model):
         return f"{self.kind}#{self.pk} {self.state}"
 
     @property
+    def error_summary(self) -> str:
+        """The first line of the error: the traceback stays in the log and the admin."""
+        return self.error.splitlines()[0] if self.error else ""
+
+    @property
     def percent(self) -> int | None:
         if not self.total:
             return 100 if self.state == self.State.DONE else None

@@ -104,3 +104,25 @@ def test_a_job_runs_once_and_a_stale_one_is_taken_over_fencing_the_old_run(count
         old.progress(1, 1)
     row = Job.objects.get(pk=stale.pk)
     assert (row.state, row.attempts, row.done) == (Job.State.DONE, 2, 1)
+
+
+def test_the_progress_page_polls_until_the_job_ends(client: Any) -> None:
+    admin_user = make_user(Role.ADMIN)
+    other = make_user(Role.ADMIN)
+    job = Job.objects.create(
+        kind="rollup_rebuild", created_by=admin_user, state=Job.State.RUNNING, done=3, total=4
+    )
+    client.force_login(admin_user)
+    page = client.get(f"/core/jobs/{job.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "重建案件统计汇总" in html and "3 / 4" in html and 'hx-trigger="every 1s"' in html
+    Job.objects.filter(pk=job.pk).update(state=Job.State.FAILED, error="RuntimeError: boom\nTraceback …")
+    part = client.get(f"/core/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "every 1s" not in part and "RuntimeError: boom" in part and "Traceback" not in part
+    assert "<html" not in part  # the htmx partial only
+    # A grid worker may not see an administrator's job: 404 as for a missing one.
+    client.force_login(make_user(Role.GRID_WORKER))
+    assert client.get(f"/core/jobs/{job.pk}/").status_code == 404
+    client.force_login(other)  # another administrator may look
+    assert client.get(f"/core/jobs/{job.pk}/").status_code == 200
