@@ -37,8 +37,10 @@ from .models import Job
 
 log = logging.getLogger("wangge.jobs")
 
-# A running job whose heartbeat is older than this is presumed dead and may be taken over.
+# A running job whose heartbeat is older than this is presumed dead and may be taken over; a running job
+# beats every HEARTBEAT seconds from a side thread, so a long step with no progress report still looks alive.
 STALE = dt.timedelta(minutes=5)
+HEARTBEAT = 30.0
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,28 @@ def execute(job_id: int) -> bool:
     job = Job.objects.get(pk=job_id)
     ctx = JobContext(job, token)
     spec = KINDS[job.kind]
-    module, _, name = spec.target.partition(":")
     fenced = Q(pk=job_id, attempts=token, state=Job.State.RUNNING)
+    stop = threading.Event()
+    threading.Thread(target=_beat, args=(fenced, stop), name=f"job-{job_id}-heartbeat", daemon=True).start()
+    try:
+        return _run(job, ctx, spec, fenced)
+    finally:
+        stop.set()
+
+
+def _beat(fenced: Q, stop: threading.Event) -> None:
+    try:
+        while not stop.wait(HEARTBEAT):
+            Job.objects.filter(fenced).update(heartbeat_at=timezone.now())
+    except Exception:  # a missed beat only risks a take-over, which the fencing makes safe
+        log.warning("job heartbeat failed", exc_info=True)
+    finally:
+        connection.close()
+
+
+def _run(job: Job, ctx: JobContext, spec: JobKind, fenced: Q) -> bool:
+    job_id = job.pk
+    module, _, name = spec.target.partition(":")
     try:
         fn = getattr(importlib.import_module(module), name)
         if spec.plain:
@@ -190,6 +212,18 @@ def execute(job_id: int) -> bool:
         heartbeat_at=timezone.now(),
     )
     return True
+
+
+def reap(now: dt.datetime) -> dict[str, int] | None:
+    """The periodic step for jobs whose process vanished (no heartbeat for ``STALE``). With a broker Celery
+    delivers them again (late acks) and the next claim takes over; without one nobody would, so they are
+    marked failed: a retry resumes from the cursor."""
+    if _broker():
+        return None
+    lost = Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=timezone.now() - STALE).update(
+        state=Job.State.FAILED, error="进程已中断（无心跳），可重新运行以继续", finished_at=timezone.now()
+    )
+    return {"lost": lost} if lost else None
 
 
 def job_get(*, job_id: int, viewer: Any) -> Job:

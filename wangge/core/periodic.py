@@ -38,6 +38,7 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
     ("wangge.pairing.tasks", "wangge.pairing.tasks:tick"),
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
+    ("jobs_reap", "wangge.core.jobs:reap", 300),
     ("partitions", "wangge.core.partitions:tick", 86400),  # months ahead of the event tables (PostgreSQL)
 ]
 

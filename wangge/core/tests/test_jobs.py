@@ -126,3 +126,22 @@ def test_the_progress_page_polls_until_the_job_ends(client: Any) -> None:
     assert client.get(f"/core/jobs/{job.pk}/").status_code == 404
     client.force_login(other)  # another administrator may look
     assert client.get(f"/core/jobs/{job.pk}/").status_code == 200
+
+
+def test_a_job_whose_process_vanished_is_marked_failed_and_resumes_on_retry(
+    counting_kind: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    admin_user = make_user(Role.ADMIN)
+    lost = Job.objects.create(kind="count", params={"n": 3}, created_by=admin_user, cursor={"next": 2})
+    jobs._claim(lost.pk)
+    fresh = Job.objects.create(kind="count", params={"n": 1})
+    jobs._claim(fresh.pk)
+    Job.objects.filter(pk=lost.pk).update(heartbeat_at=timezone.now() - jobs.STALE - dt.timedelta(seconds=1))
+    assert jobs.reap(timezone.now()) == {"lost": 1}
+    assert Job.objects.get(pk=fresh.pk).state == Job.State.RUNNING  # still beating: left alone
+    assert Job.objects.get(pk=lost.pk).state == Job.State.FAILED
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.job_retry(job_id=lost.pk, by=admin_user)
+    row = Job.objects.get(pk=lost.pk)
+    assert (row.state, row.result) == (Job.State.DONE, {"counted": 1})  # only number 2 was left to count
+    assert jobs.reap(timezone.now()) is None
