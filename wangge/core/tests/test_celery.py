@@ -97,3 +97,12 @@ def test_the_beat_schedule_has_every_periodic_step_with_its_period() -> None:
     assert schedule["step:leases_prune"]["options"]["expires"] == 3600.0
     assert app.conf.beat_schedule == schedule
     assert app.conf.timezone == "UTC"
+
+
+def test_the_worker_command_needs_a_broker(settings: Any) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.WANGGE_BROKER_URL = ""
+    with pytest.raises(CommandError, match="WANGGE_BROKER_URL"):
+        call_command("worker")
