@@ -43,8 +43,16 @@ def worker(settings: Any) -> Iterator[Any]:
     queue = f"wangge-test-{os.getpid()}-{time.monotonic_ns()}"  # nobody else's worker takes our tasks
     settings.WANGGE_BROKER_URL = REDIS
     app.conf.update(broker_url=REDIS, task_default_queue=queue)
-    with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=20):
-        yield app
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=20):
+            yield app
+    finally:
+        import redis
+
+        client = redis.Redis.from_url(REDIS)
+        stale = [key for key in client.scan_iter(match=f"*{queue}*")]
+        if stale:  # the queue and its bindings: leave the shared Redis as we found it
+            client.delete(*stale)
 
 
 def _wait(predicate: Any, timeout: float = 30.0) -> None:
