@@ -55,6 +55,7 @@ def _add_routers() -> None:
     from wangge.appeals.metrics_api import router as metrics_router
     from wangge.areas.api import router as areas_router
     from wangge.core.api import router as core_router
+    from wangge.core.jobs_api import router as jobs_router
     from wangge.deliberation.api import router as deliberation_router
     from wangge.notifications.api import router as notifications_router
     from wangge.pairing.api import router as pairing_router
@@ -67,6 +68,7 @@ def _add_routers() -> None:
 
     api.add_router("/auth", accounts_router)
     api.add_router("/audit", core_router)
+    api.add_router("/jobs", jobs_router)
     api.add_router("/areas", areas_router)
     api.add_router("/", registry_router)
     api.add_router("/metrics", metrics_router)

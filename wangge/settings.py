@@ -160,6 +160,73 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "WARNING")},
 }
 
+# --- Scale-out (docs/scale.md): background work, several app servers, replicas. Everything here is off by
+# default: `make run` needs no broker, no object store and no replica. ----------------------------------
+# Celery with Redis when set (e.g. redis://127.0.0.1:6379/0); without it the `wangge tick` loop and threads.
+WANGGE_BROKER_URL = os.environ.get("WANGGE_BROKER_URL", "")
+CELERY_BROKER_URL = WANGGE_BROKER_URL or "memory://"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("WANGGE_CELERY_QUEUE", "wangge")
+CELERY_TASK_ACKS_LATE = True  # a job whose worker died is delivered again (and taken over: core.jobs)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Personal-data key rotation: WANGGE_PII_KEYS="new,old,…" (newest first) replaces WANGGE_PII_KEY; the new
+# key encrypts, the others still decrypt until `wangge rotate_pii_key` has re-encrypted everything.
+_pii_keys = [k.strip() for k in os.environ.get("WANGGE_PII_KEYS", "").split(",") if k.strip()]
+if _pii_keys:
+    PII_KEY = _pii_keys[0]
+PII_PREVIOUS_KEYS = _pii_keys[1:]
+# Several app servers: nothing one process keeps may be needed by another. Sessions live in the database
+# (Django's default engine, kept explicit); per-process caches (the grid index) follow version counters in
+# the database; a shared cache (rate limits and the like) goes to Redis when WANGGE_CACHE_URL is set.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+if os.environ.get("WANGGE_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["WANGGE_CACHE_URL"],
+        }
+    }
+# Uploaded files on S3-compatible storage (MinIO, OSS, COS, OBS …) when WANGGE_S3_BUCKET is set (pip install
+# 'wangge[s3]'); otherwise the MEDIA_ROOT folder.
+if os.environ.get("WANGGE_S3_BUCKET"):
+    STORAGES = {
+        **globals().get(
+            "STORAGES", {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+        ),
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": os.environ["WANGGE_S3_BUCKET"],
+                "endpoint_url": os.environ.get("WANGGE_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("WANGGE_S3_REGION") or None,
+                "access_key": os.environ.get("WANGGE_S3_ACCESS_KEY") or None,
+                "secret_key": os.environ.get("WANGGE_S3_SECRET_KEY") or None,
+                "location": os.environ.get("WANGGE_S3_PREFIX", "media"),
+                "addressing_style": os.environ.get("WANGGE_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO
+                "default_acl": None,
+                "querystring_auth": True,  # photos of cases are private: signed, expiring URLs
+                "file_overwrite": False,
+            },
+        },
+    }
+# Read replicas: DATABASE_REPLICA_URL (a streaming standby) serves the figures, the map layers and the exports
+# (wangge.core.replica); everything else reads and writes the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("WANGGE_CONN_MAX_AGE", "60"))
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["replica"]["OPTIONS"] = {"timeout": 30}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["wangge.core.replica.ReplicaRouter"]
+    MIDDLEWARE = [*MIDDLEWARE, "wangge.core.replica.ReplicaMiddleware"]
+# --- end of the scale-out block ---------------------------------------------------------------------------
+
 # Every other tunable the apps read with getattr(settings, "WANGGE_…", default) — time limits of wishes,
 # pairing and volunteer offers, upload limits, metric weights — can be set from the environment too:
 # a JSON value (number, true/false, list, object) or a plain string.

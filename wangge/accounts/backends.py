@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
-from wangge.core.pii import phone_hash, validate_phone
+from wangge.core.pii import phone_hashes, validate_phone
 
 from .models import User
 
@@ -14,7 +14,7 @@ def find_login_user(login: str) -> User | None:
         return None
     user = User.objects.filter(username=login).first()
     if user is None and validate_phone(login) is None:
-        user = User.objects.filter(phone_hash=phone_hash(login)).first()
+        user = User.objects.filter(phone_hash__in=phone_hashes(login)).first()
     return user
 
 

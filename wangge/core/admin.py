@@ -10,7 +10,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from wangge.accounts.roles import user_can
-from wangge.core.models import AuditLog
+from wangge.core.models import AuditLog, Job, Lease
 from wangge.core.scoping import scope_for
 
 
@@ -101,3 +101,45 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class _OpsReadOnlyAdmin(admin.ModelAdmin):
+    """Operations records (leases, background jobs): administrators look, nobody edits by hand."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or user_can(request.user, "config.write")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Lease)
+class LeaseAdmin(_OpsReadOnlyAdmin):
+    list_display = ["job", "period", "state", "holder", "fencing", "acquired_at", "finished_at"]
+    list_filter = ["state", "job"]
+    search_fields = ["job", "period", "holder"]
+
+
+@admin.register(Job)
+class JobAdmin(_OpsReadOnlyAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "state",
+        "done",
+        "total",
+        "message",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["state", "kind"]

@@ -1,8 +1,10 @@
-"""Shared building blocks: the timestamped base model and the append-only audit log."""
+"""Shared building blocks: the timestamped base model, the append-only audit log, the leases that let a
+periodic run happen once per period, and background jobs with progress."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -73,3 +75,99 @@ class AuditLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type}#{self.object_id}"
+
+
+class Lease(models.Model):
+    """One claim on one run of a periodic job. The unique ``(job, period)`` row decides who runs that period:
+    the first insert wins, everyone else sees the row and skips. A holder that dies leaves a ``running`` row
+    whose ``expires_at`` passes; another may then take it over with a higher ``fencing`` number, and the old
+    holder's late writes are refused by the fencing check (``wangge.core.leases``)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("完成")
+        FAILED = "failed", _("失败")
+
+    job = models.CharField(_("任务"), max_length=100)
+    period = models.CharField(_("周期"), max_length=40)
+    holder = models.CharField(_("持有者"), max_length=200)
+    # Monotonic per job (from LeaseFence): a larger number always means a later grant.
+    fencing = models.PositiveBigIntegerField(_("栅栏号"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.RUNNING)
+    acquired_at = models.DateTimeField(_("取得时间"))
+    expires_at = models.DateTimeField(_("到期时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    result = models.JSONField(_("结果"), null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("定时任务租约")
+        verbose_name_plural = _("定时任务租约")
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="lease_unique_job_period")]
+        indexes = [models.Index(fields=["acquired_at"], name="lease_acquired_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.period} #{self.fencing} {self.state}"
+
+
+class LeaseFence(models.Model):
+    """The last fencing number handed out for a job (one row per job, incremented under its row lock)."""
+
+    job = models.CharField(max_length=100, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.job}: {self.last}"
+
+
+class Job(models.Model):
+    """A background job (a rollup rebuild, a key rotation, an export) whose state and progress a page polls
+    (``GET /api/v1/jobs/{id}``). It runs on a Celery worker when a broker is configured, else in a thread of
+    the process that started it (``wangge.core.jobs``). ``cursor`` is where a resumable job goes on from."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("类型"), max_length=64, db_index=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveBigIntegerField(_("已完成"), default=0)
+    total = models.PositiveBigIntegerField(_("总数"), null=True, blank=True)
+    message = models.CharField(_("进度说明"), max_length=200, blank=True)
+    cursor = models.JSONField(_("续跑位置"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    result = models.JSONField(_("结果"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    error = models.TextField(_("错误"), blank=True)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+
+    def __str__(self) -> str:
+        return f"{self.kind}#{self.pk} {self.state}"
+
+    @property
+    def error_summary(self) -> str:
+        """The first line of the error: the traceback stays in the log and the admin."""
+        return self.error.splitlines()[0] if self.error else ""
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return 100 if self.state == self.State.DONE else None
+        return min(100, int(self.done * 100 / self.total))

@@ -1,8 +1,12 @@
 """Personal data at rest: encryption, keyed look-up hashes and display masking (PIPL art. 28, 51).
 
-- ``encrypt``/``decrypt``: Fernet (AES-128-CBC + HMAC-SHA256) with a key derived from ``settings.PII_KEY``.
-- ``blind_index``: HMAC-SHA256 of the normalised value, for exact look-ups ("find by ID number") without
-  storing the value in plaintext.
+- ``encrypt``/``decrypt``: Fernet (AES-128-CBC + HMAC-SHA256) with keys derived from the master keys:
+  ``settings.PII_KEY`` encrypts, it and every key of ``settings.PII_PREVIOUS_KEYS`` decrypt (MultiFernet).
+  ``WANGGE_PII_KEYS=new,old`` sets both; ``wangge rotate_pii_key`` then re-encrypts every field under the
+  new key (``wangge.core.rotation``), after which the old key can be dropped.
+- ``blind_index``: HMAC-SHA256 of the normalised value under the current key, for exact look-ups ("find by
+  ID number") without storing the value in plaintext. While a rotation is under way some rows still carry
+  the old key's hash: look-ups use ``blind_indexes`` (one hash per configured key).
 - ``mask_*``: the display conventions of DOMAIN.md (ID front 6 + back 4, phone 138****5678, name 张*).
 """
 
@@ -15,20 +19,31 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _keys(master: str) -> tuple[Fernet, bytes]:
     enc = hashlib.sha256(b"wangge-pii-encrypt:" + master.encode()).digest()
     mac = hashlib.sha256(b"wangge-pii-index:" + master.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(enc)), mac
 
 
-def _fernet() -> Fernet:
-    return _keys(settings.PII_KEY)[0]
+def master_keys() -> tuple[str, ...]:
+    """The configured master keys, the current (encrypting) one first, without repeats."""
+    keys = [settings.PII_KEY, *getattr(settings, "PII_PREVIOUS_KEYS", [])]
+    return tuple(dict.fromkeys(k for k in keys if k))
+
+
+@lru_cache(maxsize=8)
+def _multi(masters: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([_keys(m)[0] for m in masters])
+
+
+def _fernet() -> MultiFernet:
+    return _multi(master_keys())
 
 
 def encrypt(value: str) -> str:
@@ -42,13 +57,38 @@ def decrypt(token: str) -> str:
         raise ValueError("personal data cannot be decrypted with the configured WANGGE_PII_KEY") from exc
 
 
+def reencrypt(token: str) -> str:
+    """The same value encrypted under the current key (decrypts with any configured key)."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("personal data cannot be decrypted with the configured WANGGE_PII_KEY") from exc
+
+
+def is_current(token: str) -> bool:
+    """True when ``token`` decrypts with the current key alone (a rotation has reached it)."""
+    try:
+        _keys(master_keys()[0])[0].decrypt(token.encode())
+        return True
+    except InvalidToken:
+        return False
+
+
 def normalise(value: str) -> str:
     return re.sub(r"\s+", "", value).upper()
 
 
+def _mac(master: str, value: str, purpose: str) -> str:
+    return hmac.new(_keys(master)[1], f"{purpose}:{normalise(value)}".encode(), hashlib.sha256).hexdigest()
+
+
 def blind_index(value: str, purpose: str = "") -> str:
-    mac = _keys(settings.PII_KEY)[1]
-    return hmac.new(mac, f"{purpose}:{normalise(value)}".encode(), hashlib.sha256).hexdigest()
+    return _mac(master_keys()[0], value, purpose)
+
+
+def blind_indexes(value: str, purpose: str = "") -> list[str]:
+    """The hash under every configured key, current first: what a look-up matches during a rotation."""
+    return [_mac(m, value, purpose) for m in master_keys()]
 
 
 class EncryptedTextField(models.TextField):
@@ -145,10 +185,33 @@ def id_hash(id_number: str) -> str:
     return blind_index(id_number, "id")
 
 
+def id_hashes(id_number: str) -> list[str]:
+    return blind_indexes(id_number, "id")
+
+
 def phone_hash(phone: str) -> str:
     return blind_index(phone, "phone")
+
+
+def phone_hashes(phone: str) -> list[str]:
+    return blind_indexes(phone, "phone")
 
 
 def tag_token(tag_code: str) -> str:
     """What a tag assignment stores instead of the tag: the database alone never says who is 低保 or 残疾."""
     return blind_index(tag_code, "tag")
+
+
+# --- what a key rotation rewrites (``wangge.core.rotation``) ------------------------------------------------
+# Every EncryptedTextField is found by itself. Blind indexes are declared here (core imports no app, so by
+# label): (model, hash field, plaintext field, purpose). An empty plaintext keeps the hash field as it is.
+BLIND_INDEXES: list[tuple[str, str, str, str]] = [
+    ("registry.Resident", "id_hash", "id_number", "id"),
+    ("registry.Resident", "phone_hash", "phone", "phone"),
+    ("registry.HouseOwner", "id_hash", "id_number", "id"),
+    ("accounts.User", "phone_hash", "phone", "phone"),
+]
+# Tokens whose plaintext lives in another table: (model, token field, source model, source field, purpose).
+TOKEN_INDEXES: list[tuple[str, str, str, str, str]] = [
+    ("registry.Tagging", "token", "registry.Tag", "code", "tag"),
+]

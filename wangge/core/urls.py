@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import job_views, views
 
 app_name = "core"
-urlpatterns = [path("audit/", views.audit, name="audit")]
+urlpatterns = [
+    path("audit/", views.audit, name="audit"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job"),
+]

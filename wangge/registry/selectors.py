@@ -187,9 +187,9 @@ def resident_list(
     if q:
         qs = qs.filter(name__icontains=q.strip())
     if id_number:
-        qs = qs.filter(id_hash=pii.id_hash(id_number))
+        qs = qs.filter(id_hash__in=pii.id_hashes(id_number))
     if phone:
-        qs = qs.filter(phone_hash=pii.phone_hash(phone))
+        qs = qs.filter(phone_hash__in=pii.phone_hashes(phone))
     if tag:
         token = _tag_token_for(viewer, tag)
         qs = qs.filter(

@@ -1,5 +1,8 @@
 """``wangge serve --port N``: gunicorn on 127.0.0.1 (static files via whitenoise), plus the ``tick`` loop
-(escalations, reminders) as a background process when that command exists. Stops both on exit."""
+(escalations, reminders) as a background process when that command exists. Stops both on exit.
+
+With ``WANGGE_BROKER_URL`` set the background work belongs to Celery (``wangge worker``, one of them with
+``--beat``): no tick loop is started then, unless ``--worker`` asks for a worker beside gunicorn."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import time
 import urllib.request
 from typing import Any
 
+from django.conf import settings
 from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -26,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WANGGE_WORKERS", "2")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WANGGE_THREADS", "4")))
         parser.add_argument("--no-tick", action="store_true", help="do not start `wangge tick --loop`")
+        parser.add_argument(
+            "--worker",
+            action="store_true",
+            help="with a broker: also start a Celery worker (`wangge worker`)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
@@ -54,7 +63,10 @@ class Command(BaseCommand):
             ]
         )
         procs = [server]
-        if not options["no_tick"] and "tick" in get_commands():
+        if getattr(settings, "WANGGE_BROKER_URL", ""):
+            if options["worker"]:
+                procs.append(subprocess.Popen([sys.executable, "-m", "wangge.cli", "worker"]))
+        elif not options["no_tick"] and "tick" in get_commands():
             procs.append(subprocess.Popen([sys.executable, "-m", "wangge.cli", "tick", "--loop"]))
 
         def _stop(signum: int, frame: Any) -> None:

@@ -1,5 +1,6 @@
-"""``wangge tick [--loop] [--interval 60]``: the periodic job (see ``wangge.core.periodic``). Run it from
-``make run``, cron, or a Celery beat."""
+"""``wangge tick [--loop] [--interval 60] [--force]``: the periodic job (see ``wangge.core.periodic``). Run it
+from ``make run`` or cron; with a broker, Celery beat schedules the same steps instead (``wangge.celery``).
+Each step claims its period's lease first, so a second scheduler running by mistake does no harm."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from wangge.core.leases import make_holder
 from wangge.core.periodic import run_all
 
 log = logging.getLogger("wangge.tick")
@@ -22,12 +24,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--loop", action="store_true", help="keep running")
         parser.add_argument("--interval", type=float, default=60.0, help="seconds between runs (with --loop)")
+        parser.add_argument(
+            "--force", action="store_true", help="run every step now even if its period already ran (repairs)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        holder = make_holder("tick")
         while True:
             started = time.monotonic()
             try:
-                result = run_all()
+                result = run_all(holder=holder, force=options["force"])
                 if options["verbosity"] >= 1:
                     self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
                     self.stdout.flush()

@@ -1,0 +1,17 @@
+"""The progress page of a background job: htmx polls the partial every second until the job ends."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import jobs
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = jobs.job_get(job_id=pk, viewer=request.user)  # NotFound → 404 for someone else's job
+    context = {"job": job, "label": jobs.KINDS[job.kind].label if job.kind in jobs.KINDS else job.kind}
+    template = "core/_job_progress.html" if getattr(request, "htmx", False) else "core/job.html"
+    return render(request, template, context)
