@@ -29,6 +29,8 @@ CHILD_LEVEL = {
 class Area(TimeStampedModel):
     """A node of the tree. ``code`` is the official hierarchical code: a subtree is a code prefix."""
 
+    scope_path = "code"  # an area's scope is its own code (the scoped admin's area pickers read this)
+
     class GridType(models.TextChoices):
         COMPREHENSIVE = "comprehensive", _("综合网格")
         DEDICATED = "dedicated", _("专属网格")
