@@ -7,6 +7,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -243,16 +244,20 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 WANGGE_RATE_SUBMISSIONS = os.environ.get("WANGGE_RATE_SUBMISSIONS", "10/m")  # new cases (page, API, Open311)
 WANGGE_RATE_UPLOADS = os.environ.get("WANGGE_RATE_UPLOADS", "120/h")  # requests that carry files
 
-# Caches: "default" is per process. The rate-limit counters must be shared by every gunicorn worker, so they
-# live in the database (a table created by `migrate`) unless WANGGE_REDIS_URL points at Redis (pip install
-# redis; atomic counters, and no writes to the database).
+# Caches. The rate-limit counters live in this process's memory by default: no query on the hot paths, but each
+# gunicorn worker counts on its own (with N workers a user may get up to N times the limit). For exact limits
+# over several workers or machines, set WANGGE_REDIS_URL (pip install redis): atomic counters shared by all.
 _REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
         if _REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "wangge_ratelimit_cache"}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "wangge-ratelimit",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     ),
 }
 RATELIMIT_USE_CACHE = "ratelimit"

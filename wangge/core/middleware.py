@@ -71,9 +71,14 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = current_ip.set(client_ip(request))
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             current_ip.reset(token)
+        # A rate limit (core/ratelimit.py) says when to come back, on pages and API answers alike.
+        retry_after = getattr(request, "wangge_retry_after", None)
+        if retry_after and response.status_code == 429 and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(retry_after)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Pages: a service's Forbidden/NotFound/Conflict/InvalidInput becomes a page (or an HTMX fragment)
@@ -81,11 +86,7 @@ class RequestContextMiddleware:
         if not isinstance(exception, ServiceError):
             return None
         template = "_error_fragment.html" if request.headers.get("HX-Request") else "error.html"
-        response = render(request, template, {"error": exception}, status=exception.status_code)
-        retry_after = getattr(exception, "retry_after", None)
-        if retry_after:
-            response["Retry-After"] = str(retry_after)
-        return response
+        return render(request, template, {"error": exception}, status=exception.status_code)
 
 
 class PrivateResponseMiddleware:

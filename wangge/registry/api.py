@@ -8,6 +8,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.ratelimit import rate_limit
 from wangge.core.schemas import ErrorOut
 from wangge.core.scoping import scope_for
 
@@ -164,6 +165,7 @@ def resident_import_template(request: HttpRequest) -> HttpResponse:
 
 
 @router.post("/residents/import", response={200: ImportOut, **ERRORS, 422: ImportOut})
+@rate_limit("uploads")
 def resident_import(request: HttpRequest, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
     """All-or-nothing import of the flat sheet (.xlsx or .csv). 422 lists every row error."""
     try:
