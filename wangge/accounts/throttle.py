@@ -27,7 +27,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from wangge.core.audit import audit
-from wangge.core.pii import mask_phone, validate_phone
+from wangge.core.pii import mask_phone, phone_hash, validate_phone
 
 from .backends import find_login_user
 
@@ -52,14 +52,22 @@ def _login_from(request: HttpRequest | None, credentials: dict[str, Any] | None)
 
 def login_key(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
     """The account a login names, so that its username and its phone number share one count. A login that
-    names no account counts under what was typed (those attempts can never succeed)."""
+    names no account counts under what was typed (those attempts can never succeed), a phone number under
+    its keyed hash."""
     login = _login_from(request, credentials)
     if not login:
         return None
     cache: dict[str, str] = getattr(request, "_wangge_login_keys", {}) if request is not None else {}
     if login not in cache:
         user = find_login_user(login)
-        cache[login] = user.username if user is not None else login[:150]
+        if user is not None:
+            cache[login] = user.username
+        elif validate_phone(login) is None:
+            # A phone number that names no account: counted under its keyed hash, so that no plaintext phone
+            # reaches axes' table or its log lines.
+            cache[login] = "phone:" + phone_hash(login)[:24]
+        else:
+            cache[login] = login[:150]
         if request is not None:
             request._wangge_login_keys = cache  # type: ignore[attr-defined]
     return cache[login]

@@ -8,7 +8,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from wangge.core.errors import InvalidInput, NotFound
-from wangge.core.ratelimit import rate_limit
+from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 
 from . import selectors, services
 from .models import Appeal, Attachment
@@ -48,7 +48,7 @@ def _after(request: HttpRequest, appeal_id: int) -> Detail:
         return selectors.appeal_summary(appeal)
 
 
-@router.post("/appeals", response={200: Detail, 201: Detail})
+@router.post("/appeals", response={200: Detail, 201: Detail, **RATE_LIMITED})
 @rate_limit("submissions")
 def submit(request: HttpRequest, payload: AppealIn) -> Status:
     """Submit a case. Send ``Idempotency-Key``: a retry with the same key returns the same case (200)."""
@@ -142,7 +142,7 @@ def duplicates(request: HttpRequest, appeal_id: int) -> list[Detail]:
     ]
 
 
-@router.post("/appeals/{appeal_id}/attachments", response={201: Detail})
+@router.post("/appeals/{appeal_id}/attachments", response={201: Detail, **RATE_LIMITED})
 @rate_limit("uploads")
 def attach(
     request: HttpRequest, appeal_id: int, file: UploadedFile = File(...), purpose: str = Form("report")

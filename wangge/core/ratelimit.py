@@ -30,6 +30,7 @@ from django_ratelimit.core import get_usage
 
 from .errors import ServiceError
 from .middleware import client_ip
+from .schemas import ErrorOut
 
 BUCKETS: dict[str, tuple[str, str]] = {
     "submissions": ("WANGGE_RATE_SUBMISSIONS", "10/m"),
@@ -42,6 +43,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class RateLimited(ServiceError):
     status_code = 429
+
+
+# For an API operation's ``response=``: documents the 429 that ``rate_limit`` may answer.
+RATE_LIMITED: dict[int, Any] = {429: ErrorOut}
 
 
 def rate_of(bucket: str) -> str | None:

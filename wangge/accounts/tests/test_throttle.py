@@ -171,3 +171,14 @@ def test_unknown_logins_are_counted_and_audited_without_an_account() -> None:
     row = AuditLog.objects.get(action="login_failed")
     assert row.actor is None and row.actor_name == "nobody-here" and row.object_id == ""
     assert AccessAttempt.objects.get(username="nobody-here").failures_since_start == 1
+
+
+def test_an_unknown_phone_number_is_never_stored_or_logged_in_plaintext(caplog: Any) -> None:
+    caplog.set_level("INFO")
+    res = token_login(Client(), "13800001111", "x")
+    assert res.status_code == 401
+    attempt = AccessAttempt.objects.get()
+    assert "13800001111" not in attempt.username and attempt.username.startswith("phone:")
+    assert "13800001111" not in attempt.post_data + attempt.get_data
+    assert "13800001111" not in caplog.text
+    assert AuditLog.objects.get(action="login_failed").actor_name == "138****1111"
