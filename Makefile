@@ -38,6 +38,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy wangge
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/wangge makemigrations --check --dry-run
 
 bench: install

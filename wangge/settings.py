@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -17,6 +20,14 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def _env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated (or JSON list) environment variable."""
+    raw = os.environ.get(name, default).strip()
+    if raw.startswith("["):
+        return [str(v).strip() for v in json.loads(raw) if str(v).strip()]
+    return [v.strip() for v in raw.split(",") if v.strip()]
 
 
 def _persisted_secret(env_name: str, filename: str) -> str:
@@ -35,10 +46,11 @@ SECRET_KEY = _persisted_secret("WANGGE_SECRET_KEY", "secret_key")
 # Key for personal data at rest (ID numbers, phones, sensitive tags) and the keyed look-up hashes.
 PII_KEY = _persisted_secret("WANGGE_PII_KEY", "pii_key")
 DEBUG = _env_bool("WANGGE_DEBUG")
-ALLOWED_HOSTS = [
-    h for h in os.environ.get("WANGGE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h
-]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("WANGGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = _env_list("WANGGE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = _env_list("WANGGE_CSRF_TRUSTED_ORIGINS")
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, e.g. "127.0.0.1,10.0.0.0/8").
+# A request from anywhere else is logged, throttled and audited under its own REMOTE_ADDR.
+WANGGE_TRUSTED_PROXIES = _env_list("WANGGE_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +60,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
+    "csp",
+    "ninja",  # serves Swagger UI for /api/v1/docs from its own static files, not from a CDN
     "wangge.core",
     "wangge.accounts",
     "wangge.areas",
@@ -75,14 +90,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wangge.core.middleware.RequestContextMiddleware",
+    "wangge.core.middleware.PrivateResponseMiddleware",
+    # Last, as django-axes requires: turns a lockout into the login page's message (or the API's 429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wangge.urls"
 WSGI_APPLICATION = "wangge.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["wangge.accounts.backends.UsernameOrPhoneBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt while the account or the address is locked out (django-axes).
+    "wangge.accounts.throttle.LockoutBackend",
+    "wangge.accounts.backends.UsernameOrPhoneBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -146,8 +169,102 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Production over HTTPS (docs/deploy.md) ------------------------------------------------------------------
+# WANGGE_HTTPS=1: cookies only over HTTPS, HSTS, and plain HTTP redirected. TLS ends at the reverse proxy in
+# front of gunicorn, which must set X-Forwarded-Proto (overwriting any the client sent).
+WANGGE_HTTPS = _env_bool("WANGGE_HTTPS")
+if WANGGE_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("WANGGE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the proxy's and the supervisor's health checks stay on HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("WANGGE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("WANGGE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("WANGGE_HSTS_PRELOAD")
+    if _env_bool("WANGGE_PROXY_SSL_HEADER", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a browser-vendor list an intranet (政务内网) host cannot and should not join; it is a
+        # deliberate opt-in (WANGGE_HSTS_PRELOAD=1), so its reminder is silenced, not ignored by accident.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------------------
+# No inline script anywhere: every script is a static file, every handler a listener (static/wangge/app.js).
+# Inline styles stay allowed: templates use style attributes and Leaflet/htmx insert style elements.
+def _tile_origin(url: str) -> list[str]:
+    """The origin of the base-map tile server, if one is configured (``{s}`` sub-domains become ``*``)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+
+
 # Map: no base-map tiles are required (intranets). Set a tile URL template to show one.
 WANGGE_TILE_URL = os.environ.get("WANGGE_TILE_URL", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:", *_tile_origin(WANGGE_TILE_URL)],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Login throttling (django-axes; wangge/accounts/throttle.py) --------------------------------------------
+# After WANGGE_LOGIN_FAILURES_PER_ACCOUNT failed logins to one account (from anywhere), or
+# WANGGE_LOGIN_FAILURES_PER_ADDRESS from one address (to any accounts), further logins — the right password
+# included — are refused until WANGGE_LOGIN_COOLOFF_MINUTES after the last failure. Applies to the login page
+# and to POST /api/v1/auth/token; every failure and lockout is in the audit log.
+WANGGE_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("WANGGE_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+WANGGE_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("WANGGE_LOGIN_FAILURES_PER_ADDRESS", "50"))
+WANGGE_LOGIN_COOLOFF_MINUTES = float(os.environ.get("WANGGE_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_ENABLED = _env_bool("WANGGE_LOGIN_THROTTLE", True)
+AXES_HANDLER = "wangge.accounts.throttle.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = WANGGE_LOGIN_FAILURES_PER_ACCOUNT  # per address: scaled in LockoutHandler
+AXES_COOLOFF_TIME = timedelta(minutes=WANGGE_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True  # a successful login clears that account's (and address's) count
+# Attempts while locked out are refused without being counted, so the cool-off runs from the last real failure.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "wangge.accounts.throttle.login_key"
+AXES_CLIENT_IP_CALLABLE = "wangge.core.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "wangge.accounts.throttle.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in our own audit log
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
+
+# --- Per-user rate limits (wangge/core/ratelimit.py) ---------------------------------------------------------
+# "<count>/<s|m|h|d>" per user (per address when signed out); empty switches a limit off.
+WANGGE_RATE_SUBMISSIONS = os.environ.get("WANGGE_RATE_SUBMISSIONS", "10/m")  # new cases (page, API, Open311)
+WANGGE_RATE_UPLOADS = os.environ.get("WANGGE_RATE_UPLOADS", "120/h")  # requests that carry files
+
+# Caches. The rate-limit counters live in this process's memory by default: no query on the hot paths, but each
+# gunicorn worker counts on its own (with N workers a user may get up to N times the limit). For exact limits
+# over several workers or machines, set WANGGE_REDIS_URL (pip install redis): atomic counters shared by all.
+_REDIS_URL = os.environ.get("WANGGE_REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        if _REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "wangge-ratelimit",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+
 WANGGE_DEMO_PASSWORD = os.environ.get("WANGGE_DEMO_PASSWORD", "wangge-demo")
 # Tolerances for boundary validation, in square metres (approximate, on a local projection).
 WANGGE_BOUNDARY_OVERLAP_TOLERANCE_M2 = float(os.environ.get("WANGGE_BOUNDARY_OVERLAP_TOLERANCE_M2", "50"))

@@ -8,6 +8,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 from wangge.core.schemas import ErrorOut
 
 from . import loop, selectors, services
@@ -64,7 +65,8 @@ def _after(request: HttpRequest, appeal_id: int) -> Detail:
         }
 
 
-@router.post("/appeals", response={200: Detail, 201: Detail, **ERRORS})
+@router.post("/appeals", response={200: Detail, 201: Detail, **ERRORS, **RATE_LIMITED})
+@rate_limit("submissions")
 def submit(request: HttpRequest, payload: AppealIn) -> Status:
     """Submit a case. Send ``Idempotency-Key``: a retry with the same key returns the same case (200)."""
     appeal, created = services.appeal_submit(
@@ -167,7 +169,8 @@ def duplicates(request: HttpRequest, appeal_id: int) -> list[Detail]:
     ]
 
 
-@router.post("/appeals/{appeal_id}/attachments", response={201: Detail, **ERRORS})
+@router.post("/appeals/{appeal_id}/attachments", response={201: Detail, **ERRORS, **RATE_LIMITED})
+@rate_limit("uploads")
 def attach(
     request: HttpRequest, appeal_id: int, file: UploadedFile = File(...), purpose: str = Form("report")
 ) -> Status:

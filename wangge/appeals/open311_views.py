@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from wangge.appeals import open311
 from wangge.appeals.open311 import Open311Error
+from wangge.core.ratelimit import RateLimited, check_rate
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
@@ -78,6 +79,10 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         user = token_authenticate(key) if key else None
         if user is None:
             raise Open311Error(403, "api_key is missing or invalid")
+        try:
+            check_rate(request, "submissions", user=user)
+        except RateLimited as exc:
+            raise Open311Error(429, exc.detail) from None
         data = {k: request.POST.get(k, "") for k in request.POST}
         rows = open311.request_create(
             user=user, data=data, idempotency_key=request.headers.get("Idempotency-Key")

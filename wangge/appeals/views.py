@@ -32,6 +32,7 @@ from wangge.accounts.roles import user_can
 from wangge.areas.models import Area, Level
 from wangge.areas.selectors import area_list
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from wangge.core.ratelimit import rate_limit
 from wangge.core.scoping import scope_for
 
 from . import forms, loop, selectors, services
@@ -140,6 +141,8 @@ def _apply_errors(form: djforms.Form, exc: ServiceError) -> None:
 
 
 @login_required
+@rate_limit("submissions")
+@rate_limit("uploads")
 def report(request: HttpRequest) -> HttpResponse:
     _require_perm(request.user, "appeals.submit")
     parents, children = _categories()
@@ -548,6 +551,7 @@ def _perform(request: HttpRequest, step: str, appeal: Appeal, d: dict[str, Any],
 
 @login_required
 @require_POST
+@rate_limit("uploads")
 def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step not in STEP_LABELS:
         raise NotFound(_t("没有这个办理步骤"))

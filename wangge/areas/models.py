@@ -33,6 +33,8 @@ class Area(TimeStampedModel, ScopedModel):
 
     scope_path = "code"
 
+    scope_path = "code"  # an area's scope is its own code (the scoped admin's area pickers read this)
+
     class GridType(models.TextChoices):
         COMPREHENSIVE = "comprehensive", _("综合网格")
         DEDICATED = "dedicated", _("专属网格")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from django.db import models
 from django.db.models import QuerySet
 
 from wangge.core.errors import InvalidInput
@@ -185,35 +185,32 @@ def descendants_geojson(
     return out
 
 
+# What lies inside an area, counted by the apps above this one (the registry adds buildings, households,
+# residents and party members): each counter takes the ids of the subtree's areas and returns named counts.
+# Apps register theirs in ``AppConfig.ready`` so that areas never imports them.
+AREA_COUNTERS: list[Callable[[list[int]], dict[str, int]]] = []
+
+
 def area_counts(area: Area) -> dict[str, int]:
-    """How much lies inside ``area``'s subtree: sub-areas, buildings, households, residents, party members.
+    """How much lies inside ``area``'s subtree: sub-areas by level, plus what the registered counters add.
 
-    The subtree's area ids are resolved first (at most a few thousand), so the registry counts join on
-    indexed foreign keys instead of matching a code prefix row by row."""
-    from wangge.registry.models import Building, Household, Resident
-
+    The subtree's area ids are resolved first (at most a few thousand), so the counters join on indexed
+    foreign keys instead of matching a code prefix row by row."""
     below = list(Area.objects.filter(code__startswith=area.code).values_list("pk", "level"))
     ids = [pk for pk, _ in below]
     by_level: dict[str, int] = {}
     for pk, level in below:
         if pk != area.pk:
             by_level[level] = by_level.get(level, 0) + 1
-    people = Resident.objects.filter(household__house__building__area_id__in=ids, active=True).aggregate(
-        residents=models.Count("id"),
-        party_members=models.Count(
-            "id", filter=models.Q(political_status__in=["party_member", "probationary"])
-        ),
-    )
-    return {
+    out = {
         "streets": by_level.get(Level.STREET, 0),
         "communities": by_level.get(Level.COMMUNITY, 0),
         "grids": by_level.get(Level.GRID, 0),
         "microgrids": by_level.get(Level.MICROGRID, 0),
-        "buildings": Building.objects.filter(area_id__in=ids).count(),
-        "households": Household.objects.filter(house__building__area_id__in=ids, active=True).count(),
-        "residents": people["residents"],
-        "party_members": people["party_members"],
     }
+    for counter in AREA_COUNTERS:
+        out.update(counter(ids))
+    return out
 
 
 def area_detail(*, viewer: Any, code: str) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from wangge.accounts.roles import user_can
 from wangge.core.models import AuditLog, Job, Lease
-from wangge.core.scoping import scope_for
+from wangge.core.roles import user_can
+from wangge.core.scoping import ScopedQuerySet, scope_for
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -58,11 +58,16 @@ class ScopedAdmin(admin.ModelAdmin):
         return self.has_change_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        # Area pickers offer only areas inside the viewer's scope.
-        from wangge.areas.models import Area
-
-        if db_field.related_model is Area and not request.user.is_superuser:
-            kwargs["queryset"] = Area.objects.filter(scope_for(request.user).q("code"))
+        # Pickers of area-bound rows (areas included) offer only rows inside the viewer's scope. A related
+        # model declares its scope itself (``visible_to``, or a ``scope_path`` to its area code), so core
+        # needs to know no app.
+        related = db_field.related_model
+        if not request.user.is_superuser and related is not None:
+            qs = related._default_manager.all()
+            if isinstance(qs, ScopedQuerySet):
+                kwargs["queryset"] = qs.visible_to(request.user)
+            elif getattr(related, "scope_path", None):
+                kwargs["queryset"] = qs.filter(scope_for(request.user).q(related.scope_path))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

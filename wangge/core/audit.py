@@ -19,11 +19,13 @@ def audit(
     object_id: str | int | None = None,
     changes: dict[str, Any] | None = None,
     note: str = "",
+    actor_name: str = "",
 ) -> AuditLog:
+    """``actor_name`` names an actor who has no account row, e.g. the login typed in a failed attempt."""
     actor = by if getattr(by, "pk", None) else None
     return AuditLog.objects.create(
         actor=actor,
-        actor_name=getattr(by, "username", "") or "system",
+        actor_name=(actor_name or getattr(by, "username", "") or "system")[:150],
         action=action,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=str(object_id if object_id is not None else (obj.pk if obj is not None else "")),

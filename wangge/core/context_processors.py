@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from wangge.accounts.roles import user_can
 from wangge.core.navigation import nav_for
+from wangge.core.roles import user_can
 
 
 def wangge(request: HttpRequest) -> dict[str, Any]:

@@ -47,6 +47,9 @@ class AuditLog(AppendOnlyModel):
         EXPORT = "export", _("导出")
         REVEAL = "reveal", _("查看完整信息")
         LOGIN = "login", _("登录")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKOUT = "lockout", _("登录锁定")
+        LOGIN_REFUSED = "login_refused", _("锁定期间拒绝登录")
         OTHER = "other", _("其他")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

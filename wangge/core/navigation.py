@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from wangge.accounts.roles import user_can
+from wangge.core.roles import user_can
 
 # (url name, label, permission or None for every signed-in user). Order is the menu order.
 NAV: list[tuple[str, Any, str | None]] = [

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wangge.accounts.roles import Role
+from wangge.core.roles import Role
 
 ALWAYS = ~Q(pk__in=[])  # matches every row; unlike ``Q()`` it survives being OR-ed with another Q
 NEVER = Q(pk__in=[])

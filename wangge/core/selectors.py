@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from wangge.accounts.roles import user_can
 from wangge.core.errors import Forbidden
+from wangge.core.roles import user_can
 
 from .models import AuditLog
 

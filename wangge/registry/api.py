@@ -8,6 +8,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 from wangge.core.schemas import ErrorOut
 
 from . import excel, selectors, services
@@ -155,7 +156,8 @@ def resident_import_template(request: HttpRequest) -> HttpResponse:
     return _xlsx(excel.template_workbook(), "居民信息导入模板.xlsx")
 
 
-@router.post("/residents/import", response={200: ImportOut, **ERRORS, 422: ImportOut})
+@router.post("/residents/import", response={200: ImportOut, **ERRORS, 422: ImportOut, **RATE_LIMITED})
+@rate_limit("uploads")
 def resident_import(request: HttpRequest, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
     """All-or-nothing import of the flat sheet (.xlsx or .csv). 422 lists every row error."""
     try:

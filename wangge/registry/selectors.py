@@ -219,3 +219,18 @@ def resident_get(*, viewer: Any, pk: int) -> Resident:
         "taggings", "household__taggings"
     )
     return get_visible_or_404(qs, viewer, pk=pk)
+
+
+def area_registry_counts(area_ids: list[int]) -> dict[str, int]:
+    """Buildings, households, residents and party members inside the given areas (the area page's counts;
+    registered with ``wangge.areas.selectors.AREA_COUNTERS`` in ``RegistryConfig.ready``)."""
+    people = Resident.objects.filter(household__house__building__area_id__in=area_ids, active=True).aggregate(
+        residents=Count("id"),
+        party_members=Count("id", filter=Q(political_status__in=["party_member", "probationary"])),
+    )
+    return {
+        "buildings": Building.objects.filter(area_id__in=area_ids).count(),
+        "households": Household.objects.filter(house__building__area_id__in=area_ids, active=True).count(),
+        "residents": people["residents"],
+        "party_members": people["party_members"],
+    }

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from wangge.accounts.roles import user_can
 from wangge.core.errors import Forbidden
 from wangge.core.pii import mask_id_number, mask_phone
+from wangge.core.ratelimit import rate_limit
 
 from . import excel, selectors, services
 from .models import HouseOwner, Resident
@@ -152,6 +153,7 @@ def buildings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("uploads")
 def import_page(request: HttpRequest) -> HttpResponse:
     if not user_can(request.user, "registry.import"):
         raise Forbidden("无权导入人房信息")

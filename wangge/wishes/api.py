@@ -13,6 +13,7 @@ from wangge.accounts.services import token_authenticate
 from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.pii import mask_name
+from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 
 from . import selectors, services
 from .models import Season, Wish, WishClaim
@@ -239,7 +240,8 @@ def wishes_claim(request: HttpRequest, wish_id: int, payload: ClaimIn | None = N
     return Status(201, detail_out(request, _get(request, wish_id)))
 
 
-@router.post("/wishes/{int:wish_id}/deliver", response=WishDetailOut)
+@router.post("/wishes/{int:wish_id}/deliver", response={200: WishDetailOut, **RATE_LIMITED})
+@rate_limit("uploads")
 def wishes_deliver(
     request: HttpRequest,
     wish_id: int,

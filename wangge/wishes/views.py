@@ -19,6 +19,7 @@ from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
 from wangge.core.errors import NotFound, ServiceError
 from wangge.core.pii import mask_name
+from wangge.core.ratelimit import rate_limit
 from wangge.core.scoping import scope_for
 from wangge.registry.models import Resident
 
@@ -87,6 +88,7 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("uploads")
 def deliver(request: HttpRequest, pk: int) -> HttpResponse:
     _wish_or_404(request, pk)
     try:

@@ -1,15 +1,20 @@
-"""System check: warn when this year's (or, from November, next year's) holiday schedule is missing."""
+"""System check: warn when this year's (or, from November, next year's) holiday schedule is missing.
+
+It reads the calendar from the database, so it is a database check: it runs with ``wangge migrate`` and
+``wangge check --database default`` (and the admin shows a banner), not in the static ``check --deploy``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import Warning, register
+from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError
 
 
-@register()
+@register(Tags.database)
 def calendar_years_check(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    if "databases" in kwargs and not kwargs["databases"]:
+        return []  # Django runs database checks only when asked for databases (migrate, check --database)
     from django.utils import timezone
 
     from wangge.workdays.calendar import Calendar

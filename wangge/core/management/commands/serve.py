@@ -107,11 +107,17 @@ class Command(BaseCommand):
                 time.sleep(0.2)
 
     def _print_accounts(self) -> None:
-        try:
-            from wangge.demo.accounts import demo_accounts_table
+        """Print what apps want shown when the server starts (the demo app: its accounts). An app offers it
+        as ``serve_banner()`` on its AppConfig, so core needs to know no app."""
+        from django.apps import apps
 
-            table = demo_accounts_table()
-        except Exception as exc:  # the database may not be migrated; serving still works
-            table = f"(demo accounts unavailable: {exc})"
-        if table:
-            self.stdout.write(table)
+        for config in apps.get_app_configs():
+            banner = getattr(config, "serve_banner", None)
+            if banner is None:
+                continue
+            try:
+                text = banner()
+            except Exception as exc:  # the database may not be migrated; serving still works
+                text = f"({config.verbose_name}: {exc})"
+            if text:
+                self.stdout.write(text)
