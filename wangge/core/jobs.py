@@ -30,8 +30,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from wangge.accounts.roles import user_can
 from wangge.core.errors import Forbidden, InvalidInput, NotFound
+from wangge.core.roles import user_can
 
 from .models import Job
 
@@ -126,9 +126,9 @@ def job_retry(*, job_id: int, by: Any) -> Job:
 
 def dispatch(job_id: int) -> None:
     if _broker():
-        from wangge.celery import run_job
-
-        run_job.delay(job_id)
+        # Loaded by name, like the periodic steps: the Celery app (wangge.celery) is a composition root that
+        # imports core, not a layer below it.
+        importlib.import_module("wangge.celery").run_job.delay(job_id)
     elif getattr(settings, "WANGGE_JOBS_INLINE", False):
         execute(job_id)
     else:
