@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wangge.core.middleware.RequestContextMiddleware",
+    "wangge.core.guards.InputGuardMiddleware",
 ]
 
 ROOT_URLCONF = "wangge.urls"
