@@ -98,8 +98,19 @@ def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = []
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "form", "payload")]
-        errors.append({"field": printable(".".join(loc)), "message": str(err.get("msg", "invalid"))})
+        loc = [str(p) for p in err.get("loc", [])]
+        if loc[:1] == ["body"] and len(loc) >= 3:
+            loc = loc[
+                2:
+            ]  # ("body", <the view's body parameter>, field, ...): the field is what the client sent
+        else:
+            loc = (
+                loc[1:]
+                if loc[:1] and loc[0] in ("body", "query", "path", "form", "header", "cookie", "file")
+                else loc
+            )
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        errors.append({"field": printable(".".join(loc)), "message": printable(message)})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid input"
     return _error(request, 422, detail, errors)
 

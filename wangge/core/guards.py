@@ -161,26 +161,37 @@ def request_problems(request: HttpRequest) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     if problem := text_problem(request.path_info):
         errors.append({"field": "path", "message": problem})
-    sources = [request.GET]
+    sources: list[dict[str, list[str]]] = [dict(request.GET.lists())]
     content_type = request.content_type or ""
     if request.method not in ("GET", "HEAD", "OPTIONS") and content_type.startswith(_FORM_TYPES):
-        sources.append(request.POST)
+        sources.append(dict(request.POST.lists()))
         sources.append({f: [u.name or "" for u in request.FILES.getlist(f)] for f in request.FILES})
     for source in sources:
-        for key in source:
-            if problem := text_problem(str(key)):
-                errors.append({"field": printable(str(key)), "message": problem})
+        for key, values in source.items():
+            if problem := text_problem(key):
+                errors.append({"field": printable(key), "message": problem})
                 continue
-            values = source.getlist(key) if hasattr(source, "getlist") else source[key]
             for value in values:
                 if isinstance(value, str) and (problem := text_problem(value)):
-                    errors.append({"field": str(key), "message": problem})
+                    errors.append({"field": key, "message": problem})
                     break
     return errors
 
 
+_API_STATUS_DETAIL = {
+    400: "请求格式有误",
+    401: "未登录或令牌无效",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持该请求方法",
+    413: "请求体过大",
+}
+
+
 class InputGuardMiddleware:
-    """Refuses bad text in any request's path, query or form fields before a view sees it (see module doc)."""
+    """Refuses bad text in any request's path, query or form fields before a view sees it (see module doc).
+    Also keeps the API's one error shape for the 4xx that Django answers before the API is reached — a path
+    no route matches (``/api/v1/pairings/abc``), a method a path does not allow — which would be HTML."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -188,7 +199,14 @@ class InputGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         errors = request_problems(request)
         if not errors:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if (
+                request.path_info.startswith("/api/")
+                and 400 <= response.status_code < 500
+                and not response.get("Content-Type", "").startswith("application/json")
+            ):
+                return self._api_error(response)
+            return response
         exc = refuse(errors)
         path = request.path_info
         if path.startswith("/api/"):
@@ -200,3 +218,15 @@ class InputGuardMiddleware:
             return JsonResponse(body, status=400, safe=False, json_dumps_params={"ensure_ascii": False})
         template = "_error_fragment.html" if request.headers.get("HX-Request") else "error.html"
         return render(request, template, {"error": exc}, status=exc.status_code)
+
+    @staticmethod
+    def _api_error(response: HttpResponse) -> HttpResponse:
+        detail = _API_STATUS_DETAIL.get(response.status_code, "请求有误")
+        out = JsonResponse(
+            {"detail": detail, "errors": []},
+            status=response.status_code,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        if response.has_header("Allow"):
+            out["Allow"] = response["Allow"]
+        return out

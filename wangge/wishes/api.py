@@ -24,7 +24,6 @@ from .schemas import (
     ConfirmIn,
     FiguresOut,
     ListsOut,
-    ReasonIn,
     ResourceIn,
     ResourceOut,
     ReviewIn,
@@ -32,6 +31,7 @@ from .schemas import (
     WishDetailOut,
     WishIn,
     WishPublicOut,
+    WishReasonIn,
     WishStaffOut,
 )
 
@@ -256,7 +256,7 @@ def wishes_confirm(request: HttpRequest, wish_id: int, payload: ConfirmIn | None
 
 
 @router.post("/wishes/{int:wish_id}/cancel-claim", response=WishDetailOut)
-def wishes_cancel_claim(request: HttpRequest, wish_id: int, payload: ReasonIn | None = None) -> Any:
+def wishes_cancel_claim(request: HttpRequest, wish_id: int, payload: WishReasonIn | None = None) -> Any:
     services.wish_cancel_claim(wish_id=wish_id, by=request.user, reason=payload.reason if payload else "")
     return detail_out(request, _get(request, wish_id))
 

@@ -32,7 +32,7 @@ class ConfirmIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class WishReasonIn(Schema):
     reason: str = ""
 
 
