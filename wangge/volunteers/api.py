@@ -43,6 +43,14 @@ def _area(code: str | None, field: str) -> Area | None:
     return area
 
 
+def _required_area(code: str | None, field: str) -> Area:
+    """Like _area, for a required field: empty is refused with 422, never an AssertionError (a 500)."""
+    area = _area(code, field)
+    if area is None:
+        raise InvalidInput.field(field, "必填")
+    return area
+
+
 def _member_out(m: Member) -> dict:
     return {
         "id": m.pk,
@@ -134,8 +142,7 @@ def member_me_update(request: HttpRequest, payload: MemberIn) -> dict:
 
 @router.post("/members/me/report", response={201: ReportOut})
 def member_report(request: HttpRequest, payload: ReportIn) -> Status:
-    community = _area(payload.community, "community")
-    assert community is not None
+    community = _required_area(payload.community, "community")
     r = services.community_report(
         member=services.member_for(request.user), community=community, by=request.user, note=payload.note
     )
@@ -180,8 +187,7 @@ def agreement_sign(request: HttpRequest, payload: AgreementIn) -> Status:
     unit = Unit.objects.filter(pk=payload.unit_id).first()
     if unit is None:
         raise InvalidInput.field("unit_id", "单位不存在")
-    community = _area(payload.community, "community")
-    assert community is not None
+    community = _required_area(payload.community, "community")
     a = services.unit_agreement_sign(
         unit=unit,
         community=community,
@@ -219,8 +225,7 @@ def activities(
 
 @router.post("/activities", response={201: ActivityOut})
 def activity_create(request: HttpRequest, payload: ActivityIn) -> Status:
-    area = _area(payload.area, "area")
-    assert area is not None
+    area = _required_area(payload.area, "area")
     unit = None
     if payload.organiser_unit_id:
         unit = Unit.objects.filter(pk=payload.organiser_unit_id).first()
@@ -368,8 +373,7 @@ def service_posts(request: HttpRequest) -> list:
 
 @router.post("/service-posts", response={201: PostOut})
 def service_post_create(request: HttpRequest, payload: PostIn) -> Status:
-    community = _area(payload.community, "community")
-    assert community is not None
+    community = _required_area(payload.community, "community")
     if payload.kind not in ServicePost.Kind.values:
         raise InvalidInput.field("kind", "无效的类型")
     p = services.service_post_create(
@@ -412,8 +416,7 @@ def micro_projects(request: HttpRequest) -> list:
 
 @router.post("/micro-projects", response={201: MicroProjectOut})
 def micro_project_create(request: HttpRequest, payload: MicroProjectIn) -> Status:
-    community = _area(payload.community, "community")
-    assert community is not None
+    community = _required_area(payload.community, "community")
     p = services.micro_project_create(
         user=request.user,
         title=payload.title,
