@@ -24,7 +24,9 @@ from wangge.testing import Tree, api_client, make_user
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def png_bomb(side: int) -> bytes:
@@ -72,7 +74,9 @@ def test_the_pixel_limit_is_a_setting(settings: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_an_attachment_bomb_answers_422_quickly_through_the_api(bomb: bytes, tree: Tree, settings: Any) -> None:
+def test_an_attachment_bomb_answers_422_quickly_through_the_api(
+    bomb: bytes, tree: Tree, settings: Any
+) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = settings.DATA_DIR / "test-media"
     client = api_client(make_user(Role.RESIDENT))
@@ -123,7 +127,9 @@ def test_a_zip_with_too_many_members_or_a_broken_directory_is_refused(settings: 
 
 
 @pytest.mark.django_db
-def test_an_xlsx_zip_bomb_is_refused_by_the_import_before_calamine_reads_it(tree: Tree, settings: Any) -> None:
+def test_an_xlsx_zip_bomb_is_refused_by_the_import_before_calamine_reads_it(
+    tree: Tree, settings: Any
+) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.WANGGE_UPLOAD_MAX_UNZIPPED_BYTES = 2 * 1024 * 1024
     bomb = zipped({"[Content_Types].xml": 100, "xl/worksheets/sheet1.xml": 3 * 1024 * 1024})
