@@ -19,13 +19,16 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from pydantic import BaseModel
@@ -197,7 +200,14 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        errors = request_problems(request)
+        try:
+            errors = request_problems(request)
+        except (SuspiciousOperation, MultiPartParserError):
+            # A body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a broken multipart: Django's 400/413.
+            if not request.path_info.startswith("/api/"):
+                raise
+            too_big = isinstance(sys.exc_info()[1], RequestDataTooBig)
+            return self._api_error(HttpResponse(status=413 if too_big else 400))
         if not errors:
             response = self.get_response(request)
             if (

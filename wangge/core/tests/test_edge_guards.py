@@ -179,6 +179,14 @@ def test_invalid_json_and_wrong_content_types_answer_4xx_with_the_error_shape(st
     errors_of(staff.post("/api/v1/residents/import", "{}", content_type="application/json"), 422)
 
 
+def test_a_too_large_or_broken_form_body_answers_json_on_the_api(staff: Client, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+    res = staff.post("/api/v1/residents/import", {f"f{i}": "x" for i in range(10)})
+    errors_of(res, 400)
+    broken = "multipart/form-data; boundary=x"
+    errors_of(staff.post("/api/v1/residents/import", "--y\r\nbroken", content_type=broken), 422)
+
+
 def test_unknown_api_paths_and_methods_answer_json(staff: Client) -> None:
     errors_of(staff.get("/api/v1/pairings/not-a-number"), 404)
     errors_of(staff.get("/api/v1/no-such-thing"), 404)
