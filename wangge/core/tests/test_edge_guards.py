@@ -161,6 +161,16 @@ def test_null_for_a_required_field_in_patch_is_refused(staff: Client, building: 
     assert building.lat is None and building.name == "1号楼"
 
 
+def test_fuzzer_findings_in_the_apps_answer_422(staff: Client, building: Building) -> None:
+    # An empty area in a building PATCH reached the service twice (a TypeError, 500).
+    assert "area" in errors_of(post_json(staff, f"/api/v1/buildings/{building.pk}", {"area": ""}, "patch"))
+    # A missing community for a micro-project was checked with `assert` (500).
+    volunteer = api_client(make_user(Role.VOLUNTEER))
+    assert "community" in errors_of(
+        post_json(volunteer, "/api/v1/micro-projects", {"title": "义剪", "community": ""})
+    )
+
+
 def test_patch_schema_documents_which_fields_take_null() -> None:
     schemas = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]
     props = schemas["BuildingPatch"]["properties"]
