@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 VENDOR := wangge/static/vendor
 
-.PHONY: run test test-fast lint install vendor bench clean serve-only
+.PHONY: run test test-fast lint install vendor bench clean serve-only fuzz
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ run: install
 test: install
 	$(BIN)/wangge compilemessages -v 0 --ignore=.venv --ignore=node_modules
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# A deeper Schemathesis run than the one `make test` includes (FUZZ_EXAMPLES cases per operation, each as 5 roles).
+FUZZ_EXAMPLES ?= 50
+fuzz: install
+	WANGGE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:randomly wangge/core/tests/test_schemathesis.py $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "wangge.core.middleware.RequestContextMiddleware",
     "wangge.core.middleware.PrivateResponseMiddleware",
+    "wangge.core.guards.InputGuardMiddleware",
     # Last, as django-axes requires: turns a lockout into the login page's message (or the API's 429).
     "axes.middleware.AxesMiddleware",
 ]

@@ -25,7 +25,7 @@ class PartyOrgOut(Schema):
     member_count: int
 
 
-class PostOut(Schema):
+class AreaPostOut(Schema):
     kind: str
     kind_label: str
     name: str
@@ -45,7 +45,7 @@ class AreaDetailOut(Schema):
     parents: list[AreaRef]
     children: list[AreaRef]
     party_orgs: list[PartyOrgOut]
-    posts: list[PostOut]
+    posts: list[AreaPostOut]
     counts: dict[str, int]
 
 

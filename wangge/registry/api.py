@@ -80,7 +80,7 @@ def building_create(request: HttpRequest, data: BuildingIn):  # type: ignore[no-
 def building_update(request: HttpRequest, pk: int, data: BuildingPatch):  # type: ignore[no-untyped-def]
     building = selectors.building_get(viewer=request.user, pk=pk)
     changes = _set(data)
-    area = _area(request, changes.pop("area")) if changes.get("area") else None
+    area = _area(request, changes.pop("area")) if "area" in changes else None
     return services.building_update(building=building, area=area, by=request.user, **changes)
 
 
@@ -156,7 +156,9 @@ def resident_import_template(request: HttpRequest) -> HttpResponse:
     return _xlsx(excel.template_workbook(), "居民信息导入模板.xlsx")
 
 
-@router.post("/residents/import", response={200: ImportOut, **ERRORS, 422: ImportOut, **RATE_LIMITED})
+@router.post(
+    "/residents/import", response={200: ImportOut, **ERRORS, 422: ImportOut | ErrorOut, **RATE_LIMITED}
+)
 @rate_limit("uploads")
 def resident_import(request: HttpRequest, file: File[UploadedFile]):  # type: ignore[no-untyped-def]
     """All-or-nothing import of the flat sheet (.xlsx or .csv). 422 lists every row error."""

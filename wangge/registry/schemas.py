@@ -5,6 +5,7 @@ from typing import Any
 from ninja import Schema
 
 from wangge.core import pii
+from wangge.core.schemas import PatchSchema
 
 from . import selectors
 
@@ -35,14 +36,14 @@ def _tags(obj: Any, context: Any) -> list[dict[str, Any]]:
     ]
 
 
-class AreaRef(Schema):
+class GridRef(Schema):
     code: str
     name: str
 
 
 class BuildingOut(Schema):
     id: int
-    area: AreaRef
+    area: GridRef
     name: str
     address: str
     lat: float | None = None
@@ -61,7 +62,9 @@ class BuildingIn(Schema):
     floors: int | None = None
 
 
-class BuildingPatch(Schema):
+class BuildingPatch(PatchSchema):
+    nullable = frozenset({"lat", "lng", "floors"})
+
     area: str | None = None
     name: str | None = None
     address: str | None = None
@@ -100,7 +103,9 @@ class HouseIn(Schema):
     use: str = "residential"
 
 
-class HousePatch(Schema):
+class HousePatch(PatchSchema):
+    nullable = frozenset({"floor", "exclusive_area"})
+
     room: str | None = None
     entrance: int | None = None
     floor: int | None = None
@@ -140,7 +145,7 @@ class HouseholdIn(Schema):
     tags: list[str] = []
 
 
-class HouseholdPatch(Schema):
+class HouseholdPatch(PatchSchema):
     number: str | None = None
     is_party_center: bool | None = None
     notes: str | None = None
@@ -196,7 +201,9 @@ class ResidentIn(Schema):
     tags: list[str] = []
 
 
-class ResidentPatch(Schema):
+class ResidentPatch(PatchSchema):
+    nullable = frozenset({"birth_date"})
+
     household_id: int | None = None
     name: str | None = None
     id_number: str | None = None

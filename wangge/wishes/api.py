@@ -25,7 +25,6 @@ from .schemas import (
     ContactViewOut,
     FiguresOut,
     ListsOut,
-    ReasonIn,
     ResourceIn,
     ResourceOut,
     ReviewIn,
@@ -33,6 +32,7 @@ from .schemas import (
     WishDetailOut,
     WishIn,
     WishPublicOut,
+    WishReasonIn,
     WishStaffOut,
 )
 
@@ -264,7 +264,7 @@ def wishes_confirm(request: HttpRequest, wish_id: int, payload: ConfirmIn | None
 
 
 @router.post("/wishes/{int:wish_id}/cancel-claim", response=WishDetailOut)
-def wishes_cancel_claim(request: HttpRequest, wish_id: int, payload: ReasonIn | None = None) -> Any:
+def wishes_cancel_claim(request: HttpRequest, wish_id: int, payload: WishReasonIn | None = None) -> Any:
     _get(request, wish_id)  # not visible: 404, as missing
     services.wish_cancel_claim(wish_id=wish_id, by=request.user, reason=payload.reason if payload else "")
     return detail_out(request, _get(request, wish_id))

@@ -34,7 +34,7 @@ class ConfirmIn(Schema):
     note: Line = ""
 
 
-class ReasonIn(Schema):
+class WishReasonIn(Schema):
     reason: Line = ""
 
 
