@@ -55,14 +55,6 @@ def _required_area(code: str | None, field: str) -> Area:
     return area
 
 
-def _required_area(code: str | None, field: str) -> Area:
-    """Like _area, for a required field: empty is refused with 422, never an AssertionError (a 500)."""
-    area = _area(code, field)
-    if area is None:
-        raise InvalidInput.field(field, "必填")
-    return area
-
-
 def _member_out(m: Member) -> dict:
     from wangge.wishes.services import claims_suspended
 
