@@ -316,7 +316,7 @@ def units(request: HttpRequest) -> HttpResponse:
             "agreements": selectors.agreement_list(viewer=request.user),
             "reports": selectors.report_list(viewer=request.user),
             "posts": selectors.service_post_list(viewer=request.user)[:100],
-            "members": selectors.member_list(viewer=request.user).exclude(user=request.user)[:200],
+            "members": selectors.member_list(viewer=request.user).exclude(user_id=request.user.pk)[:200],
         },
     )
 

@@ -351,7 +351,9 @@ def _vote(w: World, area: Area) -> Any:
 
     def make() -> Any:
         staff = w.staff_of(area)
-        building = registry.building_create(area=area, name="7号楼", address=f"东园小区{next(_seq)}号楼", by=staff)
+        building = registry.building_create(
+            area=area, name="7号楼", address=f"东园小区{next(_seq)}号楼", by=staff
+        )
         house = registry.house_create(building=building, room="101", exclusive_area=100, by=staff)
         registry.owner_create(house=house, name="业主甲", by=staff)
         now = timezone.now()

@@ -207,7 +207,10 @@ def test_post_only_pages_refuse_get(world: World) -> None:
     for name, entry in PAGES.items():
         if entry != "POST":
             continue
-        kwargs = {k: (1 if k in ("pk", "notification_id", "resident_id", "company_id") else "x") for k in params[name]}
+        kwargs = {
+            k: (1 if k in ("pk", "notification_id", "resident_id", "company_id") else "x")
+            for k in params[name]
+        }
         got = client.get(_page_url(name, kwargs)).status_code
         if got != 405:
             problems.append(f"{name}: GET answers {got}")
