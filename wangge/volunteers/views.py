@@ -309,6 +309,7 @@ def units(request: HttpRequest) -> HttpResponse:
     """Co-building units, their agreements with communities, and who reported (双报到)."""
     if not user_can(request.user, "mobilisation.read"):
         raise Forbidden(_("无权查看"))
+    me: Any = request.user  # signed in (login_required)
     return render(
         request,
         "volunteers/units.html",
@@ -316,7 +317,7 @@ def units(request: HttpRequest) -> HttpResponse:
             "agreements": selectors.agreement_list(viewer=request.user),
             "reports": selectors.report_list(viewer=request.user),
             "posts": selectors.service_post_list(viewer=request.user)[:100],
-            "members": selectors.member_list(viewer=request.user).exclude(user_id=request.user.pk)[:200],
+            "members": selectors.member_list(viewer=request.user).exclude(user=me)[:200],
         },
     )
 
