@@ -21,6 +21,7 @@ from .models import (
     AgendaItem,
     Attendance,
     Convention,
+    ConventionVersion,
     Council,
     CouncilMember,
     Dispute,
@@ -247,6 +248,8 @@ def convention_list(
     qs = qs.annotate(
         acknowledged=Exists(Acknowledgment.objects.filter(convention=OuterRef("pk"), user=viewer)),
         ack_count=Count("acknowledgments", distinct=True),
+    ).prefetch_related(  # a draft shows its newest version's text: one query for the page, not one a row
+        Prefetch("versions", queryset=ConventionVersion.objects.order_by("-number"), to_attr="newest_first")
     )
     return qs.order_by("area__code", "-id")
 
@@ -263,7 +266,14 @@ def convention_get(*, viewer: Any, pk: int) -> Convention:
 
 
 def convention_text(convention: Convention) -> str:
-    version = convention.adopted_version or convention.versions.order_by("-number").first()
+    version = convention.adopted_version
+    if version is None:
+        newest = getattr(convention, "newest_first", None)  # prefetched by convention_list
+        version = (
+            (newest[0] if newest else None)
+            if newest is not None
+            else (convention.versions.order_by("-number").first())
+        )
     return version.text if version else ""
 
 

@@ -35,6 +35,7 @@ from wangge.core.audit import audit
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, from_django_validation
 from wangge.core.pii import validate_phone
 from wangge.core.scoping import scope_for
+from wangge.core.transactions import batch
 from wangge.notifications.services import notify
 from wangge.volunteers.services import activity_create
 
@@ -508,16 +509,17 @@ def resolution_to_task(
     if not is_staff_for(by, meeting.council.area.code):
         raise Forbidden("只有辖区工作人员可以将决议转为志愿任务")
     _claim_outcome(resolution, Resolution.Outcome.TASK)
-    activity = activity_create(
-        title=(title or resolution.text).strip()[:100],
-        description=f"{meeting.council.name}决议：{resolution.text}",
-        area=meeting.council.area,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        capacity=capacity,
-        place=place or meeting.place,
-        by=by,
-    )
+    with batch():  # activity_create is a use case of its own: here it is part of this one (a savepoint)
+        activity = activity_create(
+            title=(title or resolution.text).strip()[:100],
+            description=f"{meeting.council.name}决议：{resolution.text}",
+            area=meeting.council.area,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            place=place or meeting.place,
+            by=by,
+        )
     Resolution.objects.filter(pk=resolution.pk).update(activity=activity)
     resolution.activity = activity
     audit("update", resolution, by=by, changes={"outcome": "task", "activity": activity.pk})

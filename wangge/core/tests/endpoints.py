@@ -248,6 +248,174 @@ def _point_entry(w: World, area: Area) -> Any:
     return w.once("point_entry", area, make)
 
 
+def _resident_user(w: World, area: Area, name: str) -> User:
+    """An account with the resident role and a registry record in ``area`` (its own building)."""
+    from wangge.registry.models import Resident
+    from wangge.registry.tests.factories import make_resident
+
+    user = make_user(Role.RESIDENT, display_name=name)
+    resident = make_resident(area, w.admin, name=name)
+    Resident.objects.filter(pk=resident.pk).update(account=user)
+    return user
+
+
+def _contact_view(w: World, area: Area) -> Any:
+    """A staff member's look at a wish beneficiary's contact (an audit row of the wish)."""
+    from wangge.core.models import AuditLog
+    from wangge.wishes import selectors
+
+    def make() -> Any:
+        wish = _wish(w, area)
+        assert selectors.wish_contact(viewer=w.staff_of(area), wish=wish) is not None
+        return AuditLog.objects.filter(action="reveal", object_id=str(wish.pk)).latest("id").pk
+
+    return w.once("contact_view", area, make)
+
+
+def _council(w: World, area: Area) -> Any:
+    """A grid council (党群议事会) with no members (residents of the grid see it, nobody else)."""
+    from wangge.deliberation import services
+
+    return w.once(
+        "council",
+        area,
+        lambda: services.council_create(
+            name="网格议事会", area=area, proposal_threshold=3, by=w.staff_of(area)
+        ),
+    )
+
+
+def _meeting(w: World, area: Area) -> Any:
+    from wangge.deliberation import services
+
+    return w.once(
+        "meeting",
+        area,
+        lambda: services.meeting_create(
+            council=_council(w, area),
+            title="楼道堆物议事",
+            starts_at=timezone.now() + dt.timedelta(days=2),
+            place="社区活动室",
+            by=w.staff_of(area),
+        ),
+    )
+
+
+def _proposal(w: World, area: Area) -> Any:
+    """A proposal by a resident of the grid (to the grid council)."""
+    from wangge.deliberation import services
+
+    def make() -> Any:
+        _council(w, area)
+        author = _resident_user(w, area, "钱立新")
+        return services.proposal_create(
+            by=author, title="加装晾衣架", body="楼前空地想加装公共晾衣架，方便老人晒被子", scope="grid"
+        )
+
+    return w.once("proposal", area, make)
+
+
+def _convention(w: World, area: Area) -> Any:
+    from wangge.deliberation import services
+
+    return w.once(
+        "convention",
+        area,
+        lambda: services.convention_create(
+            council=_council(w, area), title="文明养犬公约", text="出门牵绳，及时清理。", by=w.staff_of(area)
+        ),
+    )
+
+
+def _dispute(w: World, area: Area) -> Any:
+    from wangge.deliberation import services
+
+    return w.once(
+        "dispute",
+        area,
+        lambda: services.dispute_open(
+            area=area,
+            kind="neighbour",
+            matter="楼上漏水",
+            parties=[{"name": "甲", "side": "applicant"}, {"name": "乙", "side": "respondent"}],
+            by=w.staff_of(area),
+        ),
+    )
+
+
+def _vote(w: World, area: Area) -> Any:
+    """An open vote of the grid's owners (one registered house), so its live count can be exported."""
+    from wangge.registry import services as registry
+    from wangge.voting import services
+    from wangge.voting.models import RuleSet
+
+    def make() -> Any:
+        staff = w.staff_of(area)
+        building = registry.building_create(
+            area=area, name="7号楼", address=f"东园小区{next(_seq)}号楼", by=staff
+        )
+        house = registry.house_create(building=building, room="101", exclusive_area=100, by=staff)
+        registry.owner_create(house=house, name="业主甲", by=staff)
+        now = timezone.now()
+        vote = services.vote_create(
+            title="续聘物业",
+            matter="other",
+            area=area,
+            rule_set=RuleSet.objects.get(name="民法典（全国通用）"),
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(days=7),
+            by=staff,
+        )
+        return services.vote_open(vote=vote, by=staff)
+
+    return w.once("vote", area, make)
+
+
+def _survey(w: World, area: Area) -> Any:
+    from wangge.voting import services
+
+    now = timezone.now()
+    return w.once(
+        "survey",
+        area,
+        lambda: services.survey_create(
+            title="凉亭选址",
+            area=area,
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(days=7),
+            questions=[{"kind": "single", "text": "凉亭建在哪里？", "options": ["东侧草坪", "北门广场"]}],
+            by=w.staff_of(area),
+        ),
+    )
+
+
+def _evaluation(w: World, area: Area) -> Any:
+    """A resident's quarterly evaluation of the property company serving their building in ``area``."""
+    from wangge.appeals.models import Category
+    from wangge.property import services
+    from wangge.registry.models import Resident
+
+    def make() -> Any:
+        company = Unit.objects.create(name=f"物业{next(_seq)}", kind=Unit.Kind.PROPERTY_COMPANY)
+        user = _resident_user(w, area, "孙桂兰")
+        building = Resident.objects.get(account=user).household.house.building
+        building.property_company = company
+        building.save(update_fields=["property_company"])
+        services.commitment_create(
+            company=company,
+            group="维修服务",
+            text="道路廊灯损坏8小时内更换",
+            categories=[Category.objects.get(name="小区路灯")],
+            time_limit_hours=8,
+            by=w.staff_of(Area.objects.get(code=area.code[:12])),  # the community's staff publish
+        )
+        return services.evaluation_submit(
+            company=company, scores={"维修服务": 4}, comment="路灯修得快", by=user
+        )
+
+    return w.once("evaluation", area, make)
+
+
 Factory = Callable[[World, Area], dict[str, Any]]
 
 DETAIL: dict[str, Factory] = {
@@ -270,6 +438,19 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/pairings/{pairing_id}": lambda w, a: {"pairing_id": _pairing(w, a).pk},
     "/api/v1/pairings/{pairing_id}/visits": lambda w, a: {"pairing_id": _pairing(w, a).pk},
     "/api/v1/pairings/{pairing_id}/handovers": lambda w, a: {"pairing_id": _pairing(w, a).pk},
+    "/api/v1/councils/{council_id}": lambda w, a: {"council_id": _council(w, a).pk},
+    "/api/v1/meetings/{meeting_id}": lambda w, a: {"meeting_id": _meeting(w, a).pk},
+    "/api/v1/proposals/{proposal_id}": lambda w, a: {"proposal_id": _proposal(w, a).pk},
+    "/api/v1/conventions/{convention_id}": lambda w, a: {"convention_id": _convention(w, a).pk},
+    "/api/v1/mediations/{dispute_id}": lambda w, a: {"dispute_id": _dispute(w, a).pk},
+    "/api/v1/votes/{pk}": lambda w, a: {"pk": _vote(w, a).pk},
+    "/api/v1/votes/{pk}/ballots": lambda w, a: {"pk": _vote(w, a).pk},
+    "/api/v1/votes/{pk}/voters": lambda w, a: {"pk": _vote(w, a).pk},
+    "/api/v1/votes/{pk}/export.xlsx": lambda w, a: {"pk": _vote(w, a).pk},
+    "/api/v1/surveys/{pk}": lambda w, a: {"pk": _survey(w, a).pk},
+    "/api/v1/surveys/{pk}/results": lambda w, a: {"pk": _survey(w, a).pk},
+    "/api/v1/surveys/{pk}/export.xlsx": lambda w, a: {"pk": _survey(w, a).pk},
+    "/api/v1/commitments/board/{code}": lambda w, a: {"code": a.code[:12]},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -282,6 +463,13 @@ ROLE_FORBIDDEN: dict[str, set[str]] = {
 
 # Records only their owner (not any area role) reaches: no in-scope positive check for area staff.
 OWNER_ONLY = {"/api/v1/residents/import/annotated/{token}", "registry:import_annotated"}
+
+# Records public by design (no login, no personal data): every role, out of its area or not, gets them
+# (200) and a missing one is 404. The reason is the entry.
+PUBLIC: dict[str, str] = {
+    "/api/v1/commitments/board/{code}": "a community's public 红色物业 board (no names; property tests)",
+    "property:board": "a community's public 红色物业 board (no names; property tests)",
+}
 
 
 def missing_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -352,6 +540,18 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/pairings": ListCase(lambda w, a: _pairing(w, a).pk),
     "/api/v1/notifications": ListCase(lambda w, a: _notification(w, a).pk, sees_own_area=()),
     "/api/v1/points/entries": ListCase(lambda w, a: _point_entry(w, a).pk, sees_own_area=()),
+    "/api/v1/wishes/contact-views": ListCase(lambda w, a: _contact_view(w, a)),
+    "/api/v1/councils": ListCase(lambda w, a: _council(w, a).pk),
+    "/api/v1/meetings": ListCase(lambda w, a: _meeting(w, a).pk),
+    "/api/v1/proposals": ListCase(lambda w, a: _proposal(w, a).pk),
+    "/api/v1/conventions": ListCase(lambda w, a: _convention(w, a).pk),
+    "/api/v1/mediations": ListCase(lambda w, a: _dispute(w, a).pk),
+    "/api/v1/votes": ListCase(lambda w, a: _vote(w, a).pk),
+    "/api/v1/surveys": ListCase(lambda w, a: _survey(w, a).pk),
+    # Evaluations are filed per community: a grid worker (one grid) sees none.
+    "/api/v1/commitments/evaluations": ListCase(
+        lambda w, a: _evaluation(w, a).pk, sees_own_area=("district", "street", "community_staff")
+    ),
     # Not lists of area-bound rows (the reason is the entry):
     "/api/v1/auth/me": "the viewer's own account",
     "/api/v1/audit": "audit.read roles only (admin, district); the audit log is the district's record",
@@ -371,6 +571,10 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/wishes/seasons": "reference data (public)",
     "/api/v1/wishes/claims/mine": "the viewer's own claims",
     "/api/v1/wishes/lists": "the public three lists (需求/资源/项目)",
+    "/api/v1/mediations/stats": "aggregate counts; scoped by deliberation.selectors.mediation_counts (tests)",
+    "/api/v1/vote-rule-sets": "reference data (the voting thresholds of each city's rules)",
+    "/api/v1/commitments": "property companies' commitments are published for everyone (auth=None)",
+    "/api/v1/commitments/compliance": "public monthly compliance figures of one company (auth=None)",
     "/api/v1/pairings/missed": "missed-visit flags; scoped by pairing.selectors.missed_list (pairing tests)",
 }
 
@@ -390,7 +594,28 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "wishes:detail": ("/api/v1/wishes/{wish_id}", {"pk": "wish_id"}),
     "pairing:detail": ("/api/v1/pairings/{pairing_id}", {"pk": "pairing_id"}),
     "pairing:history": ("/api/v1/pairings/residents/{resident_id}/history", {"resident_id": "resident_id"}),
+    "deliberation:proposal": ("/api/v1/proposals/{proposal_id}", {"pk": "proposal_id"}),
+    "deliberation:convention": ("/api/v1/conventions/{convention_id}", {"pk": "convention_id"}),
+    "deliberation:council": ("/api/v1/councils/{council_id}", {"pk": "council_id"}),
+    "deliberation:meeting": ("/api/v1/meetings/{meeting_id}", {"pk": "meeting_id"}),
+    "deliberation:sign_in": ("/api/v1/meetings/{meeting_id}", {"pk": "meeting_id"}),
+    "deliberation:mediation": ("/api/v1/mediations/{dispute_id}", {"pk": "dispute_id"}),
+    "voting:vote": ("/api/v1/votes/{pk}", {"pk": "pk"}),
+    "voting:ballots": ("/api/v1/votes/{pk}/ballots", {"pk": "pk"}),
+    "voting:vote_export": ("/api/v1/votes/{pk}/export.xlsx", {"pk": "pk"}),
+    "voting:survey": ("/api/v1/surveys/{pk}", {"pk": "pk"}),
+    "voting:survey_results": ("/api/v1/surveys/{pk}/results", {"pk": "pk"}),
+    "voting:survey_export": ("/api/v1/surveys/{pk}/export.xlsx", {"pk": "pk"}),
+    "property:board": ("/api/v1/commitments/board/{code}", {"code": "code"}),
     "registry:reveal": "POST",
+    "volunteers:member_verify": "POST",
+    "volunteers:member_unit": "POST",
+    "voting:cast": "POST",
+    "voting:paper": "POST",
+    "voting:step": "POST",
+    "voting:moderate": "POST",
+    "property:evaluate": "POST",
+    "property:reply": "POST",
     "appeals:step": "POST",
     "volunteers:signup": "POST",
     "volunteers:signup_cancel": "POST",
