@@ -59,6 +59,7 @@ def _add_routers() -> None:
     from wangge.pairing.api import router as pairing_router
     from wangge.points.api import router as points_router
     from wangge.registry.api import router as registry_router
+    from wangge.visits.api import router as visits_router
     from wangge.volunteers.api import router as volunteers_router
     from wangge.wishes.api import router as wishes_router
 
@@ -73,6 +74,7 @@ def _add_routers() -> None:
     api.add_router("/", points_router)
     api.add_router("/", wishes_router)
     api.add_router("/", pairing_router)
+    api.add_router("/", visits_router)
 
 
 _add_routers()

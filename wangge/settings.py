@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "wangge.points",
     "wangge.wishes",
     "wangge.pairing",
+    "wangge.visits",
     "wangge.demo",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("points/", include("wangge.points.urls")),
     path("wishes/", include("wangge.wishes.urls")),
     path("pairing/", include("wangge.pairing.urls")),
+    path("visits/", include("wangge.visits.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]

@@ -21,6 +21,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("volunteers:home", _("志愿服务"), None),
     ("wishes:wall", _("微心愿"), None),
     ("pairing:home", _("结对帮扶"), None),
+    ("visits:today", _("网格员今日"), "registry.write"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

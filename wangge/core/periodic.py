@@ -23,6 +23,7 @@ STEPS: list[tuple[str, str]] = [
     ("wangge.volunteers.tasks", "wangge.volunteers.tasks:tick"),
     ("wangge.wishes.tasks", "wangge.wishes.tasks:tick"),
     ("wangge.pairing.tasks", "wangge.pairing.tasks:tick"),
+    ("wangge.visits.tasks", "wangge.visits.tasks:tick"),
     ("outbox", "wangge.notifications.tasks:tick"),
 ]
 

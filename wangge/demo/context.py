@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from wangge.accounts.models import Unit, User
     from wangge.areas.models import Area
 
-DEMO_HOOK_APPS = ["appeals", "volunteers", "points", "wishes", "pairing"]
+DEMO_HOOK_APPS = ["appeals", "volunteers", "points", "wishes", "pairing", "visits"]
 
 
 @dataclass
