@@ -97,9 +97,9 @@ def record(request: HttpRequest, household_id: int) -> HttpResponse:
         except ServiceError as exc:
             status = exc.status_code
             for e in exc.errors or [{"field": "", "message": exc.detail}]:
-                errors[_FIELD.get(e["field"], e["field"]) or "__all__"] = e["message"]
+                errors[_FIELD.get(e["field"], e["field"]) or "form"] = e["message"]
             if not exc.errors:
-                errors["__all__"] = exc.detail
+                errors["form"] = exc.detail
     ready = ScheduledVisit.objects.filter(household=household, state=ScheduledVisit.State.READY).first()
     ctx = {
         "household": household,
