@@ -1,6 +1,5 @@
 """Household visits: record (idempotent by client id), list, the due list, cancel, and the figures."""
 
-
 from typing import Any
 
 from django.http import HttpRequest

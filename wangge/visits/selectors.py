@@ -133,7 +133,7 @@ def today_page(*, viewer: Any, lat: float | None = None, lng: float | None = Non
         "today": today,
         "due": due,
         "due_count": len(due),
-        "overdue_count": sum(1 for r in due if r.overdue),  # type: ignore[attr-defined]
+        "overdue_count": len([r for r in due if r.overdue]),  # type: ignore[attr-defined]
         "missed": missed,
         "missed_count": len(missed),
         "cases": cases,

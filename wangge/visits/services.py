@@ -112,10 +112,7 @@ def _plans(household_ids: list[int], today: dt.date) -> tuple[dict[int, Plan | N
         return {}, []
     closed = ScheduledVisit.objects.filter(household=OuterRef("pk")).exclude(state=State.READY)
     closed = closed.order_by("-due_on", "-id")
-    rows = Household.objects.filter(pk__in=household_ids).values(
-        "pk", "active", "created_at", "house__building__area__code"
-    )
-    rows = rows.annotate(
+    rows: Any = Household.objects.filter(pk__in=household_ids).annotate(
         last_visit=Subquery(
             Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
         ),
@@ -123,6 +120,17 @@ def _plans(household_ids: list[int], today: dt.date) -> tuple[dict[int, Plan | N
         closed_state=Subquery(closed.values("state")[:1]),
         closed_reason=Subquery(closed.values("cancel_reason")[:1]),
         closed_at=Subquery(closed.values("closed_at")[:1]),
+    )
+    rows = rows.values(
+        "pk",
+        "active",
+        "created_at",
+        "house__building__area__code",
+        "last_visit",
+        "closed_due",
+        "closed_state",
+        "closed_reason",
+        "closed_at",
     )
     rules = _tag_rules()
     tokens = household_tokens(household_ids)

@@ -22,7 +22,7 @@ from .models import ScheduledVisit, Visit
 
 def _float(raw: str | None) -> float | None:
     try:
-        return float(raw) if raw not in (None, "") else None
+        return float(raw) if raw else None
     except ValueError:
         return None
 

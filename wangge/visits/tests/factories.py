@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
 
 from wangge.areas.models import Area
 from wangge.core import pii
@@ -49,5 +48,3 @@ def offset(lat: float, lng: float, north_m: float = 0, east_m: float = 0) -> tup
     import math
 
     return lat + north_m / 111_320, lng + east_m / (111_320 * math.cos(math.radians(lat)))
-
-

@@ -29,7 +29,12 @@ def gw(tree):
 def test_post_visit_twice_with_one_client_id_lands_once(tree, gw):
     h = make_household(tree.grid_a, tags=("elderly_alone",))
     c = api_client(gw)
-    body = {"household_id": h.pk, "client_id": "offline-7", "kind": "care", "checklist": {"elderly_food": "ok"}}
+    body = {
+        "household_id": h.pk,
+        "client_id": "offline-7",
+        "kind": "care",
+        "checklist": {"elderly_food": "ok"},
+    }
     r1 = _post(c, "/api/v1/visits", body)
     r2 = _post(c, "/api/v1/visits", body)
     assert (r1.status_code, r2.status_code) == (201, 200)
@@ -94,11 +99,19 @@ def test_cancel_a_pending_visit_over_the_api(tree, gw):
     r = _post(c, f"/api/v1/visits/{pending.pk}/cancel", {"reason": "sleeping"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
     r = _post(c, f"/api/v1/visits/{pending.pk}/cancel", {"reason": "moved_out", "note": "已搬去女儿家"})
-    assert r.status_code == 200 and (r.json()["state"], r.json()["cancel_reason"]) == ("cancelled", "moved_out")
+    assert r.status_code == 200 and (r.json()["state"], r.json()["cancel_reason"]) == (
+        "cancelled",
+        "moved_out",
+    )
     assert not ScheduledVisit.objects.filter(household=h, state="ready").exists()
-    assert _post(c, f"/api/v1/visits/{pending.pk}/cancel", {"reason": "other", "note": "x"}).status_code == 409
+    assert (
+        _post(c, f"/api/v1/visits/{pending.pk}/cancel", {"reason": "other", "note": "x"}).status_code == 409
+    )
     stranger = make_user(Role.GRID_WORKER, tree.grid_c)
-    assert _post(api_client(stranger), f"/api/v1/visits/{pending.pk}/cancel", {"reason": "other"}).status_code == 404
+    assert (
+        _post(api_client(stranger), f"/api/v1/visits/{pending.pk}/cancel", {"reason": "other"}).status_code
+        == 404
+    )
 
 
 def _period(h, due, state, *, completed_on=None, special=False):
@@ -166,7 +179,11 @@ def test_metrics_give_the_hand_computed_completion_figures(tree):
         ("网格员乙", 2, 0, 0.0),
     ]
     # One level down: the community's grids.
-    m = api_client(street).get("/api/v1/metrics/visits?area=320621001001&from=2026-11-01&to=2026-11-30").json()
+    m = (
+        api_client(street)
+        .get("/api/v1/metrics/visits?area=320621001001&from=2026-11-01&to=2026-11-30")
+        .json()
+    )
     assert [(x["code"], x["due"], x["completed"], x["missed"]) for x in m["by_area"]] == [
         ("320621001001001", 4, 3, 1),
         ("320621001001002", 2, 0, 1),
@@ -179,4 +196,6 @@ def test_metrics_give_the_hand_computed_completion_figures(tree):
     assert rr.status_code == 422 and rr.json()["errors"][0]["field"] == "from"
     assert api_client(make_user(Role.RESIDENT)).get("/api/v1/metrics/visits").status_code == 403
     # A grid worker's default area is their own grid.
-    assert api_client(b).get("/api/v1/metrics/visits?from=2026-11-01&to=2026-11-30").json()["total"]["due"] == 2
+    assert (
+        api_client(b).get("/api/v1/metrics/visits?from=2026-11-01&to=2026-11-30").json()["total"]["due"] == 2
+    )

@@ -42,7 +42,9 @@ def test_verified_within_the_distance_unverified_beyond_or_without_a_location(tr
     b = h.house.building
     near = offset(b.lat, b.lng, north_m=60)
     far = offset(b.lat, b.lng, east_m=500)
-    v_near, _ = services.visit_record(by=gw, household=h, client_id="a", lat=near[0], lng=near[1], accuracy_m=25)
+    v_near, _ = services.visit_record(
+        by=gw, household=h, client_id="a", lat=near[0], lng=near[1], accuracy_m=25
+    )
     v_far, _ = services.visit_record(by=gw, household=h, client_id="b", lat=far[0], lng=far[1], accuracy_m=80)
     v_none, _ = services.visit_record(by=gw, household=h, client_id="c")
     assert v_near.verified and abs(v_near.distance_m - 60) < 2
@@ -94,7 +96,9 @@ def test_a_finding_becomes_a_case_in_one_tap_and_a_bad_one_writes_nothing(tree, 
     assert (case.channel, case.area_code, case.submitted_by_id) == ("patrol", tree.grid_a.code, gw.pk)
     assert case.state == "opened"  # a grid worker's own discovery is opened at once
     # A re-send does not make a second case.
-    services.visit_record(by=gw, household=h, client_id="f1", findings=[{"category": "SJ0101", "description": "x"}])
+    services.visit_record(
+        by=gw, household=h, client_id="f1", findings=[{"category": "SJ0101", "description": "x"}]
+    )
     assert Appeal.objects.count() == 1
     # A bad category: 422 naming the finding's field, and neither the visit nor a case is written.
     with pytest.raises(InvalidInput) as exc:
@@ -103,7 +107,9 @@ def test_a_finding_becomes_a_case_in_one_tap_and_a_bad_one_writes_nothing(tree, 
         )
     assert exc.value.errors[0]["field"] == "findings.0.category"
     with pytest.raises(InvalidInput) as exc:
-        services.visit_record(by=gw, household=h, client_id="f3", findings=[{"category": "SJ0101", "description": " "}])
+        services.visit_record(
+            by=gw, household=h, client_id="f3", findings=[{"category": "SJ0101", "description": " "}]
+        )
     assert exc.value.errors[0]["field"] == "findings.0.description"
     assert Visit.objects.count() == 1 and Appeal.objects.count() == 1
 
@@ -137,7 +143,9 @@ def test_only_staff_in_scope_record_visits(tree, gw):
         services.visit_record(by=gw, household=h, client_id="c")
     with pytest.raises(Forbidden):
         services.visit_record(by=make_user(Role.VOLUNTEER), household=h, client_id="c")
-    assert services.visit_record(by=make_user(Role.COMMUNITY_STAFF, tree.community), household=h, client_id="c")[1]
+    assert services.visit_record(
+        by=make_user(Role.COMMUNITY_STAFF, tree.community), household=h, client_id="c"
+    )[1]
 
 
 @pytest.mark.django_db

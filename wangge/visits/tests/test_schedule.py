@@ -14,10 +14,10 @@ from wangge.accounts.services import post_assign
 from wangge.notifications.models import Notification
 from wangge.registry import services as registry_services
 from wangge.registry.models import Household, Tag
+from wangge.testing import make_user
 from wangge.visits import services, tasks
 from wangge.visits.models import ScheduledVisit
 from wangge.visits.tests.factories import make_household
-from wangge.testing import make_user
 
 Ready = ScheduledVisit.State.READY
 

@@ -25,7 +25,9 @@ def _login(user) -> Client:
 def test_today_page_counts_and_links_and_its_queries_do_not_grow(tree, django_assert_max_num_queries):
     gw = make_user(Role.GRID_WORKER, tree.grid_a)
     hs = [make_household(tree.grid_a) for _ in range(3)]
-    appeal_submit(by=gw, category="SJ0101", description="暴露垃圾", channel="patrol", area_code=tree.grid_a.code)
+    appeal_submit(
+        by=gw, category="SJ0101", description="暴露垃圾", channel="patrol", area_code=tree.grid_a.code
+    )
     tasks.tick(timezone.now())
     services.visit_record(by=gw, household=hs[0], client_id="a")
     c = _login(gw)
