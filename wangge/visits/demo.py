@@ -49,7 +49,7 @@ def populate_demo(ctx: Any) -> None:
     for h in households:
         b = h.house.building
         freqs = [rules[t][0] for t in tokens.get(h.pk, ()) if t in rules and rules[t][0]]
-        every = min(freqs, default=default)
+        every = int(min((f for f in freqs if f), default=default))
         special = any(rules[t][1] for t in tokens.get(h.pk, ()) if t in rules)
         grid, worker = workers[b.area_id]
         due = start + dt.timedelta(days=rng.randint(0, min(every, 28) - 1))

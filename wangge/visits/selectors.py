@@ -123,7 +123,9 @@ def today_page(*, viewer: Any, lat: float | None = None, lng: float | None = Non
 
     today = timezone.localdate()
     due = due_list(viewer=viewer, lat=lat, lng=lng)
-    missed = list(missed_list(viewer=viewer)[:50])
+    missed_qs = missed_list(viewer=viewer)
+    missed = list(missed_qs[:10])
+    missed_count = len(missed) if len(missed) < 10 else missed_qs.count()
     # The cases in the grid worker's grids and those assigned to them, still open, nearest deadline first.
     cases_qs = appeal_list(viewer=viewer, state=",".join(OPEN_CASE_STATES))
     cases = list(cases_qs.order_by(F("resolve_due_at").asc(nulls_last=True), "id")[:20])
@@ -135,7 +137,7 @@ def today_page(*, viewer: Any, lat: float | None = None, lng: float | None = Non
         "due_count": len(due),
         "overdue_count": len([r for r in due if r.overdue]),  # type: ignore[attr-defined]
         "missed": missed,
-        "missed_count": len(missed),
+        "missed_count": missed_count,
         "cases": cases,
         "case_count": len(cases),
         "done": count,
