@@ -187,7 +187,13 @@ def _apply(plan: Plan | None, ready: ScheduledVisit | None, now: dt.datetime) ->
         "special": plan.special,
     }
     if ready is None:
-        return ScheduledVisit.objects.create(household_id=plan.household_id, **values)
+        try:
+            with transaction.atomic():
+                return ScheduledVisit.objects.create(household_id=plan.household_id, **values)
+        except IntegrityError:  # the clock made it first: one ready row per household, so update that one
+            ready = ScheduledVisit.objects.filter(household_id=plan.household_id, state=State.READY).first()
+            if ready is None:
+                raise
     if any(getattr(ready, k) != v for k, v in values.items()):
         for k, v in values.items():
             setattr(ready, k, v)
