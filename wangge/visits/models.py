@@ -18,9 +18,33 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TimeStampedModel
-from wangge.core.scoping import ScopedModel
+from wangge.core.scoping import ALWAYS, NEVER, ScopedModel, scope_for
 
-HOUSEHOLD_AREA = "household__house__building__area__code"
+
+class AreaCodeScoped(ScopedModel):
+    """Scoped by the row's own ``area_code`` (the household's grid when written) rather than the four joins
+    to the household's building: the today list and the figures are hot paths. A subtree is a code range
+    (``code <= area_code < code + ":"``, ':' sorting right after '9'), which uses the B-tree index on SQLite
+    as on PostgreSQL, where ``LIKE 'code%'`` does not on SQLite."""
+
+    scope_path = "area_code"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def visible_q(cls, viewer, action: str = "view") -> Q:  # type: ignore[no-untyped-def]
+        scope = scope_for(viewer)
+        if scope.everything:
+            return ALWAYS
+        q = NEVER
+        for code in scope.codes:
+            q |= Q(area_code__gte=code, area_code__lt=code + ":")
+        return q
+
+
+def area_range(code: str) -> Q:
+    return Q(area_code__gte=code, area_code__lt=code + ":")
 
 
 class ChecklistItem(models.Model):
@@ -49,11 +73,9 @@ class ChecklistItem(models.Model):
         return self.label
 
 
-class Visit(ScopedModel, TimeStampedModel):
+class Visit(AreaCodeScoped, TimeStampedModel):
     """A visit recorded at a household. A mark (``verified``), not a block, says whether the phone was near
     the building: indoor GPS is poor."""
-
-    scope_path = HOUSEHOLD_AREA
 
     class Kind(models.TextChoices):
         ROUTINE = "routine", _("例行走访")
@@ -64,7 +86,7 @@ class Visit(ScopedModel, TimeStampedModel):
     household = models.ForeignKey(
         "registry.Household", verbose_name=_("户"), on_delete=models.PROTECT, related_name="visits"
     )
-    area_code = models.CharField(_("网格编码"), max_length=17, db_index=True)
+    area_code = models.CharField(_("网格编码"), max_length=17)
     visitor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("走访人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -105,16 +127,15 @@ class Visit(ScopedModel, TimeStampedModel):
         indexes = [
             models.Index(fields=["visitor", "visited_at"], name="visits_visitor_day_idx"),
             models.Index(fields=["household", "visited_at"], name="visits_household_last_idx"),
+            models.Index(fields=["area_code", "visited_at"], name="visits_area_time_idx"),
         ]
 
     def __str__(self) -> str:
         return f"走访#{self.pk}"
 
 
-class ScheduledVisit(ScopedModel, TimeStampedModel):
+class ScheduledVisit(AreaCodeScoped, TimeStampedModel):
     """One period of a household's schedule (see the module docstring)."""
-
-    scope_path = HOUSEHOLD_AREA
 
     class State(models.TextChoices):
         READY = "ready", _("待走访")
@@ -164,7 +185,11 @@ class ScheduledVisit(ScopedModel, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["state", "closes_on"], name="visits_ready_closes_idx"),
-            models.Index(fields=["due_on", "area_code"], name="visits_due_area_idx"),
+            models.Index(fields=["state", "area_code", "due_on"], name="visits_state_area_due_idx"),
+            # Covering the figures: one index scan, grouped in index order, no table look-ups.
+            models.Index(
+                fields=["area_code", "due_on", "state", "special", "completed_on"], name="visits_figures_idx"
+            ),
         ]
 
     def __str__(self) -> str:

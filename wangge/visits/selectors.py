@@ -12,7 +12,6 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Substr
 from django.utils import timezone
 
 from wangge.accounts.models import Post
@@ -23,7 +22,7 @@ from wangge.core.errors import Forbidden, InvalidInput
 from wangge.core.scoping import get_visible_or_404, scope_for
 
 from . import services
-from .models import ScheduledVisit, Visit
+from .models import ScheduledVisit, Visit, area_range
 
 State = ScheduledVisit.State
 OPEN_CASE_STATES = ("submitted", "opened", "dispatched", "acknowledged", "in_progress")
@@ -83,7 +82,7 @@ def due_list(
         state=State.READY, due_on__lte=today + dt.timedelta(days=max(0, ahead_days))
     )
     if area:
-        qs = qs.filter(area_code__startswith=area)
+        qs = qs.filter(area_range(area))
     rows = list(qs.select_related("household__house__building").order_by("due_on", "id")[:2000])
     for r in rows:
         b = r.household.house.building
@@ -208,23 +207,21 @@ def visit_metrics(
     if date_from > date_to:
         raise InvalidInput.field("from", "开始日期不能晚于结束日期")
     rows = ScheduledVisit.objects.filter(
-        area_code__startswith=code, due_on__gte=date_from, due_on__lte=date_to
+        area_range(code), due_on__gte=date_from, due_on__lte=date_to
     ).exclude(state=State.CANCELLED)
-    # One grouped query at grid level; the area's children and its workers are sums of grids.
-    grids: dict[str, dict[str, int]] = {}
-    for r in rows.annotate(grid=Substr("area_code", 1, 15)).values("grid").annotate(**_AGG).order_by():
-        grids[r.pop("grid")] = r
+    # One grouped query by the rows' own area codes (the covering index's order); the grids, the area's
+    # children and its workers are sums of those.
+    by_code = {r.pop("area_code"): r for r in rows.values("area_code").annotate(**_AGG).order_by("area_code")}
     child_len = CHILD_LENGTH.get(len(code))
     total: dict[str, int] = defaultdict(int)
+    grids: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     children: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for grid, agg in grids.items():
+    for area_code, agg in by_code.items():
         for k, v in agg.items():
             total[k] += v
-            if child_len and child_len <= 15:
-                children[grid[:child_len]][k] += v
-    if child_len == 17:  # a grid's micro-grids: group the grid's rows by their own codes
-        for r in rows.values("area_code").annotate(**_AGG).order_by():
-            children[r.pop("area_code")] = r
+            grids[area_code[:15]][k] += v
+            if child_len:
+                children[area_code[:child_len]][k] += v
     names = dict(Area.objects.filter(code__in=list(children)).values_list("code", "name"))
     by_area = [{"code": c, "name": names.get(c, c), **_figures(children[c])} for c in sorted(children)]
     posts = Post.objects.filter(
