@@ -162,6 +162,7 @@ def _add_routers() -> None:
     from wangge.points.api import router as points_router
     from wangge.property.api import router as property_router
     from wangge.registry.api import router as registry_router
+    from wangge.visits.api import router as visits_router
     from wangge.volunteers.api import router as volunteers_router
     from wangge.voting.api import router as voting_router
     from wangge.wishes.api import router as wishes_router
@@ -181,6 +182,7 @@ def _add_routers() -> None:
     api.add_router("/", deliberation_router)
     api.add_router("/", voting_router)
     api.add_router("/", property_router)
+    api.add_router("/", visits_router)
 
 
 _add_routers()

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "wangge.deliberation",
     "wangge.voting",
     "wangge.property",
+    "wangge.visits",
     "wangge.demo",
 ]
 

@@ -37,6 +37,7 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
     ("wangge.wishes.tasks", "wangge.wishes.tasks:tick"),
     ("wangge.pairing.tasks", "wangge.pairing.tasks:tick"),
     ("wangge.voting.tasks", "wangge.voting.tasks:tick"),
+    ("wangge.visits.tasks", "wangge.visits.tasks:tick"),
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
     ("jobs_reap", "wangge.core.jobs:reap", 300),

@@ -32,6 +32,7 @@ DEMO_HOOK_APPS = [
     "deliberation",
     "voting",
     "property",
+    "visits",
 ]
 
 

@@ -1,0 +1,263 @@
+"""Every read of household visits, scoped to the viewer (``visible_to``; out of scope is 404).
+
+Figures (``visit_metrics``) are rebuilt from the schedule's periods on each call: a period *due* in the
+range counts unless cancelled; it is *completed* when a visit closed it; a special household (a care tag) was
+visited *within its frequency* when the completing visit came no later than the due date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from wangge.accounts.models import Post
+from wangge.accounts.roles import user_can
+from wangge.areas import geo
+from wangge.areas.models import Area
+from wangge.core.errors import Forbidden, InvalidInput
+from wangge.core.scoping import get_visible_or_404, scope_for
+
+from . import services
+from .models import ScheduledVisit, Visit, area_range
+
+State = ScheduledVisit.State
+OPEN_CASE_STATES = ("submitted", "opened", "dispatched", "acknowledged", "in_progress")
+
+
+def _require_read(viewer: Any) -> None:
+    if not user_can(viewer, "registry.read"):
+        raise Forbidden("无权查看入户走访")
+
+
+def visit_list(
+    *,
+    viewer: Any,
+    household: int | None = None,
+    visitor: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[Visit]:
+    _require_read(viewer)
+    qs = Visit.objects.visible_to(viewer).select_related("household__house__building", "visitor")
+    if household:
+        qs = qs.filter(household_id=household)
+    if visitor:
+        qs = qs.filter(visitor_id=visitor)
+    if date_from:
+        qs = qs.filter(visited_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(visited_at__date__lte=date_to)
+    return qs.prefetch_related("findings").order_by("-visited_at", "-id")
+
+
+def visit_get(*, viewer: Any, pk: int) -> Visit:
+    _require_read(viewer)
+    qs = Visit.objects.select_related("household__house__building", "visitor").prefetch_related("findings")
+    return get_visible_or_404(qs, viewer, pk=pk)  # type: ignore[no-any-return]
+
+
+def scheduled_get(*, viewer: Any, pk: int) -> ScheduledVisit:
+    _require_read(viewer)
+    return get_visible_or_404(ScheduledVisit, viewer, pk=pk)  # type: ignore[no-any-return]
+
+
+def due_list(
+    *,
+    viewer: Any,
+    lat: float | None = None,
+    lng: float | None = None,
+    ahead_days: int = 0,
+    area: str | None = None,
+    today: dt.date | None = None,
+) -> list[ScheduledVisit]:
+    """The viewer's ready visits due by ``today + ahead_days`` (overdue first by date, or nearest first when
+    the phone gives a location). Each row gets ``distance_m`` (or None) and ``overdue``."""
+    _require_read(viewer)
+    today = today or timezone.localdate()
+    qs = ScheduledVisit.objects.visible_to(viewer).filter(
+        state=State.READY, due_on__lte=today + dt.timedelta(days=max(0, ahead_days))
+    )
+    if area:
+        qs = qs.filter(area_range(area))
+    rows = list(qs.select_related("household__house__building").order_by("due_on", "id")[:2000])
+    for r in rows:
+        b = r.household.house.building
+        r.overdue = r.due_on < today  # type: ignore[attr-defined]
+        r.distance_m = (  # type: ignore[attr-defined]
+            round(geo.distance_m(lat, lng, b.lat, b.lng))
+            if lat is not None and lng is not None and b.lat is not None and b.lng is not None
+            else None
+        )
+    if lat is not None and lng is not None:
+        rows.sort(key=lambda r: (r.distance_m is None, r.distance_m or 0, r.due_on))  # type: ignore[attr-defined]
+    return rows
+
+
+def missed_list(*, viewer: Any) -> QuerySet[ScheduledVisit]:
+    """Missed periods not yet made good by a visit (the grid head's flags)."""
+    _require_read(viewer)
+    return (
+        ScheduledVisit.objects.visible_to(viewer)
+        .filter(state=State.MISSED, resolved_at__isnull=True)
+        .select_related("household__house__building")
+        .order_by("-due_on", "-id")
+    )
+
+
+def today_count(*, viewer: Any, today: dt.date | None = None) -> int:
+    today = today or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    return Visit.objects.filter(
+        visitor=viewer, visited_at__gte=start, visited_at__lt=start + dt.timedelta(days=1)
+    ).count()
+
+
+def today_page(*, viewer: Any, lat: float | None = None, lng: float | None = None) -> dict[str, Any]:
+    """Everything on the grid worker's 网格员今日 page, each list with its count."""
+    from wangge.appeals.selectors import appeal_list
+
+    today = timezone.localdate()
+    due = due_list(viewer=viewer, lat=lat, lng=lng)
+    missed_qs = missed_list(viewer=viewer)
+    missed = list(missed_qs[:10])
+    missed_count = len(missed) if len(missed) < 10 else missed_qs.count()
+    # The cases in the grid worker's grids and those assigned to them, still open, nearest deadline first.
+    cases_qs = appeal_list(viewer=viewer, state=",".join(OPEN_CASE_STATES))
+    cases = list(cases_qs.order_by(F("resolve_due_at").asc(nulls_last=True), "id")[:20])
+    count = today_count(viewer=viewer, today=today)
+    target = services.daily_target()
+    return {
+        "today": today,
+        "due": due,
+        "due_count": len(due),
+        "overdue_count": len([r for r in due if r.overdue]),  # type: ignore[attr-defined]
+        "missed": missed,
+        "missed_count": missed_count,
+        "cases": cases,
+        "case_count": len(cases),
+        "done": count,
+        "target": target,
+        "target_left": max(0, target - count),
+    }
+
+
+# --- figures --------------------------------------------------------------------------------------------
+
+CHILD_LENGTH = {6: 9, 9: 12, 12: 15, 15: 17}
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    due, done = row.get("due", 0), row.get("completed", 0)
+    sdue, ston = row.get("special_due", 0), row.get("special_on_time", 0)
+    return {
+        "due": due,
+        "completed": done,
+        "missed": row.get("missed", 0),
+        "open": row.get("open", 0),
+        "completion": round(done / due, 4) if due else None,
+        "special_due": sdue,
+        "special_on_time": ston,
+        "special_on_time_rate": round(ston / sdue, 4) if sdue else None,
+    }
+
+
+_AGG = {
+    "due": Count("id"),
+    "completed": Count("id", filter=Q(state=State.COMPLETED)),
+    "missed": Count("id", filter=Q(state=State.MISSED)),
+    "open": Count("id", filter=Q(state=State.READY)),
+    "special_due": Count("id", filter=Q(special=True)),
+    "special_on_time": Count(
+        "id", filter=Q(special=True, state=State.COMPLETED, completed_on__lte=F("due_on"))
+    ),
+}
+
+
+def _default_area(viewer: Any) -> str:
+    scope = scope_for(viewer)
+    if scope.everything:
+        root = (
+            Area.objects.filter(parent__isnull=True).order_by("code").values_list("code", flat=True).first()
+        )
+        if root:
+            return root
+    if len(scope.codes) == 1:
+        return scope.codes[0]
+    raise InvalidInput.field("area", "请选择区域")
+
+
+def visit_metrics(
+    *, viewer: Any, area: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> dict[str, Any]:
+    """Completion (completed / due) for the area, per child area and per grid worker, and special households
+    visited within their frequency, for periods due in [date_from, date_to] (default: the last 30 days)."""
+    _require_read(viewer)
+    code = area or _default_area(viewer)
+    if not scope_for(viewer).contains(code):
+        raise InvalidInput.field("area", "区域不存在或不在您的管辖范围内")
+    node = Area.objects.filter(code=code).values("code", "name", "level").first()
+    if node is None:
+        raise InvalidInput.field("area", "区域不存在或不在您的管辖范围内")
+    date_to = date_to or timezone.localdate()
+    date_from = date_from or date_to - dt.timedelta(days=29)
+    if date_from > date_to:
+        raise InvalidInput.field("from", "开始日期不能晚于结束日期")
+    rows = ScheduledVisit.objects.filter(
+        area_range(code), due_on__gte=date_from, due_on__lte=date_to
+    ).exclude(state=State.CANCELLED)
+    # One grouped query by the rows' own area codes (the covering index's order); the grids, the area's
+    # children and its workers are sums of those.
+    by_code = {r.pop("area_code"): r for r in rows.values("area_code").annotate(**_AGG).order_by("area_code")}
+    child_len = CHILD_LENGTH.get(len(code))
+    total: dict[str, int] = defaultdict(int)
+    grids: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    children: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for area_code, agg in by_code.items():
+        for k, v in agg.items():
+            total[k] += v
+            grids[area_code[:15]][k] += v
+            if child_len:
+                children[area_code[:child_len]][k] += v
+    names = dict(Area.objects.filter(code__in=list(children)).values_list("code", "name"))
+    by_area = [{"code": c, "name": names.get(c, c), **_figures(children[c])} for c in sorted(children)]
+    posts = Post.objects.filter(
+        active=True, kind=Post.Kind.GRID_WORKER, area__code__startswith=code, user__is_active=True
+    ).values_list("user_id", "user__username", "user__display_name", "area__code")
+    workers: dict[int, dict[str, Any]] = {}
+    for uid, username, display, grid in posts:
+        w = workers.setdefault(
+            uid, {"user_id": uid, "name": display or username, "grids": [], "agg": defaultdict(int)}
+        )
+        w["grids"].append(grid)
+        for k, v in grids.get(grid[:15], {}).items():
+            w["agg"][k] += v
+    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+    recorded = dict(
+        Visit.objects.filter(visitor_id__in=list(workers), visited_at__gte=start, visited_at__lt=end)
+        .values("visitor_id")
+        .annotate(n=Count("id"))
+        .values_list("visitor_id", "n")
+    )
+    by_worker = [
+        {
+            "user_id": w["user_id"],
+            "name": w["name"],
+            "grids": sorted(w["grids"]),
+            "visits_recorded": recorded.get(w["user_id"], 0),
+            **_figures(w["agg"]),
+        }
+        for w in sorted(workers.values(), key=lambda w: (sorted(w["grids"]), w["user_id"]))
+    ]
+    return {
+        "area": node,
+        "from": date_from,
+        "to": date_to,
+        "total": _figures(total),
+        "by_area": by_area,
+        "by_worker": by_worker,
+    }
