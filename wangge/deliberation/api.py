@@ -25,13 +25,13 @@ from .schemas import (
     AgendaIn,
     AgendaItemOut,
     AttendanceOut,
-    CancelIn,
-    CloseIn,
     ConventionDetailOut,
     ConventionIn,
     ConventionOut,
     CouncilDetailOut,
     CouncilIn,
+    CouncilMemberIn,
+    CouncilMemberOut,
     CouncilOut,
     DisputeDetailOut,
     DisputeIn,
@@ -39,14 +39,16 @@ from .schemas import (
     FollowUpIn,
     FollowUpOut,
     FollowUpUpdateIn,
+    FollowUpVisitIn,
+    FollowUpVisitOut,
+    MediationCloseIn,
     MediationStatsOut,
     MediatorIn,
     MediatorOut,
+    MeetingCancelIn,
     MeetingDetailOut,
     MeetingIn,
     MeetingOut,
-    MemberIn,
-    MemberOut,
     MinutesIn,
     NoticeOut,
     PartyOut,
@@ -62,8 +64,6 @@ from .schemas import (
     ThresholdIn,
     ToCaseIn,
     ToTaskIn,
-    VisitIn,
-    VisitOut,
 )
 
 router = Router(tags=["deliberation"])
@@ -273,8 +273,8 @@ def councils_get(request: HttpRequest, council_id: int) -> Any:
     return council_detail_out(selectors.council_get(viewer=request.user, pk=council_id))
 
 
-@router.post("/councils/{int:council_id}/members", response={201: MemberOut, **ERRORS})
-def councils_member_add(request: HttpRequest, council_id: int, payload: MemberIn) -> Any:
+@router.post("/councils/{int:council_id}/members", response={201: CouncilMemberOut, **ERRORS})
+def councils_member_add(request: HttpRequest, council_id: int, payload: CouncilMemberIn) -> Any:
     c = selectors.council_get(viewer=request.user, pk=council_id)
     m = services.council_member_add(
         council=c,
@@ -373,7 +373,7 @@ def meetings_minutes(request: HttpRequest, meeting_id: int, payload: MinutesIn) 
 
 
 @router.post("/meetings/{int:meeting_id}/cancel", response={200: MeetingOut, **ERRORS})
-def meetings_cancel(request: HttpRequest, meeting_id: int, payload: CancelIn) -> Any:
+def meetings_cancel(request: HttpRequest, meeting_id: int, payload: MeetingCancelIn) -> Any:
     m = selectors.meeting_get(viewer=request.user, pk=meeting_id)
     return meeting_out(services.meeting_cancel(meeting=m, reason=payload.reason, by=request.user))
 
@@ -638,7 +638,7 @@ def mediations_session(request: HttpRequest, dispute_id: int, payload: SessionIn
 
 
 @router.post("/mediations/{int:dispute_id}/close", response={200: DisputeDetailOut, **ERRORS})
-def mediations_close(request: HttpRequest, dispute_id: int, payload: CloseIn) -> Any:
+def mediations_close(request: HttpRequest, dispute_id: int, payload: MediationCloseIn) -> Any:
     d = selectors.dispute_get(viewer=request.user, pk=dispute_id)
     services.dispute_close(
         dispute=d,
@@ -650,8 +650,8 @@ def mediations_close(request: HttpRequest, dispute_id: int, payload: CloseIn) ->
     return dispute_detail_out(selectors.dispute_get(viewer=request.user, pk=dispute_id))
 
 
-@router.post("/mediations/{int:dispute_id}/visits", response={201: VisitOut, **ERRORS})
-def mediations_visit(request: HttpRequest, dispute_id: int, payload: VisitIn) -> Any:
+@router.post("/mediations/{int:dispute_id}/visits", response={201: FollowUpVisitOut, **ERRORS})
+def mediations_visit(request: HttpRequest, dispute_id: int, payload: FollowUpVisitIn) -> Any:
     d = selectors.dispute_get(viewer=request.user, pk=dispute_id)
     v = services.visit_record(
         dispute=d, note=payload.note, kept=payload.kept, visited_at=payload.visited_at, by=request.user

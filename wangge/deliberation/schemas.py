@@ -3,12 +3,12 @@ from datetime import date, datetime
 from ninja import Schema
 
 
-class AreaRef(Schema):
+class AreaBrief(Schema):
     code: str
     name: str
 
 
-class MemberOut(Schema):
+class CouncilMemberOut(Schema):
     user_id: int
     name: str
     role: str
@@ -19,14 +19,14 @@ class CouncilOut(Schema):
     id: int
     name: str
     kind: str
-    area: AreaRef
+    area: AreaBrief
     building_id: int | None = None
     proposal_threshold: int
     active: bool
 
 
 class CouncilDetailOut(CouncilOut):
-    members: list[MemberOut]
+    members: list[CouncilMemberOut]
 
 
 class CouncilIn(Schema):
@@ -37,7 +37,7 @@ class CouncilIn(Schema):
     proposal_threshold: int | None = None
 
 
-class MemberIn(Schema):
+class CouncilMemberIn(Schema):
     user_id: int
     role: str = "member"
     note: str = ""
@@ -136,7 +136,7 @@ class MinutesIn(Schema):
     minutes: str
 
 
-class CancelIn(Schema):
+class MeetingCancelIn(Schema):
     reason: str
 
 
@@ -189,7 +189,7 @@ class ProposalOut(Schema):
     id: int
     title: str
     body: str
-    area: AreaRef
+    area: AreaBrief
     council_id: int
     council: str
     author: str
@@ -223,7 +223,7 @@ class ConventionVersionOut(Schema):
 class ConventionOut(Schema):
     id: int
     title: str
-    area: AreaRef
+    area: AreaBrief
     council_id: int
     council: str
     status: str
@@ -296,7 +296,7 @@ class SessionOut(Schema):
     notes: str
 
 
-class VisitOut(Schema):
+class FollowUpVisitOut(Schema):
     id: int
     visited_at: datetime
     note: str
@@ -305,7 +305,7 @@ class VisitOut(Schema):
 
 class DisputeOut(Schema):
     id: int
-    area: AreaRef
+    area: AreaBrief
     kind: str
     matter: str
     status: str
@@ -322,7 +322,7 @@ class DisputeDetailOut(DisputeOut):
     referred_to: str
     appeal_id: int | None = None
     sessions: list[SessionOut]
-    visits: list[VisitOut]
+    visits: list[FollowUpVisitOut]
 
 
 class DisputeIn(Schema):
@@ -347,13 +347,13 @@ class SessionIn(Schema):
     place: str = ""
 
 
-class CloseIn(Schema):
+class MediationCloseIn(Schema):
     outcome: str
     terms: str = ""
     referred_to: str = ""
 
 
-class VisitIn(Schema):
+class FollowUpVisitIn(Schema):
     note: str
     kept: bool = True
     visited_at: datetime | None = None

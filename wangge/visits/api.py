@@ -10,14 +10,23 @@ from wangge.core.schemas import ErrorOut
 from wangge.registry.selectors import household_get
 
 from . import selectors, services
-from .schemas import CancelIn, DueOut, MetricsFilter, MetricsOut, ScheduledOut, VisitFilter, VisitIn, VisitOut
+from .schemas import (
+    DueOut,
+    HouseholdVisitIn,
+    HouseholdVisitOut,
+    MetricsFilter,
+    MetricsOut,
+    ScheduledOut,
+    VisitCancelIn,
+    VisitFilter,
+)
 
 router = Router(tags=["visits"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-@router.post("/visits", response={200: VisitOut, 201: VisitOut, **ERRORS})
-def visit_create(request: HttpRequest, data: VisitIn):  # type: ignore[no-untyped-def]
+@router.post("/visits", response={200: HouseholdVisitOut, 201: HouseholdVisitOut, **ERRORS})
+def visit_create(request: HttpRequest, data: HouseholdVisitIn):  # type: ignore[no-untyped-def]
     """Record a visit. 201 when new; 200 with the stored visit when this ``client_id`` already landed."""
     fields = data.dict()
     household = household_get(viewer=request.user, pk=fields.pop("household_id"))  # 404 out of scope
@@ -25,7 +34,7 @@ def visit_create(request: HttpRequest, data: VisitIn):  # type: ignore[no-untype
     return Status(201 if created else 200, selectors.visit_get(viewer=request.user, pk=visit.pk))
 
 
-@router.get("/visits", response=list[VisitOut])
+@router.get("/visits", response=list[HouseholdVisitOut])
 @paginate(LimitOffsetPagination)
 def visit_list(request: HttpRequest, filters: Query[VisitFilter]):  # type: ignore[no-untyped-def]
     return selectors.visit_list(viewer=request.user, **filters.dict())
@@ -39,13 +48,13 @@ def visit_due(  # type: ignore[no-untyped-def]
     return selectors.due_list(viewer=request.user, lat=lat, lng=lng, ahead_days=ahead_days)
 
 
-@router.get("/visits/{pk}", response={200: VisitOut, **ERRORS})
+@router.get("/visits/{pk}", response={200: HouseholdVisitOut, **ERRORS})
 def visit_detail(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     return selectors.visit_get(viewer=request.user, pk=pk)
 
 
 @router.post("/visits/{pk}/cancel", response={200: ScheduledOut, **ERRORS})
-def visit_cancel(request: HttpRequest, pk: int, data: CancelIn):  # type: ignore[no-untyped-def]
+def visit_cancel(request: HttpRequest, pk: int, data: VisitCancelIn):  # type: ignore[no-untyped-def]
     """Cancel a pending (ready) visit of the schedule — ``pk`` is the id from ``visits/due`` — with a coded
     reason. Moved out / deceased stop the household's schedule; the others plan its next visit."""
     scheduled = selectors.scheduled_get(viewer=request.user, pk=pk)

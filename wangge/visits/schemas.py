@@ -9,7 +9,7 @@ class FindingIn(Schema):
     description: str
 
 
-class VisitIn(Schema):
+class HouseholdVisitIn(Schema):
     household_id: int
     client_id: str  # the phone's id for this visit: a re-send lands once
     visited_at: datetime | None = None
@@ -25,7 +25,7 @@ class VisitIn(Schema):
     appeal_id: int | None = None  # the case visited about (kind "case")
 
 
-class VisitOut(Schema):
+class HouseholdVisitOut(Schema):
     id: int
     client_id: str
     household_id: int
@@ -87,7 +87,7 @@ class DueOut(Schema):
         return f"{h.building.address} {h.entrance}单元 {h.room}"
 
 
-class CancelIn(Schema):
+class VisitCancelIn(Schema):
     reason: str  # moved_out | in_hospital | deceased | other
     note: str = ""
 
@@ -103,7 +103,7 @@ class ScheduledOut(Schema):
     cancel_note: str
 
 
-class FiguresOut(Schema):
+class VisitFiguresOut(Schema):
     due: int
     completed: int
     missed: int
@@ -114,12 +114,12 @@ class FiguresOut(Schema):
     special_on_time_rate: float | None = None
 
 
-class AreaFiguresOut(FiguresOut):
+class AreaFiguresOut(VisitFiguresOut):
     code: str
     name: str
 
 
-class WorkerFiguresOut(FiguresOut):
+class WorkerFiguresOut(VisitFiguresOut):
     user_id: int
     name: str
     grids: list[str]
@@ -136,6 +136,6 @@ class MetricsOut(Schema):
     area: AreaRefOut
     date_from: date = Field(..., alias="from")
     date_to: date = Field(..., alias="to")
-    total: FiguresOut
+    total: VisitFiguresOut
     by_area: list[AreaFiguresOut]
     by_worker: list[WorkerFiguresOut]
