@@ -23,7 +23,16 @@ if TYPE_CHECKING:
     from wangge.accounts.models import Unit, User
     from wangge.areas.models import Area
 
-DEMO_HOOK_APPS = ["appeals", "volunteers", "points", "wishes", "pairing", "deliberation", "voting", "property"]
+DEMO_HOOK_APPS = [
+    "appeals",
+    "volunteers",
+    "points",
+    "wishes",
+    "pairing",
+    "deliberation",
+    "voting",
+    "property",
+]
 
 
 @dataclass
