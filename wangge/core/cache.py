@@ -14,6 +14,7 @@ PostgreSQL; each app installs the ones for its own tables in a migration.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
@@ -22,6 +23,8 @@ from django.core.signals import request_finished, request_started
 from django.db import connection
 
 T = TypeVar("T")
+
+FAMILIES = ("category", "area", "post", "user", "token")
 
 _local = threading.local()
 
@@ -48,6 +51,14 @@ def stamps() -> dict[str, int]:
     from .models import CacheVersion
 
     current = dict(CacheVersion.objects.values_list("key", "version"))
+    if len(current) < len(FAMILIES):
+        # A flush (tests) or a hand-cleared table removed stamp rows: seed them with fresh random stamps (a
+        # fixed seed value could match a cache filled before the flush).
+        missing = [f for f in FAMILIES if f not in current]
+        CacheVersion.objects.bulk_create(
+            [CacheVersion(key=f, version=secrets.randbits(62)) for f in missing], ignore_conflicts=True
+        )
+        current = dict(CacheVersion.objects.values_list("key", "version"))
     if getattr(_local, "in_request", False):
         _local.stamps = current
     return current
@@ -161,12 +172,6 @@ def install_triggers(
                 )
 
 
-FAMILIES = ("category", "area", "post", "user", "token")
-
-
 def ensure_stamps() -> None:
     """Seed the stamp rows if a flush removed them (transactional tests); the migrations seed them once."""
-    from .models import CacheVersion
-
-    for family in FAMILIES:
-        CacheVersion.objects.get_or_create(key=family, defaults={"version": 1})
+    stamps()

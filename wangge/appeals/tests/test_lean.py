@@ -154,3 +154,17 @@ def test_token_revoke_of_someone_elses_token_is_not_found(lean: Any) -> None:
     with pytest.raises(NotFound):
         token_revoke(token_id=token.pk, by=world.resident2)
     assert not ApiToken.objects.get(pk=token.pk).revoked
+
+
+def test_a_new_or_ended_post_changes_the_scope_at_once(lean: Any) -> None:
+    from wangge.accounts.models import User
+    from wangge.core.scoping import scope_for
+
+    world, _client, _ = lean
+    fresh = lambda: User.objects.get(pk=world.grid_worker.pk)  # noqa: E731 (a new instance per "request")
+    grid_b = world.tree.grid_b.code
+    assert not scope_for(fresh()).contains(grid_b)
+    Post.objects.create(user=world.grid_worker, area=world.tree.grid_b, kind=Post.Kind.GRID_WORKER)
+    assert scope_for(fresh()).contains(grid_b)
+    Post.objects.filter(user=world.grid_worker, area=world.tree.grid_b).update(active=False)
+    assert not scope_for(fresh()).contains(grid_b)
