@@ -1,18 +1,24 @@
 """``wangge bench appeals``: the case loop under load.
 
-(a) Case submissions per second through HTTP (``POST /api/v1/appeals``, a fresh ``Idempotency-Key`` each)
-    against gunicorn (``--workers``; sync workers, or gthread with ``--threads`` > 1) on a scratch PostgreSQL database (``--pg-url``, dropped and
-    created) and on SQLite (a temporary data folder), from ``--clients`` concurrent client threads for
-    ``--seconds`` seconds after a warm-up. Prints throughput and p50/p99 latency.
-(b) ``GET /api/v1/metrics/appeals`` for a district with ``--cases`` (default 1,000,000) synthetic cases
-    bulk-inserted into the PostgreSQL database with one ``INSERT … SELECT generate_series``, then the metrics
-    rollup rebuilt (``wangge appeals_rollup --rebuild``): p50/p99 over ``--metrics-runs`` requests, for the
-    whole year and for the last 30 days.
+(0) By default: **the ceiling run** (docs/performance.md). Wangge's ``POST /api/v1/appeals`` and a bare
+    Django + django-ninja endpoint (``bench/bare/``: validate a small body, insert one row) are served at
+    once on scratch PostgreSQL databases with the same gunicorn settings (``--workers`` sync workers by
+    default: they spread requests evenly, gthread workers keep connections where they were accepted), and
+    loaded in turn by wrk (Debian package; installed here when missing and root) over ``--rounds``
+    interleaved rounds of ``--seconds``: both throughputs, p50/p99, the ratio, and CPU per request of the
+    gunicorn processes and the PostgreSQL backends (from /proc, before/after each round).
+(a) ``backends=pg,sqlite``: case submissions per second from ``--clients`` Python client threads against
+    gunicorn on a scratch PostgreSQL database (``--pg-url``, dropped and created) and on SQLite.
+(b) ``metrics=1``: ``GET /api/v1/metrics/appeals`` for a district with ``--cases`` (default 1,000,000)
+    synthetic cases bulk-inserted with one ``INSERT … SELECT generate_series``, then the metrics rollup
+    rebuilt (``wangge appeals_rollup --rebuild``): p50/p99 over ``--metrics-runs`` requests, for the whole
+    year and for the last 30 days.
 
 Only 127.0.0.1 traffic. Examples::
 
-    wangge bench appeals                                  # both backends + metrics on 1,000,000 cases
-    wangge bench appeals backends=pg seconds=5 cases=100000
+    wangge bench appeals                                   # the ceiling run, 5 rounds × 10 s
+    wangge bench appeals seconds=6 rounds=5 connections=16
+    wangge bench appeals skip_ceiling=1 backends=pg metrics=1 cases=100000
 """
 
 from __future__ import annotations
