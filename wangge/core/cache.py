@@ -85,6 +85,10 @@ class VersionedCache(Generic[T]):
         return tuple(s.get(f) for f in self.families)
 
     def get(self, key: Hashable, load: Callable[[], T]) -> T:
+        if not getattr(_local, "in_request", False):
+            # Outside a request (management commands, periodic steps, tests calling services): read through,
+            # as if there were no cache — nothing to amortise the stamp check over.
+            return load()
         current = self._current()
         if None in current:
             return load()
