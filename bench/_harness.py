@@ -62,17 +62,25 @@ def free_port() -> int:
 class Server:
     """gunicorn on 127.0.0.1 with the given environment; ``threads`` > 1 makes it use gthread workers."""
 
-    def __init__(self, env: dict[str, str], workers: int, threads: int = 1) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int,
+        threads: int = 1,
+        app: str = "wangge.wsgi:application",
+        pythonpath: str | None = None,
+    ) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
-                "wangge.wsgi:application",
+                app,
                 f"--workers={workers}",
                 f"--threads={threads}",
                 f"--bind=127.0.0.1:{self.port}",
                 "--log-level=warning",
                 "--backlog=2048",
+                *([f"--pythonpath={pythonpath}"] if pythonpath else []),
             ],
             env=env,
             cwd=ROOT,
@@ -103,3 +111,39 @@ def pct(values: list[float], p: float) -> float:
         return float("nan")
     s = sorted(values)
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of one process, in clock ticks (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5), after "pid (comm)"
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (gunicorn's workers)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def pg_backends(pg_url: str) -> list[int]:
+    """The server processes of the connections to the database of ``pg_url``."""
+    import psycopg
+
+    admin, name = _admin_url(pg_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]).fetchall()
+    return [int(r[0]) for r in rows]

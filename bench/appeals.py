@@ -1,18 +1,24 @@
 """``wangge bench appeals``: the case loop under load.
 
-(a) Case submissions per second through HTTP (``POST /api/v1/appeals``, a fresh ``Idempotency-Key`` each)
-    against gunicorn (``--workers``; sync workers, or gthread with ``--threads`` > 1) on a scratch PostgreSQL database (``--pg-url``, dropped and
-    created) and on SQLite (a temporary data folder), from ``--clients`` concurrent client threads for
-    ``--seconds`` seconds after a warm-up. Prints throughput and p50/p99 latency.
-(b) ``GET /api/v1/metrics/appeals`` for a district with ``--cases`` (default 1,000,000) synthetic cases
-    bulk-inserted into the PostgreSQL database with one ``INSERT … SELECT generate_series``, then the metrics
-    rollup rebuilt (``wangge appeals_rollup --rebuild``): p50/p99 over ``--metrics-runs`` requests, for the
-    whole year and for the last 30 days.
+(0) By default: **the ceiling run** (docs/performance.md). Wangge's ``POST /api/v1/appeals`` and a bare
+    Django + django-ninja endpoint (``bench/bare/``: validate a small body, insert one row) are served at
+    once on scratch PostgreSQL databases with the same gunicorn settings (``--workers`` sync workers by
+    default: they spread requests evenly, gthread workers keep connections where they were accepted), and
+    loaded in turn by wrk (Debian package; installed here when missing and root) over ``--rounds``
+    interleaved rounds of ``--seconds``: both throughputs, p50/p99, the ratio, and CPU per request of the
+    gunicorn processes and the PostgreSQL backends (from /proc, before/after each round).
+(a) ``backends=pg,sqlite``: case submissions per second from ``--clients`` Python client threads against
+    gunicorn on a scratch PostgreSQL database (``--pg-url``, dropped and created) and on SQLite.
+(b) ``metrics=1``: ``GET /api/v1/metrics/appeals`` for a district with ``--cases`` (default 1,000,000)
+    synthetic cases bulk-inserted with one ``INSERT … SELECT generate_series``, then the metrics rollup
+    rebuilt (``wangge appeals_rollup --rebuild``): p50/p99 over ``--metrics-runs`` requests, for the whole
+    year and for the last 30 days.
 
 Only 127.0.0.1 traffic. Examples::
 
-    wangge bench appeals                                  # both backends + metrics on 1,000,000 cases
-    wangge bench appeals backends=pg seconds=5 cases=100000
+    wangge bench appeals                                   # the ceiling run, 5 rounds × 10 s
+    wangge bench appeals seconds=6 rounds=5 connections=16
+    wangge bench appeals skip_ceiling=1 backends=pg metrics=1 cases=100000
 """
 
 from __future__ import annotations
@@ -34,7 +40,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from _harness import BIN, ROOT, Server, pct, recreate_pg, scratch_env
+from _harness import (
+    BIN,
+    CLK_TCK,
+    ROOT,
+    Server,
+    children,
+    cpu_ticks,
+    pct,
+    pg_backends,
+    recreate_pg,
+    scratch_env,
+)
 
 DISTRICT = "320621"
 
@@ -252,6 +269,198 @@ def bench_submissions(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+WRK_LUA = r"""
+-- POST one case per request: JSON body, bearer token and a fresh Idempotency-Key (from the environment).
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+end
+function init(args)
+  n = 0
+  run = os.getenv("WG_RUN") or "r"
+  path = os.getenv("WG_PATH")
+  body = os.getenv("WG_BODY")
+  token = os.getenv("WG_TOKEN") or ""
+end
+function request()
+  n = n + 1
+  return wrk.format("POST", path, {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. token,
+    ["Idempotency-Key"] = string.format("%s-%d-%d", run, tid, n),
+  }, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK {"requests": %d, "duration_us": %d, "non2xx": %d, "socket_errors": %d, "p50_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def ensure_wrk() -> str:
+    """wrk (a native load generator: the client must not eat the server's CPU), from Debian."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (apt-get install -y wrk) …", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+        if shutil.which("wrk") is None:
+            subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+        found = shutil.which("wrk")
+        if found:
+            return found
+    raise SystemExit(
+        "wrk is missing: install it with `sudo apt-get install -y wrk` (Debian/Ubuntu), then rerun"
+    )
+
+
+def _wrk(
+    wrk: str, script: Path, port: int, path: str, body: str, token: str, run: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    env = {**os.environ, "WG_PATH": path, "WG_BODY": body, "WG_TOKEN": token, "WG_RUN": run}
+    cmd = [
+        wrk,
+        f"-t{args.wrk_threads}",
+        f"-c{args.connections}",
+        f"-d{args.seconds:g}s",
+        "--timeout=10s",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}",
+    ]
+    out = subprocess.run(cmd, env=env, text=True, capture_output=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("WRK "):
+            return dict(json.loads(line[4:]))
+    raise RuntimeError(f"no summary from wrk: {out[-500:]}")
+
+
+def _app_ticks(server: Server) -> dict[int, int]:
+    pids = [server.proc.pid, *children(server.proc.pid)]
+    return {pid: cpu_ticks(pid) for pid in pids}
+
+
+def _db_ticks(pg_url: str) -> dict[int, int]:
+    return {pid: cpu_ticks(pid) for pid in pg_backends(pg_url)}
+
+
+def _spent(before: dict[int, int], after: dict[int, int]) -> int:
+    """CPU ticks spent between two snapshots (a process born in between counts from zero)."""
+    return sum(max(0, t - before.get(pid, 0)) for pid, t in after.items())
+
+
+def bench_ceiling(args: argparse.Namespace) -> dict[str, Any]:
+    """Wangge's submission beside the bare endpoint, both served at once on PostgreSQL with the same gunicorn
+    settings, loaded in turn by wrk over interleaved rounds (bare first on even rounds, Wangge first on odd)."""
+    wrk = ensure_wrk()
+    bare_url = args.pg_url.rsplit("/", 1)[0] + "/" + args.pg_url.rsplit("/", 1)[1] + "_bare"
+    data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-ceiling-"))
+    servers: list[Server] = []
+    try:
+        env = scratch_env("pg", args.pg_url, data_dir)
+        bare_env = scratch_env("pg", bare_url, data_dir)
+        bare_env["DJANGO_SETTINGS_MODULE"] = "bare.settings"
+        bare_env["PYTHONPATH"] = str(ROOT / "bench")
+        recreate_pg(args.pg_url)
+        recreate_pg(bare_url)
+        _wangge(env, "migrate", "--noinput", "-v", "0")
+        subprocess.run([sys.executable, "-m", "bare.make_table"], env=bare_env, cwd=ROOT, check=True)
+        info = _last_json(_self(env, "_setup", "1"))
+        body = json.dumps(
+            {
+                "category": "SJ0101",
+                "description": "楼道灯不亮",
+                "lat": info["lat"],
+                "lng": info["lng"],
+                "channel": "resident_web",
+            },
+            ensure_ascii=False,
+        )
+        wangge = Server(env, args.workers, args.threads)
+        servers.append(wangge)
+        bare = Server(
+            bare_env, args.workers, args.threads, app="bare.wsgi:application", pythonpath=str(ROOT / "bench")
+        )
+        servers.append(bare)
+        targets = {
+            "wangge": (wangge, args.pg_url, info["tokens"][0]),
+            "bare": (bare, bare_url, ""),
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+            fh.write(WRK_LUA)
+            script = Path(fh.name)
+        warm = argparse.Namespace(**{**vars(args), "seconds": args.warmup})
+        for name, (server, _url, token) in targets.items():  # warm-up: imports, connections, caches
+            _wrk(wrk, script, server.port, "/api/v1/appeals", body, token, f"warm-{name}", warm)
+        rounds: dict[str, list[dict[str, Any]]] = {"wangge": [], "bare": []}
+        load_before = _loadavg()
+        for r in range(args.rounds):
+            order = ["bare", "wangge"] if r % 2 == 0 else ["wangge", "bare"]
+            for name in order:
+                server, url, token = targets[name]
+                app0, db0 = _app_ticks(server), _db_ticks(url)
+                res = _wrk(wrk, script, server.port, "/api/v1/appeals", body, token, f"{name}-{r}", args)
+                app1, db1 = _app_ticks(server), _db_ticks(url)
+                res["app_ticks"] = _spent(app0, app1)
+                res["db_ticks"] = _spent(db0, db1)
+                rounds[name].append(res)
+                print(
+                    f"  round {r + 1} {name:6}: {res['requests'] / (res['duration_us'] / 1e6):7.1f}/s"
+                    f"  p50 {res['p50_us'] / 1000:6.1f} ms  p99 {res['p99_us'] / 1000:6.1f} ms"
+                    f"  non-2xx {res['non2xx']}  socket errors {res['socket_errors']}",
+                    flush=True,
+                )
+        out: dict[str, Any] = {"load_before": load_before, "load_after": _loadavg()}
+        for name, runs in rounds.items():
+            requests = sum(x["requests"] for x in runs)
+            seconds = sum(x["duration_us"] for x in runs) / 1e6
+            ok = requests - sum(x["non2xx"] for x in runs)
+            ms_per_tick = 1000 / CLK_TCK
+            out[name] = {
+                "per_second": round(requests / seconds, 1),
+                "p50_ms": round(statistics.median(x["p50_us"] for x in runs) / 1000, 1),
+                "p99_ms": round(statistics.median(x["p99_us"] for x in runs) / 1000, 1),
+                "p99_worst_ms": round(max(x["p99_us"] for x in runs) / 1000, 1),
+                "app_cpu_ms": round(sum(x["app_ticks"] for x in runs) * ms_per_tick / max(ok, 1), 2),
+                "db_cpu_ms": round(sum(x["db_ticks"] for x in runs) * ms_per_tick / max(ok, 1), 2),
+                "requests": requests,
+                "non2xx": sum(x["non2xx"] for x in runs),
+                "socket_errors": sum(x["socket_errors"] for x in runs),
+            }
+        out["ratio"] = round(out["wangge"]["per_second"] / out["bare"]["per_second"], 2)
+        return out
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def print_ceiling(out: dict[str, Any], args: argparse.Namespace) -> None:
+    kind = (
+        f"{args.workers} gthread workers × {args.threads} threads"
+        if args.threads > 1
+        else f"{args.workers} sync workers"
+    )
+    print(
+        f"ceiling [pg, gunicorn {kind}, wrk {args.connections} connections, {args.rounds} interleaved rounds × "
+        f"{args.seconds:g} s; load {out['load_before']} → {out['load_after']}]"
+    )
+    for name in ("bare", "wangge"):
+        f = out[name]
+        print(
+            f"  {name:6}: {f['per_second']:7.1f}/s  p50 {f['p50_ms']} ms  p99 {f['p99_ms']} ms (worst round "
+            f"{f['p99_worst_ms']} ms)  CPU/request app {f['app_cpu_ms']} ms + db {f['db_cpu_ms']} ms"
+            f"  ({f['requests']} requests, non-2xx {f['non2xx']}, socket errors {f['socket_errors']})"
+        )
+    print(f"  Wangge/bare = {out['ratio']}  (target ≥ 0.4 with Wangge p99 < 100 ms at 16 connections)")
+
+
 def _get_ms(port: int, path: str, token: str) -> tuple[float, int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     t0 = time.perf_counter()
@@ -334,8 +543,8 @@ def _flag(arg: str) -> str:
         return arg
     key, value = arg.split("=", 1)
     key = key.replace("_", "-")
-    if key == "skip-metrics":
-        return "--skip-metrics" if value.lower() in {"1", "true", "yes"} else "--no-op"
+    if key in ("skip-metrics", "skip-ceiling", "metrics"):
+        return f"--{key}" if value.lower() in {"1", "true", "yes"} else "--no-op"
     return f"--{key}={value}"
 
 
@@ -347,24 +556,35 @@ def main(argv: list[str]) -> None:
         _internal_seed(int(argv[1]))
         return
     p = argparse.ArgumentParser(prog="wangge bench appeals", description=__doc__.split("\n\n")[0])
-    p.add_argument("--backends", default="pg,sqlite", help="comma list of pg, sqlite")
+    p.add_argument(
+        "--backends",
+        default="",
+        help="also the older per-backend Python-client run: comma list of pg, sqlite",
+    )
+    p.add_argument("--connections", type=int, default=16, help="wrk connections (the ceiling run)")
+    p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the ceiling run")
+    p.add_argument("--skip-ceiling", action="store_true")
     p.add_argument(
         "--pg-url",
         default=os.environ.get("WANGGE_BENCH_PG", "postgres://postgres@127.0.0.1:5432/wangge_bench"),
     )
-    p.add_argument("--workers", type=int, default=3)
+    p.add_argument("--workers", type=int, default=4, help="gunicorn workers (sync by default)")
     p.add_argument("--threads", type=int, default=1, help="> 1: gunicorn gthread workers")
     p.add_argument("--clients", type=int, default=8)
-    p.add_argument("--seconds", type=float, default=15)
+    p.add_argument("--seconds", type=float, default=10, help="per round and target")
     p.add_argument("--warmup", type=float, default=3)
     p.add_argument("--cases", type=int, default=1_000_000)
     p.add_argument("--metrics-runs", type=int, default=20)
-    p.add_argument("--skip-metrics", action="store_true")
+    p.add_argument("--skip-metrics", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--metrics", action="store_true", help="also the metrics read on --cases synthetic cases")
     p.add_argument("--no-op", action="store_true", help=argparse.SUPPRESS)
     # ``wangge bench appeals seconds=5 cases=100000``: Django's parser owns ``--options``, so key=value works too.
     argv = [_flag(a) for a in argv if a != "--"]
     args = p.parse_args(argv)
     print(f"machine: {_machine()}")
+    if not args.skip_ceiling:
+        print_ceiling(bench_ceiling(args), args)
     results: list[dict[str, Any]] = []
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
         r = bench_submissions(backend, args)
@@ -380,7 +600,7 @@ def main(argv: list[str]) -> None:
             f"  load {r['load']}",
             flush=True,
         )
-    if not args.skip_metrics:
+    if args.metrics and not args.skip_metrics:
         m = bench_metrics(args)
         print(
             f"metrics [pg, district {DISTRICT}, {m['cases']:,} cases inserted in {m['insert_seconds']} s, "

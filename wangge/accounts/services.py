@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from wangge.core.audit import audit
-from wangge.core.errors import Conflict, InvalidInput, from_django_validation
+from wangge.core.cache import VersionedCache, instance
+from wangge.core.errors import Conflict, InvalidInput, NotFound, from_django_validation
 from wangge.core.pii import mask_phone, normalise, phone_hash, validate_phone
 
 from .models import ApiToken, Post, Unit, User
@@ -85,12 +86,51 @@ def token_create(*, user: User, name: str = "") -> str:
     return key
 
 
+_USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+# Token hash → (token id, last touch, the user's column values). Flushed when a token is revoked or
+# re-pointed, or a user's role, activity or identity changes (triggers move the ``token``/``user`` stamps).
+_tokens: VersionedCache[tuple[int, Any, dict[str, Any]] | None] = VersionedCache(["token", "user"])
+
+
+def _token_row(key_hash: str) -> tuple[int, Any, dict[str, Any]] | None:
+    token = ApiToken.objects.select_related("user").filter(key_hash=key_hash, revoked=False).first()
+    if token is None:
+        return None
+    return token.pk, token.last_used_at, {n: getattr(token.user, n) for n in _USER_FIELDS}
+
+
 def token_authenticate(key: str) -> User | None:
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(key), revoked=False).first()
-    if token is None or not token.user.is_active:
+    """The active user of a live token. Served from the per-process token cache (one stamp check per request);
+    a revocation, a deactivation or a role change is seen by the next request in every process."""
+    key_hash = _hash_token(key)
+    row = _tokens.get(key_hash, lambda: _token_row(key_hash))
+    if row is None:
+        return None
+    token_id, last_used_at, values = row
+    if not values["is_active"]:
         return None
     now = timezone.now()
     # Touch at most once a minute: a token used by a busy client must not write on every request.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        _tokens.put(key_hash, (token_id, now, values))
+    user: User = instance(User, values)
+    return user
+
+
+@transaction.atomic
+def token_revoke(*, token_id: int, by: Any) -> ApiToken:
+    """Revoke a token (the owner's own, or any as an admin). Every process stops accepting it at its next
+    request (the trigger on ``revoked`` moves the token stamp)."""
+    from .roles import Role
+
+    token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+    if token is None or not (
+        token.user_id == by.pk or by.is_superuser or getattr(by, "role", "") == Role.ADMIN
+    ):
+        raise NotFound("令牌不存在")
+    if not token.revoked:
+        token.revoked = True
+        token.save(update_fields=["revoked"])
+        audit("update", token, by=by, changes={"revoked": True})
+    return token

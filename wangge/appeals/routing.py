@@ -10,6 +10,7 @@ from typing import Any
 from wangge.accounts.models import Post, Unit, User
 from wangge.areas.geo import distance_m
 from wangge.areas.models import Area
+from wangge.core.cache import VersionedCache, instance
 
 from .models import Appeal, Category, HandlerType, Level, Severity
 
@@ -124,9 +125,20 @@ def staff_of_area(area_code: str) -> list[User]:
     """Active post holders of exactly this area (who gets told when a case lands at their level)."""
     if not area_code:
         return []
-    return list(
-        User.objects.filter(posts__area__code=area_code, posts__active=True, is_active=True).distinct()
+    rows = _staff.get(
+        area_code,
+        lambda: list(
+            User.objects.filter(posts__area__code=area_code, posts__active=True, is_active=True)
+            .distinct()
+            .values(*_USER_FIELDS)
+        ),
     )
+    return [instance(User, values) for values in rows]
+
+
+_USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+# An area's active post holders, per process; flushed when any post or any user's role/activity changes.
+_staff: VersionedCache[list[dict[str, Any]]] = VersionedCache(["post", "user"])
 
 
 def area_by_code(code: str) -> Area | None:

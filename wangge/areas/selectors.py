@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from wangge.core.cache import VersionedCache, instance
 from wangge.core.errors import InvalidInput
 from wangge.core.scoping import get_visible_or_404
 
@@ -78,9 +79,20 @@ def locate_codes(lat: float, lng: float, coord_system: str = "wgs84") -> geo.Loc
 def locate(lat: float, lng: float, coord_system: str = "wgs84") -> tuple[Area | None, Area | None]:
     """The grid and micro-grid containing the point (either may be None). Not scoped: routing needs it."""
     found = locate_codes(lat, lng, coord_system)
-    codes = [c for c in (found.grid_code, found.microgrid_code) if c]
-    by_code = {a.code: a for a in Area.objects.filter(code__in=codes)} if codes else {}
-    return by_code.get(found.grid_code or ""), by_code.get(found.microgrid_code or "")
+    return area_cached(found.grid_code), area_cached(found.microgrid_code)
+
+
+_AREA_FIELDS = [f.attname for f in Area._meta.concrete_fields]
+# Area rows by code, per process (a fresh instance per call); any change to an area moves the ``area`` stamp.
+_areas: VersionedCache[dict[str, Any] | None] = VersionedCache(["area"])
+
+
+def area_cached(code: str | None) -> Area | None:
+    """The area with this code from the per-process cache (no query while no area has changed)."""
+    if not code:
+        return None
+    values = _areas.get(code, lambda: Area.objects.filter(code=code).values(*_AREA_FIELDS).first())
+    return instance(Area, values) if values is not None else None
 
 
 def area_list(*, viewer: Any, level: str | None = None, parent_code: str | None = None) -> QuerySet[Area]:

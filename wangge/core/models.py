@@ -174,3 +174,17 @@ class Job(models.Model):
         if not self.total:
             return 100 if self.state == self.State.DONE else None
         return min(100, int(self.done * 100 / self.total))
+class CacheVersion(models.Model):
+    """A change stamp per cached table family (``category``, ``area``, ``post``, ``user``, ``token``).
+
+    Database triggers (installed by each owning app's migration, see ``wangge.core.cache.trigger_sql``)
+    replace the stamp on every change of the rows a per-process cache holds, also for bulk updates and raw
+    SQL. Every process compares the stamps once per request (one query for all of them), so several app
+    servers stay correct. The stamp is random, never a counter: a rolled-back change cannot make an
+    older stamp come back and match a cache that was filled inside the rolled-back transaction."""
+
+    key = models.CharField(max_length=32, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.cache import VersionedCache
 from wangge.core.roles import Role
 
 ALWAYS = ~Q(pk__in=[])  # matches every row; unlike ``Q()`` it survives being OR-ed with another Q
@@ -59,6 +60,15 @@ def _minimal(codes: set[str]) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+def _active_post_codes(user) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(user.posts.filter(active=True).values_list("area__code", flat=True))
+
+
+# A staff member's minimal post codes, per process: flushed when any post, user or area changes (the
+# database's change stamps, see wangge.core.cache), so a new or ended post is seen by the next request.
+_post_codes: VersionedCache[tuple[str, ...]] = VersionedCache(["post", "user", "area"])
+
+
 def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
     """The area scope of ``user``, cached on the user object for the request."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -69,8 +79,7 @@ def scope_for(user) -> Scope:  # type: ignore[no-untyped-def]
     if user.is_superuser or user.role == Role.ADMIN:
         scope = Scope(everything=True)
     elif user.role in AREA_ROLES:
-        codes = set(user.posts.filter(active=True).values_list("area__code", flat=True))
-        scope = Scope(codes=_minimal(codes))
+        scope = Scope(codes=_post_codes.get(user.pk, lambda: _minimal(_active_post_codes(user))))
     else:
         scope = Scope()
     user._wangge_scope = scope

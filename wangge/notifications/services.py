@@ -45,10 +45,14 @@ def notify(
     link: str = "",
     obj: Any = None,
     channels: Iterable[str] = ("inapp", "sms"),
+    savepoint: bool = True,
 ) -> None:
     """Tell ``users`` about ``event``: one in-app notification each, plus an outbox message per external
     channel (SMS only for users with a phone). Duplicate and inactive users are skipped; never raises for
-    a bad recipient."""
+    a bad recipient.
+
+    ``savepoint=False`` (hot paths such as a case submission): the rows are plain inserts in the caller's
+    transaction, with no savepoint around them; a failed insert then fails the caller's whole transaction."""
     channels = tuple(channels)
     unknown = set(channels) - set(CHANNELS)
     if unknown:
@@ -107,6 +111,12 @@ def notify(
             outbox.extend(theirs)
         except Exception:  # one broken recipient (e.g. an undecryptable phone) must not stop the others
             log.exception("notify: skipping recipient %r for %s", getattr(user, "pk", user), event)
+    if not savepoint:
+        if inapp:
+            Notification.objects.bulk_create(inapp, batch_size=500)
+        if outbox:
+            OutboxMessage.objects.bulk_create(outbox, batch_size=500)
+        return
     _insert(Notification, inapp)
     _insert(OutboxMessage, outbox)
 

@@ -94,9 +94,24 @@ def _notify(
     appeal: Appeal,
     body: str = "",
     channels: tuple[str, ...] = ("inapp", "sms"),
+    plain: bool = False,
 ) -> None:
+    """Notify about a step. ``plain``: plain inserts in the caller's transaction, no savepoint (the hot
+    submission path: a failure fails the submission, which the client retries with its idempotency key)."""
     users = [u for u in users if u is not None]
     if not users:
+        return
+    if plain:
+        notify(
+            users=users,
+            event=f"appeal.{event}",
+            title=title,
+            body=body,
+            link=f"/appeals/{appeal.pk}/",
+            obj=appeal,
+            channels=channels,
+            savepoint=False,
+        )
         return
     try:
         notify(

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from wangge.accounts.roles import Role, user_can
 from wangge.areas import geo
 from wangge.areas.selectors import locate
+from wangge.core.cache import VersionedCache, instance
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wangge.core.pii import validate_phone
 from wangge.core.scoping import AREA_ROLES, scope_for
@@ -60,11 +61,23 @@ def _already_submitted(by: Any, existing: Appeal) -> Appeal:
     raise Conflict("该工单号已登记为另一条诉求，且不在您的管辖范围内；请联系所属社区核实")
 
 
+# The active leaf categories (the ~41-row catalogue) by code, per process; any change to a category moves
+# the ``category`` stamp (a trigger), and the next request reloads.
+_CATEGORY_FIELDS = [f.attname for f in Category._meta.concrete_fields]
+_catalogue: VersionedCache[dict[str, dict[str, Any]]] = VersionedCache(["category"])
+
+
+def _load_catalogue() -> dict[str, dict[str, Any]]:
+    rows = Category.objects.filter(active=True, parent__isnull=False).values(*_CATEGORY_FIELDS)
+    return {row["code"]: row for row in rows}
+
+
 def category_for_report(code: str) -> Category:
     code = _text(code, "category", max_len=16)
-    category = Category.objects.filter(code=code, active=True, parent__isnull=False).first()
-    if category is None:
+    values = _catalogue.get("leaves", _load_catalogue).get(code)
+    if values is None:
         raise InvalidInput.field("category", "请选择有效的小类")
+    category: Category = instance(Category, values)
     return category
 
 
@@ -204,6 +217,7 @@ def appeal_submit(
                     appeal,
                     description[:100],
                     channels=("inapp",),
+                    plain=True,
                 )
     except IntegrityError:
         existing = None
