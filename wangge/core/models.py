@@ -174,6 +174,8 @@ class Job(models.Model):
         if not self.total:
             return 100 if self.state == self.State.DONE else None
         return min(100, int(self.done * 100 / self.total))
+
+
 class CacheVersion(models.Model):
     """A change stamp per cached table family (``category``, ``area``, ``post``, ``user``, ``token``).
 
