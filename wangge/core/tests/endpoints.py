@@ -416,6 +416,47 @@ def _evaluation(w: World, area: Area) -> Any:
     return w.once("evaluation", area, make)
 
 
+def _job(w: World, area: Area) -> Any:
+    """Somebody else's background job (jobs are per user: its starter and administrators see it)."""
+    from wangge.core.models import Job
+
+    def make() -> Any:
+        # Only administrators (config.write) start jobs; another admin started this one.
+        return Job.objects.create(kind="rollup_rebuild", created_by=make_user(Role.ADMIN))
+
+    return w.once("job", area, make)
+
+
+def _visit(w: World, area: Area) -> Any:
+    """A household visit recorded by the area's staff."""
+    from wangge.visits import services
+    from wangge.visits.tests.factories import make_household
+
+    def make() -> Any:
+        visit, created = services.visit_record(
+            by=w.staff_of(area),
+            household=make_household(area),
+            client_id=f"scope-{next(_seq)}",
+        )
+        assert created
+        return visit
+
+    return w.once("visit", area, make)
+
+
+def _scheduled_visit(w: World, area: Area) -> Any:
+    """A household's ready visit, due today (a household of its own: a visit would close the period)."""
+    from wangge.visits import services
+    from wangge.visits.tests.factories import make_household
+
+    def make() -> Any:
+        ready = services.visit_schedule_refresh(make_household(area))
+        assert ready is not None and ready.due_on <= timezone.localdate(), ready
+        return ready
+
+    return w.once("scheduled_visit", area, make)
+
+
 Factory = Callable[[World, Area], dict[str, Any]]
 
 DETAIL: dict[str, Factory] = {
@@ -451,18 +492,27 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/surveys/{pk}/results": lambda w, a: {"pk": _survey(w, a).pk},
     "/api/v1/surveys/{pk}/export.xlsx": lambda w, a: {"pk": _survey(w, a).pk},
     "/api/v1/commitments/board/{code}": lambda w, a: {"code": a.code[:12]},
+    "/api/v1/jobs/{job_id}": lambda w, a: {"job_id": _job(w, a).pk},
+    "/api/v1/visits/{pk}": lambda w, a: {"pk": _visit(w, a).pk},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
 # Every other role answers 404 for an out-of-scope id.
 _NO_MOBILISATION = {"department_staff", "property_staff", "resident", "volunteer"}
+_NO_REGISTRY = {"department_staff", "property_staff", "resident", "volunteer"}  # no registry.read
 ROLE_FORBIDDEN: dict[str, set[str]] = {
     "/api/v1/pairings/residents/{resident_id}/history": _NO_MOBILISATION,
+    "/api/v1/visits/{pk}": _NO_REGISTRY,
     "areas:detail": _NO_MOBILISATION,
 }
 
 # Records only their owner (not any area role) reaches: no in-scope positive check for area staff.
-OWNER_ONLY = {"/api/v1/residents/import/annotated/{token}", "registry:import_annotated"}
+OWNER_ONLY = {
+    "/api/v1/residents/import/annotated/{token}",
+    "registry:import_annotated",
+    "/api/v1/jobs/{job_id}",
+    "core:job",
+}
 
 # Records public by design (no login, no personal data): every role, out of its area or not, gets them
 # (200) and a missing one is 404. The reason is the entry.
@@ -552,6 +602,8 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/commitments/evaluations": ListCase(
         lambda w, a: _evaluation(w, a).pk, sees_own_area=("district", "street", "community_staff")
     ),
+    "/api/v1/visits": ListCase(lambda w, a: _visit(w, a).pk),
+    "/api/v1/visits/due": ListCase(lambda w, a: _scheduled_visit(w, a).pk),
     # Not lists of area-bound rows (the reason is the entry):
     "/api/v1/auth/me": "the viewer's own account",
     "/api/v1/audit": "audit.read roles only (admin, district); the audit log is the district's record",
@@ -576,6 +628,10 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/commitments": "property companies' commitments are published for everyone (auth=None)",
     "/api/v1/commitments/compliance": "public monthly compliance figures of one company (auth=None)",
     "/api/v1/pairings/missed": "missed-visit flags; scoped by pairing.selectors.missed_list (pairing tests)",
+    "/api/v1/metrics/visits": (
+        "aggregate figures of one area the viewer reaches (another area is 422, not rows to look for); "
+        "their scope is tested in visits/tests/test_api.py"
+    ),
 }
 
 
@@ -607,6 +663,8 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "voting:survey_results": ("/api/v1/surveys/{pk}/results", {"pk": "pk"}),
     "voting:survey_export": ("/api/v1/surveys/{pk}/export.xlsx", {"pk": "pk"}),
     "property:board": ("/api/v1/commitments/board/{code}", {"code": "code"}),
+    "core:job": ("/api/v1/jobs/{job_id}", {"pk": "job_id"}),
+    "visits:record": ("/api/v1/households/{pk}", {"household_id": "pk"}),
     "registry:reveal": "POST",
     "volunteers:member_verify": "POST",
     "volunteers:member_unit": "POST",
@@ -630,6 +688,7 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "pairing:visit": "POST",
     "pairing:handover": "POST",
     "notifications:read": "POST",
+    "visits:cancel": "POST",
     "open311-discovery": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-services": "Open311 GeoReport v2: public by the spec",
     "open311-service": "Open311 GeoReport v2: public by the spec",
