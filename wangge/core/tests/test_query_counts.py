@@ -157,6 +157,8 @@ GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/votes": (_made_by("vote", "/api/v1/votes"), ""),
     "/api/v1/surveys": (_made_by("survey", "/api/v1/surveys"), ""),
     "/api/v1/commitments/evaluations": (_made_by("evaluation", "/api/v1/commitments/evaluations"), ""),
+    "/api/v1/visits": (_made_by("visit", "/api/v1/visits"), ""),
+    "/api/v1/visits/due": (_made_by("scheduled_visit", "/api/v1/visits/due"), ""),
 }
 
 
