@@ -23,16 +23,13 @@ from wangge.core import pii
 from wangge.core.audit import audit, changed_fields
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, from_django_validation
 from wangge.core.scoping import get_visible_or_404, scope_for
+from wangge.core.transactions import use_case
 
 from .models import Building, House, Household, HouseOwner, Resident, Tag, Tagging
 from .text import control_char_problem
 
 _SECRET = frozenset({"id_number", "phone"})
 
-# The outermost service of a use case: atomic and durable. Durable means it refuses to run inside another
-# transaction, so it cannot be nested by mistake and its commit is really the commit (Django ignores the
-# transaction a test case wraps around each test, so this works in tests too).
-use_case = transaction.atomic(durable=True)
 
 # Text that must be one line of printable characters (names, numbers, rooms); notes may hold line breaks.
 _ONE_LINE = frozenset({"name", "number", "room", "address"})
