@@ -25,6 +25,7 @@ from typing import Any, TypeVar, cast
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
@@ -36,7 +37,12 @@ BUCKETS: dict[str, tuple[str, str]] = {
     "submissions": ("WANGGE_RATE_SUBMISSIONS", "10/m"),
     "uploads": ("WANGGE_RATE_UPLOADS", "120/h"),
 }
-_UNITS = {"s": "秒", "m": "分钟", "h": "小时", "d": "天"}
+_UNITS = {
+    "s": gettext_lazy("秒"),
+    "m": gettext_lazy("分钟"),
+    "h": gettext_lazy("小时"),
+    "d": gettext_lazy("天"),
+}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +72,7 @@ def _key(user: Any, request: HttpRequest) -> str:
 def _message(bucket: str, rate: str) -> str:
     """ "10/m" → "每分钟最多提交 10 次"; "5/10m" → "每10分钟…"."""
     count, _sep, per = rate.partition("/")
-    unit = _UNITS.get(per[-1:], per)
+    unit = str(_UNITS.get(per[-1:], per))
     span = f"{per[:-1]}{unit}" if per[:-1].isdigit() else unit
     if bucket == "submissions":
         text = _("提交过于频繁：每%(span)s最多提交 %(count)s 次，请稍后再试。")

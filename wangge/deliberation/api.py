@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from wangge.accounts.models import User
@@ -74,14 +75,14 @@ LIMIT = 500
 def _area(request: HttpRequest, code: str, field: str = "area") -> Area:
     area = Area.objects.filter(code=code).first()
     if area is None or not scope_for(request.user).contains(area.code):
-        raise InvalidInput.field(field, "区域不存在或不在您的管辖范围内")
+        raise InvalidInput.field(field, _("区域不存在或不在您的管辖范围内"))
     return area
 
 
 def _user(pk: int | None, field: str) -> User:
     user = User.objects.filter(pk=pk or 0, is_active=True).first()
     if user is None:
-        raise InvalidInput.field(field, "账号不存在")
+        raise InvalidInput.field(field, _("账号不存在"))
     return user
 
 
@@ -256,7 +257,7 @@ def councils_create(request: HttpRequest, payload: CouncilIn) -> Any:
     if payload.building_id is not None:
         building = Building.objects.select_related("area").filter(pk=payload.building_id).first()
         if building is None:
-            raise InvalidInput.field("building_id", "楼栋不存在")
+            raise InvalidInput.field("building_id", _("楼栋不存在"))
     c = services.council_create(
         name=payload.name,
         area=_area(request, payload.area),
@@ -311,7 +312,7 @@ def meetings_create(request: HttpRequest, payload: MeetingIn) -> Any:
     try:
         c = selectors.council_get(viewer=request.user, pk=payload.council_id)
     except NotFound as exc:
-        raise InvalidInput.field("council_id", "议事会不存在") from exc
+        raise InvalidInput.field("council_id", _("议事会不存在")) from exc
     m = services.meeting_create(
         council=c,
         title=payload.title,
@@ -385,7 +386,7 @@ def meetings_resolution_add(request: HttpRequest, meeting_id: int, payload: Reso
     if payload.agenda_item_id is not None:
         item = m.agenda.filter(pk=payload.agenda_item_id).first()
         if item is None:
-            raise InvalidInput.field("agenda_item_id", "议题不属于本次会议")
+            raise InvalidInput.field("agenda_item_id", _("议题不属于本次会议"))
     r = services.resolution_add(
         meeting=m,
         text=payload.text,
@@ -401,7 +402,7 @@ def meetings_resolution_add(request: HttpRequest, meeting_id: int, payload: Reso
 def _resolution(request: HttpRequest, meeting_id: int, resolution_id: int) -> Resolution:
     r = selectors.resolution_get(viewer=request.user, pk=resolution_id)
     if r.meeting_id != meeting_id:
-        raise NotFound("未找到")
+        raise NotFound(_("未找到"))
     return r
 
 
@@ -455,7 +456,7 @@ def resolutions_follow_up(
 def follow_ups_update(request: HttpRequest, follow_up_id: int, payload: FollowUpUpdateIn) -> Any:
     f = FollowUp.objects.filter(pk=follow_up_id).first()
     if f is None:
-        raise NotFound("未找到")
+        raise NotFound(_("未找到"))
     if f.owner_id != request.user.pk:
         selectors.resolution_get(viewer=request.user, pk=f.resolution_id)  # 404 outside scope
     f = services.follow_up_update(follow_up=f, state=payload.state, note=payload.note, by=request.user)
@@ -531,7 +532,7 @@ def conventions_create(request: HttpRequest, payload: ConventionIn) -> Any:
     try:
         council = selectors.council_get(viewer=request.user, pk=payload.council_id)
     except NotFound as exc:
-        raise InvalidInput.field("council_id", "议事会不存在") from exc
+        raise InvalidInput.field("council_id", _("议事会不存在")) from exc
     area = _area(request, payload.area) if payload.area else None
     c = services.convention_create(
         council=council, title=payload.title, text=payload.text, area=area, note=payload.note, by=request.user
@@ -559,7 +560,7 @@ def conventions_adopt(request: HttpRequest, convention_id: int, payload: AdoptIn
         try:
             resolution = selectors.resolution_get(viewer=request.user, pk=payload.resolution_id)
         except NotFound as exc:
-            raise InvalidInput.field("resolution_id", "决议不存在") from exc
+            raise InvalidInput.field("resolution_id", _("决议不存在")) from exc
     services.convention_adopt(
         convention=c, resolution=resolution, adopted_ref=payload.adopted_ref, by=request.user
     )
@@ -613,7 +614,7 @@ def mediations_party_reveal(request: HttpRequest, dispute_id: int, party_id: int
     d = selectors.dispute_get(viewer=request.user, pk=dispute_id)
     party = Party.objects.filter(pk=party_id, dispute=d).first()
     if party is None:
-        raise NotFound("未找到")
+        raise NotFound(_("未找到"))
     full = services.party_reveal(party=party, by=request.user)
     return {"id": party.pk, "kind": party.kind, "side": party.side, **full}
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import Forbidden, InvalidInput
 from wangge.core.pii import mask_name, mask_phone
@@ -36,7 +37,7 @@ from .models import (
 
 def _signed_in(viewer: Any) -> None:
     if not getattr(viewer, "is_authenticated", False):
-        raise Forbidden("请先登录")
+        raise Forbidden(_("请先登录"))
 
 
 # --- councils and meetings ------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def resolution_get(*, viewer: Any, pk: int) -> Resolution:
     if resolution is None:
         from wangge.core.errors import NotFound
 
-        raise NotFound("未找到")
+        raise NotFound(_("未找到"))
     meeting_get(viewer=viewer, pk=resolution.meeting_id)
     return resolution
 
@@ -208,7 +209,7 @@ def proposal_list(
     qs = Proposal.objects.visible_to(viewer).select_related("area", "council", "author")
     if status:
         if status not in Proposal.Status.values:
-            raise InvalidInput.field("status", "状态无效")
+            raise InvalidInput.field("status", _("状态无效"))
         qs = qs.filter(status=status)
     if area:
         qs = qs.filter(area__code__startswith=area)
@@ -335,9 +336,9 @@ def mediation_counts(
     Open disputes count under outcome ``""`` (pending)."""
     _signed_in(viewer)
     if not services.user_can(viewer, services.PERM):
-        raise Forbidden("无权查看调解统计")
+        raise Forbidden(_("无权查看调解统计"))
     if level not in LEVEL_LENGTH:
-        raise InvalidInput.field("level", "level 须为 street、community 或 grid")
+        raise InvalidInput.field("level", _("level 须为 street、community 或 grid"))
     qs = Dispute.objects.visible_to(viewer)
     if area:
         qs = qs.filter(area__code__startswith=area)

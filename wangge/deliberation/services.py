@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import User
 from wangge.accounts.roles import user_can
@@ -90,7 +91,7 @@ def _text(value: str | None, field: str, message: str, max_len: int | None = Non
     if not value:
         raise InvalidInput.field(field, message)
     if max_len and len(value) > max_len:
-        raise InvalidInput.field(field, f"不能超过{max_len}个字")
+        raise InvalidInput.field(field, _("不能超过%(len)s个字") % {"len": max_len})
     return value
 
 
@@ -117,7 +118,7 @@ def can_manage_council(user: Any, council: Council) -> bool:
 
 def _require_manage(user: Any, council: Council) -> None:
     if not can_manage_council(user, council):
-        raise Forbidden("只有议事会召集人、记录员或辖区工作人员可以操作")
+        raise Forbidden(_("只有议事会召集人、记录员或辖区工作人员可以操作"))
 
 
 def can_mediate(user: Any, dispute: Dispute) -> bool:
@@ -140,17 +141,17 @@ def council_create(
     proposal_threshold: int | None = None,
 ) -> Council:
     if not is_staff_for(by, area.code):
-        raise Forbidden("只能在自己负责的区域设立议事会")
+        raise Forbidden(_("只能在自己负责的区域设立议事会"))
     if kind not in Council.Kind.values:
-        raise InvalidInput.field("kind", "议事会类型无效")
+        raise InvalidInput.field("kind", _("议事会类型无效"))
     if kind == Council.Kind.BUILDING and building is None:
-        raise InvalidInput.field("building", "楼栋议事须选择楼栋")
+        raise InvalidInput.field("building", _("楼栋议事须选择楼栋"))
     if building is not None and not building.area.code.startswith(area.code):
-        raise InvalidInput.field("building", "楼栋不在该区域内")
+        raise InvalidInput.field("building", _("楼栋不在该区域内"))
     if proposal_threshold is not None and proposal_threshold < 1:
-        raise InvalidInput.field("proposal_threshold", "门槛至少为1")
+        raise InvalidInput.field("proposal_threshold", _("门槛至少为1"))
     council = Council(
-        name=_text(name, "name", "请填写议事会名称", 100),
+        name=_text(name, "name", _("请填写议事会名称"), 100),
         kind=kind,
         area=area,
         building=building,
@@ -169,7 +170,7 @@ def council_set_threshold(*, council: Council, threshold: int, by: Any) -> Counc
     """The number of supports that puts a proposal on the agenda (applies to proposals made afterwards)."""
     _require_manage(by, council)
     if threshold < 1:
-        raise InvalidInput.field("proposal_threshold", "门槛至少为1")
+        raise InvalidInput.field("proposal_threshold", _("门槛至少为1"))
     old = council.proposal_threshold
     Council.objects.filter(pk=council.pk).update(proposal_threshold=threshold)
     council.proposal_threshold = threshold
@@ -182,17 +183,17 @@ def council_member_add(
     *, council: Council, user: User, by: Any, role: str = CouncilMember.Role.MEMBER, note: str = ""
 ) -> CouncilMember:
     if not is_staff_for(by, council.area.code):
-        raise Forbidden("只有辖区工作人员可以调整议事会成员")
+        raise Forbidden(_("只有辖区工作人员可以调整议事会成员"))
     if role not in CouncilMember.Role.values:
-        raise InvalidInput.field("role", "角色无效")
+        raise InvalidInput.field("role", _("角色无效"))
     if user is None or not user.is_active:
-        raise InvalidInput.field("user", "账号不存在")
+        raise InvalidInput.field("user", _("账号不存在"))
     member, created = CouncilMember.objects.get_or_create(
         council=council, user=user, defaults={"role": role, "note": note[:60]}
     )
     if not created:
         if member.active and member.role == role:
-            raise Conflict("该成员已在议事会中", state="member")
+            raise Conflict(_("该成员已在议事会中"), state="member")
         member.role, member.active, member.note = role, True, note[:60] or member.note
         member.save()
     audit("create" if created else "update", member, by=by, changes={"council": council.pk, "role": role})
@@ -221,17 +222,17 @@ def meeting_create(
     its agenda straight away."""
     _require_manage(by, council)
     if not council.active:
-        raise Conflict("议事会已停用", state="inactive")
+        raise Conflict(_("议事会已停用"), state="inactive")
     now = _now(now)
     if starts_at is None:
-        raise InvalidInput.field("starts_at", "请填写开始时间")
+        raise InvalidInput.field("starts_at", _("请填写开始时间"))
     if starts_at < now - dt.timedelta(days=1):
-        raise InvalidInput.field("starts_at", "开始时间不能早于昨天")
+        raise InvalidInput.field("starts_at", _("开始时间不能早于昨天"))
     if not (place or "").strip() and not (online_url or "").strip():
-        raise InvalidInput.field("place", "请填写地点或线上会议链接")
+        raise InvalidInput.field("place", _("请填写地点或线上会议链接"))
     meeting = Meeting(
         council=council,
-        title=_text(title, "title", "请填写会议名称", 120),
+        title=_text(title, "title", _("请填写会议名称"), 120),
         starts_at=starts_at,
         place=(place or "").strip()[:120],
         online_url=(online_url or "").strip()[:300],
@@ -259,19 +260,19 @@ def agenda_add(
     """Staff or the convenor put an item on the agenda: their own, or a case they can see."""
     _require_manage(by, meeting.council)
     if meeting.status in (Meeting.Status.HELD, Meeting.Status.CANCELLED):
-        raise Conflict("会议已召开或已取消，不能再增加议程", state=meeting.status)
+        raise Conflict(_("会议已召开或已取消，不能再增加议程"), state=meeting.status)
     appeal: Appeal | None = None
     if appeal_id is not None:
         try:
             appeal = appeal_selectors.appeal_get(viewer=by, pk=appeal_id)
         except NotFound as exc:
-            raise InvalidInput.field("appeal_id", "诉求不存在或不在您的管辖范围内") from exc
+            raise InvalidInput.field("appeal_id", _("诉求不存在或不在您的管辖范围内")) from exc
         title = title or f"诉求#{appeal.pk}：{appeal.category.name}"
         description = description or appeal.description[:500]
     item = AgendaItem(
         meeting=meeting,
         position=_next_position(meeting),
-        title=_text(title, "title", "请填写议题", 120),
+        title=_text(title, "title", _("请填写议题"), 120),
         description=(description or "").strip(),
         source=AgendaItem.Source.CASE if appeal else AgendaItem.Source.STAFF,
         appeal=appeal,
@@ -282,7 +283,7 @@ def agenda_add(
         with transaction.atomic():
             item.save()
     except IntegrityError as exc:
-        raise Conflict("该诉求已在本次会议议程中", state="on_agenda") from exc
+        raise Conflict(_("该诉求已在本次会议议程中"), state="on_agenda") from exc
     audit("create", item, by=by, changes={"meeting": meeting.pk, "appeal": appeal_id})
     return item
 
@@ -298,14 +299,14 @@ def meeting_notify(*, meeting: Meeting, by: Any, now: dt.datetime | None = None)
     _require_manage(by, meeting.council)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status in (Meeting.Status.HELD, Meeting.Status.CANCELLED):
-        raise Conflict("会议已召开或已取消", state=meeting.status)
+        raise Conflict(_("会议已召开或已取消"), state=meeting.status)
     now = _now(now)
     members = [
         m.user
         for m in CouncilMember.objects.filter(council=meeting.council, active=True).select_related("user")
     ]
     if not members:
-        raise InvalidInput.field("members", "议事会还没有成员")
+        raise InvalidInput.field("members", _("议事会还没有成员"))
     agenda = "；".join(a.title for a in meeting.agenda.all()[:5])
     when = timezone.localtime(meeting.starts_at)
     notify(
@@ -337,27 +338,29 @@ def meeting_sign_in(
     online link). Once per member; from an hour before the start to six hours after."""
     now = _now(now)
     if membership(by, meeting.council) is None:
-        raise Forbidden("只有议事会成员可以签到")
+        raise Forbidden(_("只有议事会成员可以签到"))
     if mode not in Attendance.Mode.values:
-        raise InvalidInput.field("mode", "签到方式无效")
+        raise InvalidInput.field("mode", _("签到方式无效"))
     if meeting.status == Meeting.Status.CANCELLED:
-        raise Conflict("会议已取消", state=meeting.status)
+        raise Conflict(_("会议已取消"), state=meeting.status)
     if now < meeting.starts_at - dt.timedelta(minutes=signin_early_minutes()):
-        raise InvalidInput.field("code", f"会议开始前{signin_early_minutes()}分钟起才能签到")
+        raise InvalidInput.field(
+            "code", _("会议开始前%(minutes)s分钟起才能签到") % {"minutes": signin_early_minutes()}
+        )
     if now > meeting.starts_at + dt.timedelta(hours=signin_late_hours()):
-        raise InvalidInput.field("code", "签到已结束")
+        raise InvalidInput.field("code", _("签到已结束"))
     if mode == Attendance.Mode.IN_PERSON:
         if not (code or "").strip():
-            raise InvalidInput.field("code", "请输入现场签到码")
+            raise InvalidInput.field("code", _("请输入现场签到码"))
         if (code or "").strip() != meeting.signin_code:
-            raise InvalidInput.field("code", "签到码不正确")
+            raise InvalidInput.field("code", _("签到码不正确"))
     elif not meeting.online_url:
-        raise InvalidInput.field("mode", "本次会议没有线上参会")
+        raise InvalidInput.field("mode", _("本次会议没有线上参会"))
     try:
         with transaction.atomic():
             attendance = Attendance.objects.create(meeting=meeting, user=by, mode=mode, signed_at=now)
     except IntegrityError as exc:
-        raise Conflict("您已签到", state="signed_in") from exc
+        raise Conflict(_("您已签到"), state="signed_in") from exc
     return attendance
 
 
@@ -370,10 +373,10 @@ def meeting_record_minutes(
     now = _now(now)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status == Meeting.Status.CANCELLED:
-        raise Conflict("会议已取消", state=meeting.status)
+        raise Conflict(_("会议已取消"), state=meeting.status)
     if meeting.starts_at > now:
-        raise InvalidInput.field("minutes", "会议尚未开始，不能记录纪要")
-    meeting.minutes = _text(minutes, "minutes", "请填写会议纪要")
+        raise InvalidInput.field("minutes", _("会议尚未开始，不能记录纪要"))
+    meeting.minutes = _text(minutes, "minutes", _("请填写会议纪要"))
     meeting.status = Meeting.Status.HELD
     meeting.held_at = meeting.held_at or now
     meeting.save(update_fields=["minutes", "status", "held_at"])
@@ -384,12 +387,12 @@ def meeting_record_minutes(
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, reason: str, by: Any) -> Meeting:
     _require_manage(by, meeting.council)
-    reason = _text(reason, "reason", "请填写取消原因", 200)
+    reason = _text(reason, "reason", _("请填写取消原因"), 200)
     n = Meeting.objects.filter(
         pk=meeting.pk, status__in=[Meeting.Status.PLANNED, Meeting.Status.NOTICED]
     ).update(status=Meeting.Status.CANCELLED)
     if not n:
-        raise Conflict("会议已召开或已取消", state=Meeting.objects.get(pk=meeting.pk).status)
+        raise Conflict(_("会议已召开或已取消"), state=Meeting.objects.get(pk=meeting.pk).status)
     # Proposals waiting on this meeting wait for the next one.
     items = AgendaItem.objects.filter(meeting=meeting, proposal__isnull=False)
     Proposal.objects.filter(pk__in=items.values("proposal_id"), status=Proposal.Status.ON_AGENDA).update(
@@ -419,22 +422,22 @@ def resolution_add(
     _require_manage(by, meeting.council)
     now = _now(now)
     if meeting.status == Meeting.Status.CANCELLED:
-        raise Conflict("会议已取消", state=meeting.status)
+        raise Conflict(_("会议已取消"), state=meeting.status)
     if meeting.starts_at > now:
-        raise InvalidInput.field("text", "会议尚未开始，不能形成决议")
+        raise InvalidInput.field("text", _("会议尚未开始，不能形成决议"))
     if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
-        raise InvalidInput.field("agenda_item", "议题不属于本次会议")
+        raise InvalidInput.field("agenda_item", _("议题不属于本次会议"))
     for field, value in (
         ("votes_for", votes_for),
         ("votes_against", votes_against),
         ("votes_abstain", votes_abstain),
     ):
         if value is not None and value < 0:
-            raise InvalidInput.field(field, "票数不能为负")
+            raise InvalidInput.field(field, _("票数不能为负"))
     resolution = Resolution.objects.create(
         meeting=meeting,
         agenda_item=agenda_item,
-        text=_text(text, "text", "请填写决议内容"),
+        text=_text(text, "text", _("请填写决议内容")),
         votes_for=votes_for,
         votes_against=votes_against,
         votes_abstain=votes_abstain,
@@ -465,7 +468,7 @@ def _claim_outcome(resolution: Resolution, outcome: str) -> None:
     )
     if not n:
         current = Resolution.objects.filter(pk=resolution.pk).values_list("outcome", flat=True).first()
-        raise Conflict("该决议已转办", state=current or "")
+        raise Conflict(_("该决议已转办"), state=current or "")
     resolution.outcome = outcome
 
 
@@ -476,7 +479,7 @@ def resolution_to_case(
     """The resolution becomes a case, entered by staff (the appeals intake: opened at once in their scope)."""
     meeting = resolution.meeting
     if not is_staff_for(by, meeting.council.area.code):
-        raise Forbidden("只有辖区工作人员可以将决议转为诉求")
+        raise Forbidden(_("只有辖区工作人员可以将决议转为诉求"))
     _claim_outcome(resolution, Resolution.Outcome.CASE)
     appeal, _created = appeal_submit(
         by=by,
@@ -507,7 +510,7 @@ def resolution_to_task(
     """The resolution becomes a volunteer task in the council's area."""
     meeting = resolution.meeting
     if not is_staff_for(by, meeting.council.area.code):
-        raise Forbidden("只有辖区工作人员可以将决议转为志愿任务")
+        raise Forbidden(_("只有辖区工作人员可以将决议转为志愿任务"))
     _claim_outcome(resolution, Resolution.Outcome.TASK)
     with batch():  # activity_create is a use case of its own: here it is part of this one (a savepoint)
         activity = activity_create(
@@ -533,11 +536,11 @@ def resolution_follow_up(
     """The resolution is carried out by a named owner by a deadline."""
     _require_manage(by, resolution.meeting.council)
     if owner is None or not owner.is_active:
-        raise InvalidInput.field("owner", "请选择责任人")
+        raise InvalidInput.field("owner", _("请选择责任人"))
     if due_on is None:
-        raise InvalidInput.field("due_on", "请填写完成期限")
+        raise InvalidInput.field("due_on", _("请填写完成期限"))
     if due_on < timezone.localdate(resolution.meeting.starts_at):
-        raise InvalidInput.field("due_on", "完成期限不能早于会议日期")
+        raise InvalidInput.field("due_on", _("完成期限不能早于会议日期"))
     _claim_outcome(resolution, Resolution.Outcome.FOLLOW_UP)
     follow_up = FollowUp.objects.create(resolution=resolution, owner=owner, due_on=due_on, note=note.strip())
     notify(
@@ -571,14 +574,14 @@ def follow_up_update(
     )
     council = follow_up.resolution.meeting.council
     if getattr(by, "pk", None) != follow_up.owner_id and not can_manage_council(by, council):
-        raise Forbidden("只有责任人或议事会可以更新进展")
+        raise Forbidden(_("只有责任人或议事会可以更新进展"))
     if state not in FollowUp.State.values:
-        raise InvalidInput.field("state", "进度无效")
+        raise InvalidInput.field("state", _("进度无效"))
     allowed = _FOLLOW_UP_NEXT.get(follow_up.state, set())
     if state not in allowed:
-        raise Conflict("该事项已办结或终止", state=follow_up.state)
+        raise Conflict(_("该事项已办结或终止"), state=follow_up.state)
     if state == FollowUp.State.DROPPED and not note.strip():
-        raise InvalidInput.field("note", "终止须说明原因")
+        raise InvalidInput.field("note", _("终止须说明原因"))
     old = follow_up.state
     follow_up.state = state
     if note.strip():
@@ -624,20 +627,20 @@ def proposal_create(*, by: Any, title: str, body: str, scope: str = Level.GRID) 
     decides the council (小事网格议、大事社区议)."""
     home = home_area_code(by)
     if not home:
-        raise Forbidden("只有登记在册的居民可以提议")
+        raise Forbidden(_("只有登记在册的居民可以提议"))
     if scope not in (Level.GRID, Level.COMMUNITY):
-        raise InvalidInput.field("scope", "请选择本网格或本社区")
-    title = _text(title, "title", "请填写标题", 80)
-    body = _text(body, "body", "请写明提议内容")
+        raise InvalidInput.field("scope", _("请选择本网格或本社区"))
+    title = _text(title, "title", _("请填写标题"), 80)
+    body = _text(body, "body", _("请写明提议内容"))
     if len(body) < 10:
-        raise InvalidInput.field("body", "内容至少10个字，请写清楚要解决什么问题")
+        raise InvalidInput.field("body", _("内容至少10个字，请写清楚要解决什么问题"))
     code = home[:15] if scope == Level.GRID else home[:12]
     area = Area.objects.filter(code=code).first()
     if area is None:  # pragma: no cover - a home is always inside the tree
-        raise InvalidInput.field("scope", "区域不存在")
+        raise InvalidInput.field("scope", _("区域不存在"))
     council = route_council(area=area)
     if council is None:
-        raise InvalidInput.field("scope", "该范围还没有议事会")
+        raise InvalidInput.field("scope", _("该范围还没有议事会"))
     proposal = Proposal.objects.create(
         area=area, council=council, title=title, body=body, author=by, threshold=council.proposal_threshold
     )
@@ -654,16 +657,16 @@ def proposal_support(*, proposal: Proposal, by: Any, now: dt.datetime | None = N
     # The row lock serialises the supporters of one proposal (SQLite: the IMMEDIATE transaction does).
     locked = Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
     if locked is None:
-        raise NotFound("提议不存在")
+        raise NotFound(_("提议不存在"))
     if not lives_in(by, locked.area.code):
-        raise Forbidden("只有该范围内的居民可以支持")
+        raise Forbidden(_("只有该范围内的居民可以支持"))
     if locked.status in (Proposal.Status.DECIDED, Proposal.Status.WITHDRAWN):
-        raise Conflict("提议已议决或已撤回，不能再支持", state=locked.status)
+        raise Conflict(_("提议已议决或已撤回，不能再支持"), state=locked.status)
     try:
         with transaction.atomic():
             Support.objects.create(proposal=locked, user=by)
     except IntegrityError as exc:
-        raise Conflict("您已支持过该提议", state="supported") from exc
+        raise Conflict(_("您已支持过该提议"), state="supported") from exc
     Proposal.objects.filter(pk=locked.pk).update(support_count=F("support_count") + 1)
     locked.refresh_from_db(fields=["support_count", "status"])
     crossed = False
@@ -708,12 +711,12 @@ def proposal_support(*, proposal: Proposal, by: Any, now: dt.datetime | None = N
 @transaction.atomic
 def proposal_withdraw(*, proposal: Proposal, by: Any) -> Proposal:
     if getattr(by, "pk", None) != proposal.author_id:
-        raise Forbidden("只有提议人可以撤回")
+        raise Forbidden(_("只有提议人可以撤回"))
     n = Proposal.objects.filter(pk=proposal.pk, status=Proposal.Status.OPEN).update(
         status=Proposal.Status.WITHDRAWN
     )
     if not n:
-        raise Conflict("提议已进入议程，不能撤回", state=Proposal.objects.get(pk=proposal.pk).status)
+        raise Conflict(_("提议已进入议程，不能撤回"), state=Proposal.objects.get(pk=proposal.pk).status)
     proposal.refresh_from_db()
     audit("update", proposal, by=by, changes={"status": proposal.status})
     return proposal
@@ -730,14 +733,14 @@ def convention_create(
     _require_manage(by, council)
     area = area or council.area
     if not area.code.startswith(council.area.code):
-        raise InvalidInput.field("area", "公约范围须在议事会所在区域内")
+        raise InvalidInput.field("area", _("公约范围须在议事会所在区域内"))
     convention = Convention.objects.create(
-        area=area, council=council, title=_text(title, "title", "请填写公约名称", 100), created_by=by
+        area=area, council=council, title=_text(title, "title", _("请填写公约名称"), 100), created_by=by
     )
     ConventionVersion.objects.create(
         convention=convention,
         number=1,
-        text=_text(text, "text", "请填写公约条文"),
+        text=_text(text, "text", _("请填写公约条文")),
         note=note[:200],
         created_by=by,
     )
@@ -750,12 +753,12 @@ def convention_revise(*, convention: Convention, text: str, by: Any, note: str =
     _require_manage(by, convention.council)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     if convention.status != Convention.Status.DRAFT:
-        raise Conflict("公约已公布，修订须另立新公约", state=convention.status)
+        raise Conflict(_("公约已公布，修订须另立新公约"), state=convention.status)
     number = (convention.versions.aggregate(m=Max("number"))["m"] or 0) + 1
     version = ConventionVersion.objects.create(
         convention=convention,
         number=number,
-        text=_text(text, "text", "请填写公约条文"),
+        text=_text(text, "text", _("请填写公约条文")),
         note=note[:200],
         created_by=by,
     )
@@ -778,11 +781,11 @@ def convention_adopt(
     now = _now(now)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     if convention.status != Convention.Status.DRAFT:
-        raise Conflict("公约已公布", state=convention.status)
+        raise Conflict(_("公约已公布"), state=convention.status)
     if resolution is None and not adopted_ref.strip():
-        raise InvalidInput.field("resolution", "请选择通过该公约的决议")
+        raise InvalidInput.field("resolution", _("请选择通过该公约的决议"))
     if resolution is not None and resolution.meeting.council_id != convention.council_id:
-        raise InvalidInput.field("resolution", "决议须出自提出该公约的议事会")
+        raise InvalidInput.field("resolution", _("决议须出自提出该公约的议事会"))
     version = convention.versions.order_by("-number").first()
     convention.adopted_version = version
     convention.adopted_by_resolution = resolution
@@ -806,18 +809,18 @@ def convention_acknowledge(*, convention: Convention, by: Any) -> Acknowledgment
     """A resident of the convention's area acknowledges the published version (once)."""
     convention = Convention.objects.select_related("area").get(pk=convention.pk)
     if convention.status != Convention.Status.PUBLISHED:
-        raise Conflict("公约尚未公布", state=convention.status)
+        raise Conflict(_("公约尚未公布"), state=convention.status)
     if not lives_in(by, convention.area.code):
-        raise Forbidden("只有公约适用范围内的居民可以确认")
+        raise Forbidden(_("只有公约适用范围内的居民可以确认"))
     if convention.adopted_version is None:  # pragma: no cover - a published convention has one (constraint)
-        raise Conflict("公约尚未公布", state=convention.status)
+        raise Conflict(_("公约尚未公布"), state=convention.status)
     try:
         with transaction.atomic():
             ack = Acknowledgment.objects.create(
                 convention=convention, version=convention.adopted_version, user=by
             )
     except IntegrityError as exc:
-        raise Conflict("您已确认知晓该公约", state="acknowledged") from exc
+        raise Conflict(_("您已确认知晓该公约"), state="acknowledged") from exc
     return ack
 
 
@@ -827,16 +830,16 @@ def convention_acknowledge(*, convention: Convention, by: Any) -> Acknowledgment
 def _party(dispute: Dispute, data: dict[str, Any], i: int) -> Party:
     name = (data.get("name") or "").strip()
     if not name:
-        raise InvalidInput.field(f"parties.{i}.name", "请填写当事人姓名或名称")
+        raise InvalidInput.field(f"parties.{i}.name", _("请填写当事人姓名或名称"))
     phone = (data.get("phone") or "").strip()
     if phone and (err := validate_phone(phone)):
         raise InvalidInput.field(f"parties.{i}.phone", err)
     side = data.get("side") or (Party.Side.APPLICANT if i == 0 else Party.Side.RESPONDENT)
     if side not in Party.Side.values:
-        raise InvalidInput.field(f"parties.{i}.side", "立场无效")
+        raise InvalidInput.field(f"parties.{i}.side", _("立场无效"))
     kind = data.get("kind") or Party.Kind.PERSON
     if kind not in Party.Kind.values:
-        raise InvalidInput.field(f"parties.{i}.kind", "类型无效")
+        raise InvalidInput.field(f"parties.{i}.kind", _("类型无效"))
     return Party(dispute=dispute, name=name[:100], phone=phone, side=side, kind=kind)
 
 
@@ -854,20 +857,20 @@ def dispute_open(
 ) -> Dispute:
     """Staff take a dispute into mediation: at least two parties (or one and a company)."""
     if not is_staff_for(by, area.code):
-        raise Forbidden("只能受理管辖范围内的纠纷")
+        raise Forbidden(_("只能受理管辖范围内的纠纷"))
     if not area.is_grid:
-        raise InvalidInput.field("area", "请选择纠纷所在网格")
+        raise InvalidInput.field("area", _("请选择纠纷所在网格"))
     if kind not in Dispute.Kind.values:
-        raise InvalidInput.field("kind", "纠纷类型无效")
-    matter = _text(matter, "matter", "请填写纠纷事项", 120)
+        raise InvalidInput.field("kind", _("纠纷类型无效"))
+    matter = _text(matter, "matter", _("请填写纠纷事项"), 120)
     if len(parties) < 2:
-        raise InvalidInput.field("parties", "至少需要双方当事人")
+        raise InvalidInput.field("parties", _("至少需要双方当事人"))
     appeal = None
     if appeal_id is not None:
         try:
             appeal = appeal_selectors.appeal_get(viewer=by, pk=appeal_id)
         except NotFound as exc:
-            raise InvalidInput.field("appeal_id", "诉求不存在或不在您的管辖范围内") from exc
+            raise InvalidInput.field("appeal_id", _("诉求不存在或不在您的管辖范围内")) from exc
     dispute = Dispute.objects.create(
         area=area,
         kind=kind,
@@ -879,7 +882,7 @@ def dispute_open(
     )
     rows = [_party(dispute, p, i) for i, p in enumerate(parties)]
     if {p.side for p in rows} != {Party.Side.APPLICANT, Party.Side.RESPONDENT}:
-        raise InvalidInput.field("parties", "须有申请方和被申请方")
+        raise InvalidInput.field("parties", _("须有申请方和被申请方"))
     Party.objects.bulk_create(rows)
     audit("create", dispute, by=by, changes={"area": area.code, "kind": kind, "parties": len(rows)})
     return dispute
@@ -890,14 +893,14 @@ def mediator_add(
     *, dispute: Dispute, kind: str, by: Any, user: User | None = None, name: str = "", lead: bool = False
 ) -> Mediator:
     if not is_staff_for(by, dispute.area.code):
-        raise Forbidden("只有辖区工作人员可以安排调解人")
+        raise Forbidden(_("只有辖区工作人员可以安排调解人"))
     if dispute.status == Dispute.Status.CLOSED:
-        raise Conflict("纠纷已结案", state=dispute.status)
+        raise Conflict(_("纠纷已结案"), state=dispute.status)
     if kind not in Mediator.Kind.values:
-        raise InvalidInput.field("kind", "调解力量类型无效")
+        raise InvalidInput.field("kind", _("调解力量类型无效"))
     name = (name or (str(user) if user else "")).strip()
     if not name:
-        raise InvalidInput.field("name", "请填写调解人姓名")
+        raise InvalidInput.field("name", _("请填写调解人姓名"))
     if lead:
         Mediator.objects.filter(dispute=dispute, lead=True).update(lead=False)
     mediator = Mediator.objects.create(dispute=dispute, kind=kind, user=user, name=name[:50], lead=lead)
@@ -910,23 +913,23 @@ def session_record(
     *, dispute: Dispute, notes: str, by: Any, held_at: dt.datetime | None = None, place: str = ""
 ) -> MediationSession:
     if not can_mediate(by, dispute):
-        raise Forbidden("只有调解人或辖区工作人员可以记录调解")
+        raise Forbidden(_("只有调解人或辖区工作人员可以记录调解"))
     now = timezone.now()
     held_at = held_at or now
     if held_at > now + dt.timedelta(minutes=5):
-        raise InvalidInput.field("held_at", "调解时间不能晚于现在")
+        raise InvalidInput.field("held_at", _("调解时间不能晚于现在"))
     if held_at < dispute.opened_at - dt.timedelta(minutes=5):
-        raise InvalidInput.field("held_at", "调解时间不能早于受理时间")
+        raise InvalidInput.field("held_at", _("调解时间不能早于受理时间"))
     n = Dispute.objects.filter(
         pk=dispute.pk, status__in=[Dispute.Status.OPEN, Dispute.Status.MEDIATING]
     ).update(status=Dispute.Status.MEDIATING)
     if not n:
-        raise Conflict("纠纷已结案", state=Dispute.Status.CLOSED)
+        raise Conflict(_("纠纷已结案"), state=Dispute.Status.CLOSED)
     session = MediationSession.objects.create(
         dispute=dispute,
         held_at=held_at,
         place=place.strip()[:100],
-        notes=_text(notes, "notes", "请填写调解记录"),
+        notes=_text(notes, "notes", _("请填写调解记录")),
         recorded_by=by,
     )
     dispute.status = Dispute.Status.MEDIATING
@@ -946,18 +949,18 @@ def dispute_close(
 ) -> Dispute:
     """Close with the outcome: an agreement (调解协议, its terms required) or a referral (to whom)."""
     if not can_mediate(by, dispute):
-        raise Forbidden("只有调解人或辖区工作人员可以结案")
+        raise Forbidden(_("只有调解人或辖区工作人员可以结案"))
     if outcome not in Dispute.Outcome.values or not outcome:
-        raise InvalidInput.field("outcome", "请选择调解结果")
+        raise InvalidInput.field("outcome", _("请选择调解结果"))
     dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
     if dispute.status == Dispute.Status.CLOSED:
-        raise Conflict("纠纷已结案", state=dispute.status)
+        raise Conflict(_("纠纷已结案"), state=dispute.status)
     if outcome == Dispute.Outcome.AGREEMENT:
-        terms = _text(terms, "terms", "达成协议须写明协议内容")
+        terms = _text(terms, "terms", _("达成协议须写明协议内容"))
         if not dispute.sessions.exists():
-            raise InvalidInput.field("outcome", "尚无调解记录，不能达成协议")
+            raise InvalidInput.field("outcome", _("尚无调解记录，不能达成协议"))
     if outcome in (Dispute.Outcome.REFERRED_DEPARTMENT, Dispute.Outcome.REFERRED_COURT):
-        referred_to = _text(referred_to, "referred_to", "请填写转交的部门或法院", 100)
+        referred_to = _text(referred_to, "referred_to", _("请填写转交的部门或法院"), 100)
     dispute.status = Dispute.Status.CLOSED
     dispute.outcome = outcome
     dispute.terms = terms.strip()
@@ -977,16 +980,16 @@ def visit_record(
         pk=dispute.pk
     )  # the current state, not the caller's copy
     if not can_mediate(by, dispute):
-        raise Forbidden("只有调解人或辖区工作人员可以回访")
+        raise Forbidden(_("只有调解人或辖区工作人员可以回访"))
     if dispute.status != Dispute.Status.CLOSED:
-        raise Conflict("结案后才能回访", state=dispute.status)
+        raise Conflict(_("结案后才能回访"), state=dispute.status)
     visited_at = visited_at or timezone.now()
     if dispute.closed_at and visited_at < dispute.closed_at:
-        raise InvalidInput.field("visited_at", "回访时间不能早于结案时间")
+        raise InvalidInput.field("visited_at", _("回访时间不能早于结案时间"))
     visit = FollowUpVisit.objects.create(
         dispute=dispute,
         visited_at=visited_at,
-        note=_text(note, "note", "请填写回访情况"),
+        note=_text(note, "note", _("请填写回访情况")),
         kept=kept,
         recorded_by=by,
     )
@@ -1000,6 +1003,6 @@ def party_reveal(*, party: Party, by: Any) -> dict[str, str]:
     dispute = party.dispute
     mediator = bool(getattr(by, "is_authenticated", False)) and dispute.mediators.filter(user=by).exists()
     if not mediator and not (user_can(by, "pii.reveal") and is_staff_for(by, dispute.area.code)):
-        raise Forbidden("无权查看当事人完整信息")
+        raise Forbidden(_("无权查看当事人完整信息"))
     audit("reveal", party, by=by, changes={"dispute": dispute.pk}, note="查看当事人姓名和联系电话")
     return {"name": party.name, "phone": party.phone}

@@ -381,7 +381,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 r = selectors.resolution_get(viewer=request.user, pk=target)
                 if r.meeting_id != m.pk:
-                    raise NotFound("未找到")
+                    raise NotFound(_("未找到"))
             except ServiceError as exc:
                 raise Http404(exc.detail) from exc
             if action == "case" and case_form.is_valid():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -31,7 +32,7 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Erro
 def _company(pk: int, field: str = "company_id") -> Unit:
     company = Unit.objects.filter(pk=pk, kind=Unit.Kind.PROPERTY_COMPANY).first()
     if company is None:
-        raise InvalidInput.field(field, "物业公司不存在")
+        raise InvalidInput.field(field, _("物业公司不存在"))
     return company
 
 
@@ -48,7 +49,7 @@ def commitment_list(request: HttpRequest, company: int | None = None, community:
 def commitment_create(request: HttpRequest, data: CommitmentIn):  # type: ignore[no-untyped-def]
     cats = list(Category.objects.filter(pk__in=data.category_ids))
     if len(cats) != len(set(data.category_ids)):
-        raise InvalidInput.field("category_ids", "诉求类别不存在")
+        raise InvalidInput.field("category_ids", _("诉求类别不存在"))
     c = services.commitment_create(
         company=_company(data.company_id), group=data.group, text=data.text, categories=cats,
         time_limit_hours=data.time_limit_hours, order=data.order, by=request.user,
@@ -60,7 +61,7 @@ def commitment_create(request: HttpRequest, data: CommitmentIn):  # type: ignore
 def commitment_retire(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     c = Commitment.objects.filter(pk=pk).first()
     if c is None:
-        raise NotFound("承诺不存在")
+        raise NotFound(_("承诺不存在"))
     return services.commitment_retire(commitment=c, by=request.user)
 
 
@@ -69,7 +70,7 @@ def compliance(request: HttpRequest, company: int, months: int = 12, community: 
     """Public: each commitment's monthly compliance, computed from the cases the company led."""
     unit = _company(company, "company")
     if not 1 <= months <= 36:
-        raise InvalidInput.field("months", "月数须在1到36之间")
+        raise InvalidInput.field("months", _("月数须在1到36之间"))
     from django.utils import timezone
 
     ms = selectors.months_back(timezone.now(), months)

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Unit
 from wangge.appeals.models import Appeal, Category, State
@@ -87,7 +88,7 @@ def _month_start(year: int, month: int) -> datetime:
 def months_back(now: datetime, n: int) -> list[tuple[int, int]]:
     y, m = _month(now)
     out = []
-    for _ in range(n):
+    for _i in range(n):
         out.append((y, m))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return out[::-1]
@@ -172,7 +173,7 @@ def board(*, community_code: str, now: datetime | None = None) -> dict[str, Any]
     months of compliance, the satisfaction trend and the answered comments. No names, no households."""
     community = Area.objects.filter(code=community_code, level="community").first()
     if community is None:
-        raise NotFound("社区不存在")
+        raise NotFound(_("社区不存在"))
     now = now or timezone.now()
     months = months_back(now, 12)
     this_month = months[-1]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Unit
 from wangge.accounts.roles import user_can
@@ -49,7 +50,7 @@ def can_manage(user: Any, company: Unit) -> bool:
 
 def _company(company: Unit) -> Unit:
     if company.kind != Unit.Kind.PROPERTY_COMPANY:
-        raise InvalidInput.field("company", "须为物业公司")
+        raise InvalidInput.field("company", _("须为物业公司"))
     return company
 
 
@@ -61,13 +62,13 @@ def commitment_create(
     """Publish one commitment: its group, its text, the case categories it covers and the promised limit."""
     _company(company)
     if not can_manage(by, company):
-        raise Forbidden("只有物业公司或所在社区可以发布承诺")
+        raise Forbidden(_("只有物业公司或所在社区可以发布承诺"))
     if not categories:
-        raise InvalidInput.field("categories", "请选择承诺对应的诉求类别")
+        raise InvalidInput.field("categories", _("请选择承诺对应的诉求类别"))
     if not group.strip():
-        raise InvalidInput.field("group", "请填写承诺类别")
+        raise InvalidInput.field("group", _("请填写承诺类别"))
     if int(time_limit_hours) < 1 or int(time_limit_hours) > 24 * 90:
-        raise InvalidInput.field("time_limit_hours", "承诺时限须在1小时到90天之间")
+        raise InvalidInput.field("time_limit_hours", _("承诺时限须在1小时到90天之间"))
     c = Commitment(
         company=company, group=group.strip()[:30], text=text.strip(), time_limit_hours=int(time_limit_hours),
         order=order, published_at=published_at or timezone.now(), created_by=by,
@@ -77,7 +78,7 @@ def commitment_create(
         with transaction.atomic():
             c.save()
     except IntegrityError as exc:
-        raise Conflict("该承诺已发布") from exc
+        raise Conflict(_("该承诺已发布")) from exc
     c.categories.set(categories)
     audit(
         "create", c, by=by, changes={"categories": [x.code for x in categories], "hours": c.time_limit_hours}
@@ -89,9 +90,9 @@ def commitment_create(
 def commitment_retire(*, commitment: Commitment, by: Any) -> Commitment:
     c = Commitment.objects.select_for_update(of=("self",)).select_related("company").get(pk=commitment.pk)
     if not can_manage(by, c.company):
-        raise Forbidden("无权修改该承诺")
+        raise Forbidden(_("无权修改该承诺"))
     if not c.active:
-        raise Conflict("承诺已撤下", state="retired")
+        raise Conflict(_("承诺已撤下"), state="retired")
     c.active = False
     c.save(update_fields=["active", "updated_at"])
     audit("update", c, by=by, changes={"active": False})
@@ -133,7 +134,7 @@ def evaluation_submit(
     _company(company)
     household = household_for(by, company)
     if household is None:
-        raise Forbidden("只有该物业服务小区的业主或居民可以评议")
+        raise Forbidden(_("只有该物业服务小区的业主或居民可以评议"))
     groups = list(
         Commitment.objects.filter(company=company, active=True)
         .order_by("order")
@@ -141,16 +142,18 @@ def evaluation_submit(
     )
     groups = list(dict.fromkeys(groups))
     if not groups:
-        raise Conflict("该物业公司尚未公布承诺", state="no_commitments")
+        raise Conflict(_("该物业公司尚未公布承诺"), state="no_commitments")
     for g in groups:
         v = scores.get(g)
         if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 5:
-            raise InvalidInput.field(f"scores.{g}", "请为每一类承诺打1到5分")
+            raise InvalidInput.field(f"scores.{g}", _("请为每一类承诺打1到5分"))
     extra = set(scores) - set(groups)
     if extra:
-        raise InvalidInput.field("scores", f"未知的承诺类别：{'、'.join(sorted(extra))}")
+        raise InvalidInput.field(
+            "scores", _("未知的承诺类别：%(extra)s") % {"extra": "、".join(sorted(extra))}
+        )
     if len(comment) > 500:
-        raise InvalidInput.field("comment", "意见不超过500字")
+        raise InvalidInput.field("comment", _("意见不超过500字"))
     now = now or timezone.now()
     year, quarter = quarter_of(now)
     from wangge.areas.models import Area
@@ -164,7 +167,7 @@ def evaluation_submit(
         with transaction.atomic():
             ev.save()
     except IntegrityError as exc:
-        raise Conflict("本户本季度已评议过该物业", state="evaluated") from exc
+        raise Conflict(_("本户本季度已评议过该物业"), state="evaluated") from exc
     Score.objects.bulk_create([Score(evaluation=ev, group=g, score=scores[g]) for g in groups])
     audit("create", ev, by=by, changes={"quarter": f"{year}Q{quarter}"})
     return ev
@@ -180,13 +183,13 @@ def evaluation_reply(*, evaluation_id: int, reply: str, by: Any) -> Evaluation:
         .first()
     )
     if ev is None:
-        raise NotFound("评议不存在")
+        raise NotFound(_("评议不存在"))
     if not can_manage(by, ev.company):
-        raise Forbidden("只有物业公司或所在社区可以答复")
+        raise Forbidden(_("只有物业公司或所在社区可以答复"))
     if not ev.comment:
-        raise InvalidInput.field("reply", "该评议没有意见需要答复")
+        raise InvalidInput.field("reply", _("该评议没有意见需要答复"))
     if not reply.strip():
-        raise InvalidInput.field("reply", "请填写答复")
+        raise InvalidInput.field("reply", _("请填写答复"))
     ev.reply = reply.strip()[:500]
     ev.replied_at = timezone.now()
     ev.replied_by = by

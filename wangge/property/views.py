@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import Unit
@@ -73,7 +74,7 @@ def evaluate(request: HttpRequest, company_id: int) -> HttpResponse:
     try:
         services.evaluation_submit(company=company, scores=scores, comment=request.POST.get("comment", ""),
                                    by=request.user)  # fmt: skip
-        messages.success(request, "评议已提交，谢谢")
+        messages.success(request, _("评议已提交，谢谢"))
     except ServiceError as exc:
         messages.error(request, exc.detail)
     return redirect("property:home")
@@ -84,7 +85,7 @@ def evaluate(request: HttpRequest, company_id: int) -> HttpResponse:
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.evaluation_reply(evaluation_id=pk, reply=request.POST.get("reply", ""), by=request.user)
-        messages.success(request, "已答复，答复将在社区公示栏展示")
+        messages.success(request, _("已答复，答复将在社区公示栏展示"))
     except ServiceError as exc:
         messages.error(request, exc.detail)
     return redirect("property:home")

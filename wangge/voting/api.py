@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -51,7 +52,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 def _area(code: str) -> Area:
     area = Area.objects.filter(code=code).first()
     if area is None:
-        raise InvalidInput.field("area", "区域不存在")
+        raise InvalidInput.field("area", _("区域不存在"))
     return area
 
 
@@ -60,7 +61,7 @@ def _building(request: HttpRequest, pk: int | None) -> Building | None:
         return None
     b = Building.objects.select_related("area").filter(pk=pk).first()
     if b is None:
-        raise InvalidInput.field("building_id", "楼栋不存在")
+        raise InvalidInput.field("building_id", _("楼栋不存在"))
     return b
 
 
@@ -95,7 +96,7 @@ def vote_list(request: HttpRequest, status: str | None = None, area: str | None 
 def vote_create(request: HttpRequest, data: VoteIn):  # type: ignore[no-untyped-def]
     rule_set = RuleSet.objects.filter(pk=data.rule_set_id).first()
     if rule_set is None:
-        raise InvalidInput.field("rule_set_id", "表决规则不存在")
+        raise InvalidInput.field("rule_set_id", _("表决规则不存在"))
     vote = services.vote_create(
         title=data.title, matter=data.matter, area=_area(data.area), rule_set=rule_set, opens_at=data.opens_at,
         closes_at=data.closes_at, scope=data.scope, building=_building(request, data.building_id),
@@ -167,7 +168,7 @@ def vote_export(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
     vote = selectors.vote_get(viewer=request.user, pk=pk)
     result = selectors.vote_result(viewer=request.user, vote=vote)
     if result is None:
-        raise NotFound("结果尚未公示")
+        raise NotFound(_("结果尚未公示"))
     ballots = (
         list(selectors.ballot_list(viewer=request.user, vote=vote))
         if services.can_count(request.user, vote)
@@ -218,10 +219,10 @@ def survey_paper(request: HttpRequest, pk: int, data: PaperResponseIn):  # type:
     # The service checks that the household lies inside the survey's area (and the survey in the staff's).
     household = Household.objects.filter(pk=data.household_id).first()
     if household is None:
-        raise InvalidInput.field("household_id", "户不存在")
+        raise InvalidInput.field("household_id", _("户不存在"))
     resident = Resident.objects.filter(pk=data.resident_id).first() if data.resident_id else None
     if data.resident_id and resident is None:
-        raise InvalidInput.field("resident_id", "居民不存在")
+        raise InvalidInput.field("resident_id", _("居民不存在"))
     return Status(201, services.survey_enter_paper(
         survey=survey, household=household, resident=resident, answers=data.answers, by=request.user
     ))  # fmt: skip

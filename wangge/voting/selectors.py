@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from wangge.areas.models import Area
 from wangge.core.audit import audit
@@ -54,7 +55,7 @@ def my_voters(*, viewer: Any, vote: Vote) -> list[dict[str, Any]]:
 def ballot_list(*, viewer: Any, vote: Vote) -> QuerySet[Ballot]:
     """Individual ballots: the committee and staff only, and every reading is audited."""
     if not services.can_count(viewer, vote):
-        raise Forbidden("个人表决票仅业委会和工作人员可查看")
+        raise Forbidden(_("个人表决票仅业委会和工作人员可查看"))
     audit("other", vote, by=viewer, note="查看表决票明细")
     return Ballot.objects.filter(vote=vote).select_related("voter", "cast_by").order_by("cast_at", "id")
 
@@ -62,7 +63,7 @@ def ballot_list(*, viewer: Any, vote: Vote) -> QuerySet[Ballot]:
 def voter_list(*, viewer: Any, vote: Vote, q: str | None = None) -> QuerySet[Voter]:
     """The counted owners with their units and areas (committee/staff: checking the roll, paper entry)."""
     if not services.can_count(viewer, vote):
-        raise Forbidden("仅业委会和工作人员可查看表决名册")
+        raise Forbidden(_("仅业委会和工作人员可查看表决名册"))
     qs = Voter.objects.filter(vote=vote).select_related("ballot").order_by("id")
     if q:
         qs = qs.filter(electors__house__room__icontains=q).distinct()
@@ -174,7 +175,7 @@ def survey_results(*, viewer: Any, survey: Survey) -> dict[str, Any]:
 
 def pending_texts(*, viewer: Any, survey: Survey) -> QuerySet[Answer]:
     if not services.is_staff_for(viewer, survey.area):
-        raise Forbidden("无权审核")
+        raise Forbidden(_("无权审核"))
     return Answer.objects.filter(
         response__survey=survey, moderation=Answer.Moderation.PENDING
     ).select_related("question")

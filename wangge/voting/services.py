@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
@@ -74,7 +75,9 @@ def rule_for(vote: Vote) -> counting.Rule:
 def rule_from(rule_set: RuleSet, matter_class: str) -> counting.Rule:
     t = rule_set.thresholds.get(matter_class)
     if t is None:
-        raise InvalidInput.field("rule_set", f"表决规则“{rule_set.name}”未规定该类事项的门槛")
+        raise InvalidInput.field(
+            "rule_set", _("表决规则“%(name)s”未规定该类事项的门槛") % {"name": rule_set.name}
+        )
     try:
         return counting.Rule(
             quorum_area=counting.parse_fraction(t["quorum_area"]),
@@ -86,7 +89,7 @@ def rule_from(rule_set: RuleSet, matter_class: str) -> counting.Rule:
             non_voters_follow_majority=rule_set.non_voters_follow_majority,
         )
     except (KeyError, ValueError, ZeroDivisionError) as exc:
-        raise InvalidInput.field("thresholds", f"门槛格式错误：{exc}") from exc
+        raise InvalidInput.field("thresholds", _("门槛格式错误：%(exc)s") % {"exc": exc}) from exc
 
 
 @transaction.atomic
@@ -95,7 +98,7 @@ def ruleset_create(
     basis: str = "",
 ) -> RuleSet:  # fmt: skip
     if not user_can(by, "config.write"):
-        raise Forbidden("只有系统管理员可以设置表决规则")
+        raise Forbidden(_("只有系统管理员可以设置表决规则"))
     rs = RuleSet(
         name=name.strip(), city=city.strip(), thresholds=thresholds, basis=basis,
         non_voters_follow_majority=non_voters_follow_majority,
@@ -103,15 +106,15 @@ def ruleset_create(
     _clean(rs)
     for cls, t in thresholds.items():
         if cls not in MATTER_CLASS.values() or not isinstance(t, dict):
-            raise InvalidInput.field("thresholds", f"未知的事项类别：{cls}")
+            raise InvalidInput.field("thresholds", _("未知的事项类别：%(cls)s") % {"cls": cls})
         if t.get("approve_base", "participants") not in ("participants", "electorate"):
-            raise InvalidInput.field("thresholds", "approve_base 须为 participants 或 electorate")
+            raise InvalidInput.field("thresholds", _("approve_base 须为 participants 或 electorate"))
         rule_from(rs, cls)
     try:
         with transaction.atomic():
             rs.save()
     except IntegrityError as exc:
-        raise Conflict("同名表决规则已存在") from exc
+        raise Conflict(_("同名表决规则已存在")) from exc
     audit("create", rs, by=by, changes={"thresholds": thresholds})
     return rs
 
@@ -138,34 +141,36 @@ def vote_create(
     """A draft vote. The electorate is the community/grid ``area``, one ``building`` in it, or one
     ``entrance`` of that building. Elevator retrofits are decided by the building's or entrance's owners."""
     if not is_staff_for(by, area):
-        raise Forbidden("只能在管辖范围内发起表决")
+        raise Forbidden(_("只能在管辖范围内发起表决"))
     if matter not in Matter.values:
-        raise InvalidInput.field("matter", "事项类别无效")
+        raise InvalidInput.field("matter", _("事项类别无效"))
     if scope not in Vote.Scope.values:
-        raise InvalidInput.field("scope", "表决范围无效")
+        raise InvalidInput.field("scope", _("表决范围无效"))
     if not rule_set.active:
-        raise InvalidInput.field("rule_set", "表决规则已停用")
+        raise InvalidInput.field("rule_set", _("表决规则已停用"))
     rule_from(rule_set, MATTER_CLASS[matter])
     if scope == Vote.Scope.COMMUNITY:
         building, entrance = None, None
         if area.level not in ("community", "grid", "microgrid"):
-            raise InvalidInput.field("area", "表决范围须为社区或网格")
+            raise InvalidInput.field("area", _("表决范围须为社区或网格"))
         if matter == Matter.ELEVATOR:
-            raise InvalidInput.field("scope", "加装电梯由本楼栋或本单元业主表决")
+            raise InvalidInput.field("scope", _("加装电梯由本楼栋或本单元业主表决"))
     else:
         if building is None:
-            raise InvalidInput.field("building", "请选择楼栋")
+            raise InvalidInput.field("building", _("请选择楼栋"))
         if not building.area.code.startswith(area.code):
-            raise InvalidInput.field("building", "楼栋不在所选区域内")
+            raise InvalidInput.field("building", _("楼栋不在所选区域内"))
         area = building.area
         if scope == Vote.Scope.BUILDING:
             entrance = None
         elif entrance is None or not 1 <= int(entrance) <= max(building.entrances, 1):
-            raise InvalidInput.field("entrance", f"单元须在1到{building.entrances}之间")
+            raise InvalidInput.field(
+                "entrance", _("单元须在1到%(entrances)s之间") % {"entrances": building.entrances}
+            )
     if closes_at <= opens_at:
-        raise InvalidInput.field("closes_at", "截止时间须晚于开始时间")
+        raise InvalidInput.field("closes_at", _("截止时间须晚于开始时间"))
     if not title.strip():
-        raise InvalidInput.field("title", "请填写表决事项")
+        raise InvalidInput.field("title", _("请填写表决事项"))
     vote = Vote(
         title=title.strip(), matter=matter, description=description, area=area, scope=scope,
         building=building, entrance=entrance, rule_set=rule_set, opens_at=opens_at, closes_at=closes_at,
@@ -263,7 +268,7 @@ def freeze_electorate(vote: Vote, must_consent: set[int] | None = None) -> tuple
 def _lock(vote_id: int) -> Vote:
     vote = Vote.objects.select_for_update().filter(pk=vote_id).first()
     if vote is None:
-        raise NotFound("表决不存在")
+        raise NotFound(_("表决不存在"))
     return vote
 
 
@@ -273,16 +278,16 @@ def vote_open(*, vote: Vote, by: Any, must_consent: list[int] | None = None) -> 
     their own (an elevator shaft on their exclusive part)."""
     vote = _lock(vote.pk)
     if not is_staff_for(by, vote.area):
-        raise Forbidden("只有管辖范围内的工作人员可以开启表决")
+        raise Forbidden(_("只有管辖范围内的工作人员可以开启表决"))
     if vote.status != Vote.Status.DRAFT:
-        raise Conflict("表决已开启", state=vote.status)
+        raise Conflict(_("表决已开启"), state=vote.status)
     houses = set(electorate_houses(vote).values_list("id", flat=True))
     extra = set(must_consent or []) - houses
     if extra:
-        raise InvalidInput.field("must_consent", "须本人同意的房屋不在表决范围内")
+        raise InvalidInput.field("must_consent", _("须本人同意的房屋不在表决范围内"))
     units, voters = freeze_electorate(vote, set(must_consent or []))
     if not units:
-        raise InvalidInput.field("scope", "表决范围内没有登记的房屋")
+        raise InvalidInput.field("scope", _("表决范围内没有登记的房屋"))
     vote.status = Vote.Status.OPEN
     vote.save(update_fields=["status"])
     audit("update", vote, by=by, changes={"status": "open", "units": units, "voters": voters})
@@ -313,7 +318,7 @@ def _insert_ballot(ballot: Ballot) -> Ballot:
     except IntegrityError as exc:
         existing = Ballot.objects.filter(voter_id=ballot.voter_id).first()
         raise Conflict(
-            "该业主已表决，不能重复投票",
+            _("该业主已表决，不能重复投票"),
             state=existing.channel if existing else "voted",
         ) from exc
     return ballot
@@ -321,9 +326,9 @@ def _insert_ballot(ballot: Ballot) -> Ballot:
 
 def _check_open(vote: Vote, now: datetime) -> None:
     if vote.status != Vote.Status.OPEN:
-        raise Conflict("表决未在进行中", state=vote.status)
+        raise Conflict(_("表决未在进行中"), state=vote.status)
     if not vote.opens_at <= now < vote.closes_at:
-        raise Conflict("不在表决期间内", state="outside_period")
+        raise Conflict(_("不在表决期间内"), state="outside_period")
 
 
 @transaction.atomic(durable=True)
@@ -334,18 +339,18 @@ def ballot_cast(*, vote: Vote, choice: str, by: Any, voter_id: int | None = None
     vote = Vote.objects.select_for_update().get(pk=vote.pk)
     _check_open(vote, timezone.now())
     if choice not in Ballot.Choice.values:
-        raise InvalidInput.field("choice", "请选择同意、反对或弃权")
+        raise InvalidInput.field("choice", _("请选择同意、反对或弃权"))
     mine = voters_of(vote, by)
     if not mine:
-        raise Forbidden("您不是本次表决范围内的登记业主")
+        raise Forbidden(_("您不是本次表决范围内的登记业主"))
     if voter_id is None:
         if len(mine) > 1:
-            raise InvalidInput.field("voter_id", "您在本次表决中代表多个业主身份，请选择")
+            raise InvalidInput.field("voter_id", _("您在本次表决中代表多个业主身份，请选择"))
         voter = mine[0]
     else:
         voter = next((v for v in mine if v.pk == voter_id), None)  # type: ignore[assignment]
         if voter is None:
-            raise InvalidInput.field("voter_id", "该业主身份不属于您")
+            raise InvalidInput.field("voter_id", _("该业主身份不属于您"))
     ballot = _insert_ballot(
         Ballot(vote=vote, voter=voter, choice=choice, channel=Ballot.Channel.ONLINE, cast_by=by,
                cast_at=timezone.now())
@@ -374,19 +379,19 @@ def ballot_enter_paper(
     """Staff or the committee enter a signed paper ballot with its photo (kept for audit)."""
     vote = Vote.objects.select_for_update().get(pk=vote.pk)
     if not can_count(by, vote):
-        raise Forbidden("只有工作人员或业委会可以录入纸质表决票")
+        raise Forbidden(_("只有工作人员或业委会可以录入纸质表决票"))
     if choice not in Ballot.Choice.values:
-        raise InvalidInput.field("choice", "请选择同意、反对或弃权")
+        raise InvalidInput.field("choice", _("请选择同意、反对或弃权"))
     if photo is None:
-        raise InvalidInput.field("photo", "请上传纸质表决票照片")
+        raise InvalidInput.field("photo", _("请上传纸质表决票照片"))
     content = _photo(photo)
     now = timezone.now()
     cast_at = cast_at or now
     if vote.status != Vote.Status.OPEN or not vote.opens_at <= cast_at < vote.closes_at:
-        raise Conflict("不在表决期间内", state=vote.status)
+        raise Conflict(_("不在表决期间内"), state=vote.status)
     voter = Voter.objects.filter(vote=vote, pk=voter_id).first()
     if voter is None:
-        raise InvalidInput.field("voter_id", "该业主不在本次表决范围内")
+        raise InvalidInput.field("voter_id", _("该业主不在本次表决范围内"))
     ballot = Ballot(vote=vote, voter=voter, choice=choice, channel=Ballot.Channel.PAPER, cast_by=by,
                     signer=signer.strip()[:60], cast_at=cast_at)  # fmt: skip
     ballot.photo.save(content.name, content, save=False)
@@ -415,11 +420,11 @@ def vote_close(*, vote: Vote, by: Any, now: datetime | None = None) -> Vote:
     now = now or timezone.now()
     if by is None:
         if now < vote.closes_at:
-            raise Conflict("表决尚未截止", state=vote.status)
+            raise Conflict(_("表决尚未截止"), state=vote.status)
     elif not is_staff_for(by, vote.area):
-        raise Forbidden("只有管辖范围内的工作人员可以结束表决")
+        raise Forbidden(_("只有管辖范围内的工作人员可以结束表决"))
     if vote.status != Vote.Status.OPEN:
-        raise Conflict("表决未在进行中", state=vote.status)
+        raise Conflict(_("表决未在进行中"), state=vote.status)
     result = tally(vote)
     vote.status = Vote.Status.CLOSED
     vote.result = result.as_dict()
@@ -435,9 +440,9 @@ def vote_close(*, vote: Vote, by: Any, now: datetime | None = None) -> Vote:
 def vote_publish(*, vote: Vote, by: Any) -> Vote:
     vote = _lock(vote.pk)
     if not is_staff_for(by, vote.area):
-        raise Forbidden("只有管辖范围内的工作人员可以公示结果")
+        raise Forbidden(_("只有管辖范围内的工作人员可以公示结果"))
     if vote.status != Vote.Status.CLOSED:
-        raise Conflict("表决结束后才能公示", state=vote.status)
+        raise Conflict(_("表决结束后才能公示"), state=vote.status)
     vote.status = Vote.Status.PUBLISHED
     vote.published_at = timezone.now()
     vote.save(update_fields=["status", "published_at"])
@@ -460,20 +465,20 @@ def close_due(now: datetime) -> int:
 
 def _questions(survey: Survey, questions: list[dict[str, Any]]) -> None:
     if not questions:
-        raise InvalidInput.field("questions", "请至少添加一道题")
+        raise InvalidInput.field("questions", _("请至少添加一道题"))
     for i, q in enumerate(questions):
         kind = q.get("kind")
         if kind not in Question.Kind.values:
-            raise InvalidInput.field(f"questions.{i}.kind", "题型无效")
+            raise InvalidInput.field(f"questions.{i}.kind", _("题型无效"))
         text = str(q.get("text", "")).strip()
         if not text:
-            raise InvalidInput.field(f"questions.{i}.text", "请填写题目")
+            raise InvalidInput.field(f"questions.{i}.text", _("请填写题目"))
         options = [str(o).strip() for o in q.get("options") or [] if str(o).strip()]
         if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE) and len(options) < 2:
-            raise InvalidInput.field(f"questions.{i}.options", "选择题至少需要两个选项")
+            raise InvalidInput.field(f"questions.{i}.options", _("选择题至少需要两个选项"))
         rating_max = int(q.get("rating_max") or 5)
         if not 2 <= rating_max <= 10:
-            raise InvalidInput.field(f"questions.{i}.rating_max", "最高分须在2到10之间")
+            raise InvalidInput.field(f"questions.{i}.rating_max", _("最高分须在2到10之间"))
         Question.objects.create(
             survey=survey, order=i + 1, kind=kind, text=text[:200], options=options, rating_max=rating_max,
             required=bool(q.get("required", True)),
@@ -488,13 +493,13 @@ def survey_create(
 ) -> Survey:  # fmt: skip
     """Open a survey (or poll) for an area or a building in it."""
     if not is_staff_for(by, area):
-        raise Forbidden("只能在管辖范围内发起民意征集")
+        raise Forbidden(_("只能在管辖范围内发起民意征集"))
     if building is not None and not building.area.code.startswith(area.code):
-        raise InvalidInput.field("building", "楼栋不在所选区域内")
+        raise InvalidInput.field("building", _("楼栋不在所选区域内"))
     if per not in Survey.Per.values:
-        raise InvalidInput.field("per", "填写方式无效")
+        raise InvalidInput.field("per", _("填写方式无效"))
     if closes_at <= opens_at:
-        raise InvalidInput.field("closes_at", "结束时间须晚于开始时间")
+        raise InvalidInput.field("closes_at", _("结束时间须晚于开始时间"))
     survey = Survey(
         title=title.strip(), description=description, area=area, building=building, per=per,
         anonymous=anonymous, opens_at=opens_at, closes_at=closes_at, status=Survey.Status.OPEN, created_by=by,
@@ -523,31 +528,31 @@ def _answers(survey: Survey, values: dict[Any, Any]) -> list[Answer]:
         empty = v is None or v == "" or v == []
         if empty:
             if q.required:
-                raise InvalidInput.field(field, f"请回答：{q.text}")
+                raise InvalidInput.field(field, _("请回答：%(text)s") % {"text": q.text})
             continue
         a = Answer(question=q)
         if q.kind == Question.Kind.SINGLE:
             if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < len(q.options):
-                raise InvalidInput.field(field, "选项无效")
+                raise InvalidInput.field(field, _("选项无效"))
             a.choices = [v]
         elif q.kind == Question.Kind.MULTIPLE:
             if not isinstance(v, list) or not all(isinstance(x, int) and 0 <= x < len(q.options) for x in v):
-                raise InvalidInput.field(field, "选项无效")
+                raise InvalidInput.field(field, _("选项无效"))
             a.choices = sorted(set(v))
         elif q.kind == Question.Kind.RATING:
             if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= q.rating_max:
-                raise InvalidInput.field(field, f"评分须在1到{q.rating_max}之间")
+                raise InvalidInput.field(field, _("评分须在1到%(max)s之间") % {"max": q.rating_max})
             a.rating = v
         else:
             text = str(v).strip()
             if len(text) > 1000:
-                raise InvalidInput.field(field, "不超过1000字")
+                raise InvalidInput.field(field, _("不超过1000字"))
             a.text = text
             a.moderation = Answer.Moderation.PENDING
         out.append(a)
     unknown = set(values) - {str(q.pk) for q in survey.questions.all()}
     if unknown:
-        raise InvalidInput.field("answers", "包含不属于本问卷的题目")
+        raise InvalidInput.field("answers", _("包含不属于本问卷的题目"))
     return out
 
 
@@ -600,7 +605,7 @@ def survey_answer(*, survey: Survey, answers: dict[Any, Any], by: Any) -> Respon
     survey = Survey.objects.select_related("area").get(pk=survey.pk)
     now = timezone.now()
     if survey.status != Survey.Status.OPEN or not survey.opens_at <= now < survey.closes_at:
-        raise Conflict("问卷不在征集期间", state=survey.status)
+        raise Conflict(_("问卷不在征集期间"), state=survey.status)
     resident = (
         Resident.objects.filter(account=by, active=True)
         .select_related("household__house__building__area")
@@ -609,9 +614,9 @@ def survey_answer(*, survey: Survey, answers: dict[Any, Any], by: Any) -> Respon
         else None
     )
     if resident is None:
-        raise Forbidden("请使用已登记的居民账号填写")
+        raise Forbidden(_("请使用已登记的居民账号填写"))
     if not _in_survey(survey, resident.household):
-        raise Forbidden("您不在本次征集的范围内")
+        raise Forbidden(_("您不在本次征集的范围内"))
     rows = _answers(survey, answers)
     response = _save_response(survey, resident, resident.household, rows, Response.Channel.ONLINE, by)
     audit("create", response, by=by, object_type="voting.response", changes={"survey": survey.pk})
@@ -630,14 +635,14 @@ def survey_enter_paper(
     """Staff enter a paper answer; it is marked as paper and counts against the same once-rule."""
     survey = Survey.objects.select_related("area").get(pk=survey.pk)
     if not is_staff_for(by, survey.area):
-        raise Forbidden("只有管辖范围内的工作人员可以录入纸质问卷")
+        raise Forbidden(_("只有管辖范围内的工作人员可以录入纸质问卷"))
     if survey.status == Survey.Status.DRAFT:
-        raise Conflict("问卷尚未发布", state=survey.status)
+        raise Conflict(_("问卷尚未发布"), state=survey.status)
     household = Household.objects.select_related("house__building__area").get(pk=household.pk)
     if not _in_survey(survey, household):
-        raise InvalidInput.field("household", "该户不在本次征集的范围内")
+        raise InvalidInput.field("household", _("该户不在本次征集的范围内"))
     if resident is not None and resident.household_id != household.pk:
-        raise InvalidInput.field("resident", "该居民不属于此户")
+        raise InvalidInput.field("resident", _("该居民不属于此户"))
     rows = _answers(survey, answers)
     response = _save_response(survey, resident, household, rows, Response.Channel.PAPER, by)
     audit(
@@ -656,9 +661,9 @@ def answer_moderate(*, answer_id: int, approve: bool, by: Any) -> Answer:
         .first()
     )
     if answer is None or answer.moderation == Answer.Moderation.NONE:
-        raise NotFound("回答不存在")
+        raise NotFound(_("回答不存在"))
     if not is_staff_for(by, answer.response.survey.area):
-        raise Forbidden("只有管辖范围内的工作人员可以审核")
+        raise Forbidden(_("只有管辖范围内的工作人员可以审核"))
     answer.moderation = Answer.Moderation.APPROVED if approve else Answer.Moderation.REJECTED
     answer.save(update_fields=["moderation"])
     audit("update", answer, by=by, object_type="voting.answer", changes={"moderation": answer.moderation})
@@ -669,9 +674,9 @@ def answer_moderate(*, answer_id: int, approve: bool, by: Any) -> Answer:
 def survey_close(*, survey: Survey, by: Any) -> Survey:
     survey = Survey.objects.select_for_update(of=("self",)).select_related("area").get(pk=survey.pk)
     if not is_staff_for(by, survey.area):
-        raise Forbidden("只有管辖范围内的工作人员可以结束征集")
+        raise Forbidden(_("只有管辖范围内的工作人员可以结束征集"))
     if survey.status != Survey.Status.OPEN:
-        raise Conflict("问卷不在征集中", state=survey.status)
+        raise Conflict(_("问卷不在征集中"), state=survey.status)
     survey.status = Survey.Status.CLOSED
     survey.save(update_fields=["status"])
     audit("update", survey, by=by, changes={"status": "closed"})

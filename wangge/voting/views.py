@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
@@ -50,8 +51,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def _result_rows(result: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not result:
         return []
-    labels = (("participants", "参与表决"), ("approve", "同意"), ("reject", "反对"), ("abstain", "弃权"),
-              ("none", "未表决"))  # fmt: skip
+    labels = (("participants", _("参与表决")), ("approve", _("同意")), ("reject", _("反对")), ("abstain", _("弃权")),
+              ("none", _("未表决")))  # fmt: skip
     return [{"label": lab, **result[k]} for k, lab in labels]
 
 
@@ -87,11 +88,11 @@ def vote_cast(request: HttpRequest, pk: int) -> HttpResponse:
         voter = request.POST.get("voter_id")
         services.ballot_cast(vote=vote, choice=request.POST.get("choice", ""), by=request.user,
                              voter_id=int(voter) if voter else None)  # fmt: skip
-        messages.success(request, "已提交表决意见，谢谢参与")
+        messages.success(request, _("已提交表决意见，谢谢参与"))
     except ServiceError as exc:
         messages.error(request, exc.detail)
     except ValueError:
-        messages.error(request, "业主身份无效")
+        messages.error(request, _("业主身份无效"))
     return redirect("voting:vote", pk=pk)
 
 
@@ -104,11 +105,11 @@ def vote_paper(request: HttpRequest, pk: int) -> HttpResponse:
             vote=vote, voter_id=int(request.POST.get("voter_id") or 0), choice=request.POST.get("choice", ""),
             photo=request.FILES.get("photo"), signer=request.POST.get("signer", ""), by=request.user,
         )  # fmt: skip
-        messages.success(request, "纸质表决票已录入")
+        messages.success(request, _("纸质表决票已录入"))
     except ServiceError as exc:
         messages.error(request, exc.detail)
     except ValueError:
-        messages.error(request, "业主编号无效")
+        messages.error(request, _("业主编号无效"))
     return redirect("voting:vote", pk=pk)
 
 
@@ -126,7 +127,8 @@ def vote_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     try:
         actions[step](vote=vote, by=request.user)
         messages.success(
-            request, {"open": "表决已开始", "close": "表决已截止并计票", "publish": "结果已公示"}[step]
+            request,
+            {"open": _("表决已开始"), "close": _("表决已截止并计票"), "publish": _("结果已公示")}[step],
         )
     except ServiceError as exc:
         messages.error(request, exc.detail)
@@ -158,7 +160,7 @@ def vote_export(request: HttpRequest, pk: int) -> HttpResponse:
     vote = _vote(request, pk)
     result = selectors.vote_result(viewer=request.user, vote=vote)
     if result is None:
-        raise Http404("结果尚未公示")
+        raise Http404(_("结果尚未公示"))
     ballots = list(selectors.ballot_list(viewer=request.user, vote=vote)) if services.can_count(
         request.user, vote) else None  # fmt: skip
     return _xlsx(exports.vote_xlsx(vote, result, ballots), f"vote-{vote.pk}.xlsx")
@@ -168,7 +170,7 @@ def _dt(value: str | None, field: str) -> datetime:
     try:
         return timezone.make_aware(datetime.fromisoformat(value or ""))
     except ValueError as exc:
-        raise InvalidInput.field(field, "时间格式不正确") from exc
+        raise InvalidInput.field(field, _("时间格式不正确")) from exc
 
 
 def _areas(user: Any) -> list[Area]:
@@ -190,10 +192,10 @@ def vote_new(request: HttpRequest) -> HttpResponse:
         try:
             area = next((a for a in areas if a.code == request.POST.get("area")), None)
             if area is None:
-                raise InvalidInput.field("area", "请选择区域")
+                raise InvalidInput.field("area", _("请选择区域"))
             rule_set = RuleSet.objects.filter(pk=request.POST.get("rule_set") or 0).first()
             if rule_set is None:
-                raise InvalidInput.field("rule_set", "请选择表决规则")
+                raise InvalidInput.field("rule_set", _("请选择表决规则"))
             building = next((b for b in buildings if str(b.pk) == request.POST.get("building")), None)
             entrance = request.POST.get("entrance")
             vote = services.vote_create(
@@ -203,12 +205,12 @@ def vote_new(request: HttpRequest) -> HttpResponse:
                 building=building, entrance=int(entrance) if entrance else None,
                 description=request.POST.get("description", ""), by=request.user,
             )  # fmt: skip
-            messages.success(request, "表决已创建（草稿），核对范围后开始表决")
+            messages.success(request, _("表决已创建（草稿），核对范围后开始表决"))
             return redirect("voting:vote", pk=vote.pk)
         except ServiceError as exc:
             messages.error(request, exc.detail)
         except ValueError:
-            messages.error(request, "单元须为数字")
+            messages.error(request, _("单元须为数字"))
     ctx = {"areas": areas, "buildings": buildings, "rule_sets": selectors.ruleset_list(), "matters": Matter.choices,
            "scopes": Vote.Scope.choices, "form": form}  # fmt: skip
     return render(request, "voting/vote_new.html", ctx)
@@ -237,14 +239,14 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if staff and hh:
                 household = Household.objects.filter(pk=int(hh) if hh.isdigit() else 0).first()
                 if household is None:
-                    raise InvalidInput.field("household", "户不存在")
+                    raise InvalidInput.field("household", _("户不存在"))
                 services.survey_enter_paper(
                     survey=survey, household=household, answers=answers, by=request.user
                 )
-                messages.success(request, "纸质问卷已录入")
+                messages.success(request, _("纸质问卷已录入"))
             else:
                 services.survey_answer(survey=survey, answers=answers, by=request.user)
-                messages.success(request, "已提交，谢谢参与")
+                messages.success(request, _("已提交，谢谢参与"))
                 return redirect("voting:survey_results", pk=pk)
         except ServiceError as exc:
             messages.error(request, exc.detail)
@@ -281,7 +283,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
         a = services.answer_moderate(
             answer_id=pk, approve=request.POST.get("approve") == "1", by=request.user
         )
-        messages.success(request, "已审核")
+        messages.success(request, _("已审核"))
         return redirect("voting:survey_results", pk=a.response.survey_id)
     except ServiceError as exc:
         raise Http404(exc.detail) from exc
@@ -297,7 +299,9 @@ def parse_questions(text: str) -> list[dict[str, Any]]:
         parts = [p.strip() for p in line.split("|")]
         kind = KINDS.get(parts[0])
         if kind is None or len(parts) < 2:
-            raise InvalidInput.field("questions", f"第{i + 1}行格式不正确：应为 题型|题目|选项")
+            raise InvalidInput.field(
+                "questions", _("第%(row)s行格式不正确：应为 题型|题目|选项") % {"row": i + 1}
+            )
         q: dict[str, Any] = {"kind": kind, "text": parts[1]}
         if kind in ("single", "multiple"):
             q["options"] = [o for o in (parts[2] if len(parts) > 2 else "").split(";") if o.strip()]
@@ -319,7 +323,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
         try:
             area = next((a for a in areas if a.code == request.POST.get("area")), None)
             if area is None:
-                raise InvalidInput.field("area", "请选择区域")
+                raise InvalidInput.field("area", _("请选择区域"))
             survey = services.survey_create(
                 title=request.POST.get("title", ""), area=area, per=request.POST.get("per", "resident"),
                 anonymous=request.POST.get("anonymous") == "on",
@@ -328,7 +332,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
                 questions=parse_questions(request.POST.get("questions", "")),
                 description=request.POST.get("description", ""), by=request.user,
             )  # fmt: skip
-            messages.success(request, "民意征集已发布")
+            messages.success(request, _("民意征集已发布"))
             return redirect("voting:survey", pk=survey.pk)
         except ServiceError as exc:
             messages.error(request, exc.detail)
