@@ -33,6 +33,7 @@ _AREA_STAFF = _STAFF_READ | {
     "appeals.supervise",
     "mobilisation.manage",
     "deliberation.manage",
+    "places.manage",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

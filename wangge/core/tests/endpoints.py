@@ -457,6 +457,16 @@ def _scheduled_visit(w: World, area: Area) -> Any:
     return w.once("scheduled_visit", area, make)
 
 
+def _place(w: World, area: Area) -> Any:
+    """An active service place serving the area."""
+    from wangge.places.models import Place
+
+    def make() -> Any:
+        return Place.objects.create(name=f"驿站{next(_seq)}", kind="post", area=area, lat=32.5, lng=120.4)
+
+    return w.once("place", area, make)
+
+
 Factory = Callable[[World, Area], dict[str, Any]]
 
 DETAIL: dict[str, Factory] = {
@@ -494,6 +504,7 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/commitments/board/{code}": lambda w, a: {"code": a.code[:12]},
     "/api/v1/jobs/{job_id}": lambda w, a: {"job_id": _job(w, a).pk},
     "/api/v1/visits/{pk}": lambda w, a: {"pk": _visit(w, a).pk},
+    "/api/v1/places/{pk}": lambda w, a: {"pk": _place(w, a).pk},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -519,6 +530,8 @@ OWNER_ONLY = {
 PUBLIC: dict[str, str] = {
     "/api/v1/commitments/board/{code}": "a community's public 红色物业 board (no names; property tests)",
     "property:board": "a community's public 红色物业 board (no names; property tests)",
+    "/api/v1/places/{pk}": "an active service place: address and hours are public information (places tests)",
+    "places:detail": "an active service place: address and hours are public information (places tests)",
 }
 
 
@@ -605,6 +618,9 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/visits": ListCase(lambda w, a: _visit(w, a).pk),
     "/api/v1/visits/due": ListCase(lambda w, a: _scheduled_visit(w, a).pk),
     # Not lists of area-bound rows (the reason is the entry):
+    "/api/v1/places": "active service places are public information; inactive ones by scope (places tests)",
+    "/api/v1/places/nearest": "the nearest active places to a point: public information (places tests)",
+    "/api/v1/places/coverage": "aggregate figures of one area the viewer reaches; out of scope is 404 (places tests)",
     "/api/v1/auth/me": "the viewer's own account",
     "/api/v1/audit": "audit.read roles only (admin, district); the audit log is the district's record",
     "/api/v1/areas/locate": "routes a point to a grid; unscoped by design (reporting needs it anywhere)",
@@ -665,6 +681,7 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "property:board": ("/api/v1/commitments/board/{code}", {"code": "code"}),
     "core:job": ("/api/v1/jobs/{job_id}", {"pk": "job_id"}),
     "visits:record": ("/api/v1/households/{pk}", {"household_id": "pk"}),
+    "places:detail": ("/api/v1/places/{pk}", {"pk": "pk"}),
     "registry:reveal": "POST",
     "volunteers:member_verify": "POST",
     "volunteers:member_unit": "POST",

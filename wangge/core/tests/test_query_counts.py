@@ -32,6 +32,7 @@ VIEWERS = ("admin", "community_staff")
 QUERY: dict[str, Callable[[World], str]] = {
     "/api/v1/areas/locate": lambda w: "?lat=32.505&lng=120.405",
     "/api/v1/commitments/compliance": lambda w: f"?company={_company_in_grid_a(w)}",
+    "/api/v1/places/nearest": lambda w: "?lat=32.505&lng=120.405&include_closed=true",
 }
 
 
@@ -135,6 +136,14 @@ def _own_points(w: World, viewer: Any) -> None:
 
 _points_seq = itertools.count(1)
 
+
+def _new_place(w: World, viewer: Any) -> None:
+    from wangge.places.models import Place, PlaceService
+
+    place = Place.objects.create(name="驿站", kind="post", area=w.tree.grid_a, lat=32.505, lng=120.405)
+    place.services.set(PlaceService.objects.all()[:3])
+
+
 GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/buildings": (_registry_row, ""),
     "/api/v1/houses": (_registry_row, ""),
@@ -159,6 +168,8 @@ GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/commitments/evaluations": (_made_by("evaluation", "/api/v1/commitments/evaluations"), ""),
     "/api/v1/visits": (_made_by("visit", "/api/v1/visits"), ""),
     "/api/v1/visits/due": (_made_by("scheduled_visit", "/api/v1/visits/due"), ""),
+    "/api/v1/places": (_new_place, ""),
+    "/api/v1/places/nearest": (_new_place, "?lat=32.505&lng=120.405&include_closed=true"),
 }
 
 

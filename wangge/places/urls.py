@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "places"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("<int:pk>/", views.detail, name="detail"),
+]
