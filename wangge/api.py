@@ -161,6 +161,7 @@ def _add_routers() -> None:
     from wangge.pairing.api import router as pairing_router
     from wangge.places.api import router as places_router
     from wangge.points.api import router as points_router
+    from wangge.projects.api import router as projects_router
     from wangge.property.api import router as property_router
     from wangge.registry.api import router as registry_router
     from wangge.visits.api import router as visits_router
@@ -185,6 +186,7 @@ def _add_routers() -> None:
     api.add_router("/", property_router)
     api.add_router("/", visits_router)
     api.add_router("/", places_router)
+    api.add_router("/", projects_router)
 
 
 _add_routers()

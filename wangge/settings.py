@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "wangge.property",
     "wangge.visits",
     "wangge.places",
+    "wangge.projects",
     "wangge.demo",
 ]
 

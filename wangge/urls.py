@@ -26,6 +26,7 @@ urlpatterns = [
     path("property/", include("wangge.property.urls")),
     path("visits/", include("wangge.visits.urls")),
     path("places/", include("wangge.places.urls")),
+    path("projects/", include("wangge.projects.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]

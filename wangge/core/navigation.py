@@ -26,6 +26,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("property:home", _("红色物业"), None),
     ("visits:today", _("网格员今日"), "registry.write"),
     ("places:home", _("服务阵地"), None),
+    ("projects:home", _("项目清单"), "projects.read"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

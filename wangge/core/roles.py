@@ -21,7 +21,14 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
 
 
-_STAFF_READ = {"areas.read", "registry.read", "registry.export", "appeals.read", "mobilisation.read"}
+_STAFF_READ = {
+    "areas.read",
+    "registry.read",
+    "registry.export",
+    "appeals.read",
+    "mobilisation.read",
+    "projects.read",
+}
 _AREA_STAFF = _STAFF_READ | {
     "registry.write",
     "registry.import",
@@ -34,20 +41,30 @@ _AREA_STAFF = _STAFF_READ | {
     "mobilisation.manage",
     "deliberation.manage",
     "places.manage",
+    "projects.manage",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.VOLUNTEER: frozenset({"appeals.submit", "mobilisation.participate"}),
-    Role.GRID_WORKER: frozenset((_AREA_STAFF - {"appeals.supervise"}) | {"mobilisation.participate"}),
+    Role.GRID_WORKER: frozenset(
+        (_AREA_STAFF - {"appeals.supervise", "projects.manage"}) | {"mobilisation.participate"}
+    ),
     Role.COMMUNITY_STAFF: frozenset(_AREA_STAFF),
-    Role.STREET_STAFF: frozenset(_AREA_STAFF),
-    Role.DISTRICT: frozenset(_AREA_STAFF | {"audit.read", "metrics.read_all"}),
+    Role.STREET_STAFF: frozenset(_AREA_STAFF | {"projects.approve"}),
+    Role.DISTRICT: frozenset(_AREA_STAFF | {"audit.read", "metrics.read_all", "projects.approve"}),
     Role.DEPARTMENT_STAFF: frozenset({"appeals.read", "appeals.handle"}),
     Role.PROPERTY_STAFF: frozenset({"appeals.read", "appeals.handle"}),
     Role.ADMIN: frozenset(
         _AREA_STAFF
-        | {"audit.read", "areas.write", "config.write", "metrics.read_all", "mobilisation.participate"}
+        | {
+            "audit.read",
+            "areas.write",
+            "config.write",
+            "metrics.read_all",
+            "mobilisation.participate",
+            "projects.approve",
+        }
     ),
 }
 

@@ -34,6 +34,7 @@ DEMO_HOOK_APPS = [
     "property",
     "visits",
     "places",
+    "projects",
 ]
 
 

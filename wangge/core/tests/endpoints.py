@@ -467,6 +467,18 @@ def _place(w: World, area: Area) -> Any:
     return w.once("place", area, make)
 
 
+def _project(w: World, area: Area) -> Any:
+    """An approved project of the area (approved so the public list shows it too)."""
+    from wangge.projects.models import Project
+
+    def make() -> Any:
+        return Project.objects.create(
+            area=area, title="楼道照明", kind="livelihood", owner=w.admin, state="approved"
+        )
+
+    return w.once("project", area, make)
+
+
 Factory = Callable[[World, Area], dict[str, Any]]
 
 DETAIL: dict[str, Factory] = {
@@ -505,6 +517,8 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/jobs/{job_id}": lambda w, a: {"job_id": _job(w, a).pk},
     "/api/v1/visits/{pk}": lambda w, a: {"pk": _visit(w, a).pk},
     "/api/v1/places/{pk}": lambda w, a: {"pk": _place(w, a).pk},
+    "/api/v1/projects/{pk}": lambda w, a: {"pk": _project(w, a).pk},
+    "/api/v1/projects/public/{code}": lambda w, a: {"code": a.code[:12]},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -532,6 +546,8 @@ PUBLIC: dict[str, str] = {
     "property:board": "a community's public 红色物业 board (no names; property tests)",
     "/api/v1/places/{pk}": "an active service place: address and hours are public information (places tests)",
     "places:detail": "an active service place: address and hours are public information (places tests)",
+    "/api/v1/projects/public/{code}": "a community's public project list (approved and later, names masked)",
+    "projects:public": "a community's public project list (approved and later, names masked)",
 }
 
 
@@ -617,6 +633,7 @@ LISTS: dict[str, ListCase | str] = {
     ),
     "/api/v1/visits": ListCase(lambda w, a: _visit(w, a).pk),
     "/api/v1/visits/due": ListCase(lambda w, a: _scheduled_visit(w, a).pk),
+    "/api/v1/projects": ListCase(lambda w, a: _project(w, a).pk),
     # Not lists of area-bound rows (the reason is the entry):
     "/api/v1/places": "active service places are public information; inactive ones by scope (places tests)",
     "/api/v1/places/nearest": "the nearest active places to a point: public information (places tests)",
@@ -682,6 +699,9 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "core:job": ("/api/v1/jobs/{job_id}", {"pk": "job_id"}),
     "visits:record": ("/api/v1/households/{pk}", {"household_id": "pk"}),
     "places:detail": ("/api/v1/places/{pk}", {"pk": "pk"}),
+    "projects:detail": ("/api/v1/projects/{pk}", {"pk": "pk"}),
+    "projects:public": ("/api/v1/projects/public/{code}", {"code": "code"}),
+    "projects:step": "POST",
     "registry:reveal": "POST",
     "volunteers:member_verify": "POST",
     "volunteers:member_unit": "POST",

@@ -169,6 +169,7 @@ GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/visits": (_made_by("visit", "/api/v1/visits"), ""),
     "/api/v1/visits/due": (_made_by("scheduled_visit", "/api/v1/visits/due"), ""),
     "/api/v1/places": (_new_place, ""),
+    "/api/v1/projects": (_made_by("project", "/api/v1/projects"), ""),
     "/api/v1/places/nearest": (_new_place, "?lat=32.505&lng=120.405&include_closed=true"),
 }
 
