@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "wangge.voting",
     "wangge.property",
     "wangge.visits",
+    "wangge.offline",
     "wangge.demo",
 ]
 
