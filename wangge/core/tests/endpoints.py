@@ -665,6 +665,7 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "property:board": ("/api/v1/commitments/board/{code}", {"code": "code"}),
     "core:job": ("/api/v1/jobs/{job_id}", {"pk": "job_id"}),
     "visits:record": ("/api/v1/households/{pk}", {"household_id": "pk"}),
+    "offline:correct": ("/api/v1/households/{pk}", {"pk": "pk"}),
     "registry:reveal": "POST",
     "volunteers:member_verify": "POST",
     "volunteers:member_unit": "POST",
@@ -695,5 +696,6 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "open311-requests": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-request": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-token": "Open311 GeoReport v2: public by the spec",
+    "offline:icon": "the app icon (a drawing, no data); public so the phone can install the app",
     "wishes:photo": "the delivery photo of a claim; who may see it is tested in wishes/tests/test_privacy.py",
 }
