@@ -42,9 +42,13 @@ def test_today_and_a_household_card_open_with_no_network(browser_page: Any) -> N
 
     page.context.set_offline(True)
     assert page.evaluate("navigator.onLine") is False
+    later = make_household(tree.grid_a)  # due on the server now, but not on the phone's copy
+    tasks.tick(timezone.now())
     page.goto(page.base_url + "/visits/today/?lat=1&lng=2")  # any query string: the same saved page
     assert page.locator("h1").first.inner_text().startswith("网格员今日")
     assert page.locator(f"a.vcard[href='/visits/household/{h.pk}/']").count() == 1
+    # The copy, not the server (the service worker's own fetch is cut off too).
+    assert page.locator(f"a.vcard[href='/visits/household/{later.pk}/']").count() == 0
     page.wait_for_selector("#sync-status:has-text('没有网络')")
     page.goto(page.base_url + f"/registry/households/{h.pk}/")
     assert h.number in page.locator("h1").inner_text()
@@ -54,3 +58,62 @@ def test_today_and_a_household_card_open_with_no_network(browser_page: Any) -> N
     # A page never saved is not made up.
     with pytest.raises(Exception):
         page.goto(page.base_url + "/appeals/")
+
+    page.context.set_offline(False)  # network first: the server's page again
+    page.goto(page.base_url + "/visits/today/")
+    assert page.locator(f"a.vcard[href='/visits/household/{later.pk}/']").count() == 1
+
+
+def _record_visit_offline(page: Any, household_id: int, waiting: int, duration: str = "20") -> None:
+    page.goto(page.base_url + f"/visits/household/{household_id}/")
+    page.wait_for_selector("#visit-form")
+    page.fill("input[name=duration_minutes]", duration)
+    page.fill("textarea[name=notes]", f"离线走访 {household_id}")
+    page.click("#visit-form button[type=submit]")
+    page.wait_for_url("**/visits/today/")
+    _waiting(page, waiting)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_visits_recorded_offline_land_once_when_the_network_returns(browser_page: Any) -> None:
+    tree = make_tree()
+    make_user(Role.GRID_WORKER, tree.grid_a, username="wangge01")
+    households = [make_household(tree.grid_a) for _ in range(3)]
+    tasks.tick(timezone.now())
+    page = browser_page
+    page.set_viewport_size({"width": 360, "height": 640})
+    browser_login(page, "wangge01", PASSWORD)
+    page.goto(page.base_url + "/visits/today/")
+    _ready(page)
+
+    page.context.set_offline(True)
+    for n, h in enumerate(households, start=1):
+        _record_visit_offline(page, h.pk, n)
+    assert page.locator("#sync-list li").count() == 3
+    assert "待同步 3 条" in page.locator("#sync-count").inner_text()
+    assert Visit.objects.count() == 0  # nothing reached the server
+    queued = page.evaluate("WanggeQueue.list('wangge01')")
+    client_ids = [q["body"]["client_id"] for q in queued]
+    assert len(set(client_ids)) == 3
+    assert [q["body"]["household_id"] for q in queued] == [h.pk for h in households]  # in the order made
+
+    page.context.set_offline(False)  # the "online" event replays the queue
+    _waiting(page, 0)
+    assert page.locator("#sync-failed-count").get_attribute("data-count") == "0"
+    for h, client_id in zip(households, client_ids, strict=True):
+        v = Visit.objects.get(client_id=client_id)
+        assert (v.household_id, v.duration_minutes, v.notes) == (h.pk, 20, f"离线走访 {h.pk}")
+    assert Visit.objects.count() == 3
+
+    # A re-send of the same items (a phone that never saw the answers): each answers 200, nothing new lands.
+    statuses = page.evaluate(
+        """async (items) => {
+            for (const it of items) { await WanggeQueue.add({...it}); }
+            const out = await WanggeQueue.flush('wangge01', '');
+            return out.sent.map((s) => s.status);
+        }""",
+        queued,
+    )
+    assert statuses == [200, 200, 200]
+    assert Visit.objects.count() == 3
