@@ -117,7 +117,12 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "background_color": "#ffffff",
         "theme_color": "#b91c1c",
         "icons": [
-            {"src": reverse("offline:icon", args=[s]), "sizes": f"{s}x{s}", "type": "image/png", "purpose": "any"}
+            {
+                "src": reverse("offline:icon", args=[s]),
+                "sizes": f"{s}x{s}",
+                "type": "image/png",
+                "purpose": "any",
+            }
             for s in ICON_SIZES
         ],
     }
@@ -162,9 +167,7 @@ def households(request: HttpRequest) -> HttpResponse:
     script saves them all on the phone."""
     _staff(request)
     rows = selectors.offline_households(viewer=request.user)
-    return render(
-        request, "offline/households.html", {"rows": rows, "limit": selectors.offline_limit()}
-    )
+    return render(request, "offline/households.html", {"rows": rows, "limit": selectors.offline_limit()})
 
 
 @login_required
@@ -182,4 +185,3 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         "offline/correct.html",
         {"household": household, "members": members, "household_version": getattr(household, "version", "")},
     )
-

@@ -56,7 +56,9 @@ def test_today_and_a_household_card_open_with_no_network(browser_page: Any) -> N
     page.wait_for_selector("#visit-form")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     # A page never saved is not made up.
-    with pytest.raises(Exception):
+    from playwright.sync_api import Error as PlaywrightError
+
+    with pytest.raises(PlaywrightError, match="ERR_INTERNET_DISCONNECTED"):
         page.goto(page.base_url + "/appeals/")
 
     page.context.set_offline(False)  # network first: the server's page again
