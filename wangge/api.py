@@ -162,6 +162,7 @@ def _add_routers() -> None:
     from wangge.points.api import router as points_router
     from wangge.property.api import router as property_router
     from wangge.registry.api import router as registry_router
+    from wangge.registry.change_api import router as registry_changes_router
     from wangge.visits.api import router as visits_router
     from wangge.volunteers.api import router as volunteers_router
     from wangge.voting.api import router as voting_router
@@ -183,6 +184,7 @@ def _add_routers() -> None:
     api.add_router("/", voting_router)
     api.add_router("/", property_router)
     api.add_router("/", visits_router)
+    api.add_router("/registry", registry_changes_router)
 
 
 _add_routers()

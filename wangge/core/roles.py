@@ -25,6 +25,7 @@ _STAFF_READ = {"areas.read", "registry.read", "registry.export", "appeals.read",
 _AREA_STAFF = _STAFF_READ | {
     "registry.write",
     "registry.import",
+    "registry.approve",
     "pii.reveal",
     "appeals.submit",
     "appeals.dispatch",
@@ -38,7 +39,9 @@ _AREA_STAFF = _STAFF_READ | {
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.VOLUNTEER: frozenset({"appeals.submit", "mobilisation.participate"}),
-    Role.GRID_WORKER: frozenset((_AREA_STAFF - {"appeals.supervise"}) | {"mobilisation.participate"}),
+    Role.GRID_WORKER: frozenset(
+        (_AREA_STAFF - {"appeals.supervise", "registry.approve"}) | {"mobilisation.participate"}
+    ),
     Role.COMMUNITY_STAFF: frozenset(_AREA_STAFF),
     Role.STREET_STAFF: frozenset(_AREA_STAFF),
     Role.DISTRICT: frozenset(_AREA_STAFF | {"audit.read", "metrics.read_all"}),
