@@ -57,6 +57,8 @@ PAGE_PATTERNS = [
     r"^/visits/today/$",
     r"^/visits/household/\d+/$",
     r"^/registry/households/\d+/$",
+    r"^/registry/households/\d+/card/$",
+    r"^/registry/residents/\d+/card/$",
     r"^/offline/$",
     r"^/offline/households/\d+/correct/$",
 ]

@@ -120,7 +120,8 @@
     // Today: each household due gets its visit form, its card and its correction form.
     document.querySelectorAll("a.vcard[href^='/visits/household/']").forEach(function (a) {
       var id = a.getAttribute("href").split("/")[3];
-      urls.push(a.getAttribute("href"), "/registry/households/" + id + "/", "/offline/households/" + id + "/correct/");
+      urls.push(a.getAttribute("href"), "/registry/households/" + id + "/", "/registry/households/" + id + "/card/",
+        "/offline/households/" + id + "/correct/");
     });
     if (today) { urls.push(today); }
     return urls.filter(function (u, i) { return urls.indexOf(u) === i; });

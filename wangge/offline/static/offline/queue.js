@@ -16,8 +16,13 @@
       h.slice(8, 10).join("") + "-" + h.slice(10).join("");
   }
 
-  // Keys sort in the order the items were made: zero-padded milliseconds, then a random tail.
-  function newKey() { return String(Date.now()).padStart(15, "0") + "-" + uuid().slice(0, 8); }
+  // Keys sort in the order the items were made: zero-padded milliseconds (strictly increasing within a
+  // page, so two items made in the same millisecond keep their order), then a random tail.
+  var lastTime = 0;
+  function newKey() {
+    lastTime = Math.max(Date.now(), lastTime + 1);
+    return String(lastTime).padStart(15, "0") + "-" + uuid().slice(0, 8);
+  }
 
   async function add(item) {
     item.id = newKey();
