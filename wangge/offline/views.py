@@ -59,6 +59,8 @@ PAGE_PATTERNS = [
     r"^/registry/households/\d+/$",
     r"^/registry/households/\d+/card/$",
     r"^/registry/residents/\d+/card/$",
+    r"^/patrols/$",
+    r"^/patrols/\d+/$",
     r"^/offline/$",
     r"^/offline/households/\d+/correct/$",
 ]

@@ -71,6 +71,12 @@ def test_today_and_a_household_card_open_with_no_network(browser_page: Any) -> N
     page.goto(page.base_url + "/visits/today/")
     assert page.locator(f"a.vcard[href='/visits/household/{later.pk}/']").count() == 1
 
+    # Signing out drops the saved pages (they were made for this account).
+    assert page.evaluate("caches.has('wangge-pages')") is True
+    page.evaluate("document.querySelector(\"form[action='/accounts/logout/']\").requestSubmit()")
+    page.wait_for_url("**/accounts/login/")
+    page.wait_for_function("caches.has('wangge-pages').then((has) => !has)")
+
 
 def _record_visit_offline(page: Any, household_id: int, waiting: int, duration: str = "20") -> None:
     page.goto(page.base_url + f"/visits/household/{household_id}/")
