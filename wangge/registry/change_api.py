@@ -1,7 +1,6 @@
 """The change log API, mounted at ``/api/v1/registry``: corrections from phones (exactly once by client id,
 conflicts on a stale base version), the approval queue and the settling of conflicts."""
 
-
 from typing import Any
 
 from django.http import HttpRequest

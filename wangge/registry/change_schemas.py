@@ -1,6 +1,5 @@
 """Schemas of the change log API (``/api/v1/registry/changes``); names prefixed ``Registry`` (unique)."""
 
-
 from datetime import datetime
 from typing import Any, Literal
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from wangge.accounts.roles import user_can
+from wangge.core import pii
 from wangge.core.errors import Forbidden, InvalidInput
 from wangge.core.scoping import get_visible_or_404
 
 from . import change_services, selectors
-from .models import Household, RegistryChange, Resident
+from .models import Household, RegistryChange, Resident, Tag
 
 Status = RegistryChange.Status
 
@@ -77,7 +78,7 @@ def values_for(values: dict[str, Any], viewer: Any) -> dict[str, Any]:
     return {**values, "tags": shown + (["(sensitive)"] if len(shown) < len(tags) else [])}
 
 
-_CHOICES = {
+_CHOICES: dict[str, dict[str, Any]] = {
     "gender": dict(Resident.Gender.choices),
     "relation": dict(Resident.Relation.choices),
     "left_reason": {"moved_out": "迁出", "deceased": "死亡"},
@@ -112,15 +113,23 @@ def present(values: dict[str, Any], viewer: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def change_cards(changes: list[RegistryChange], viewer: Any, *, current: bool = False) -> list[dict[str, Any]]:
+def change_cards(
+    changes: list[RegistryChange], viewer: Any, *, current: bool = False
+) -> list[dict[str, Any]]:
     """What a change card shows: before / (current) / proposed or after, each as labelled rows."""
     targets: dict[tuple[str, int], Any] = {}
     if current:
         rids = [c.resident_id for c in changes if c.target == "resident" and c.resident_id]
         hids = [c.household_id for c in changes if c.target == "household" and c.household_id]
-        for r in Resident.objects.filter(pk__in=rids):
+        code_of = {pii.tag_token(c): c for c in Tag.objects.values_list("code", flat=True)}
+        for r in Resident.objects.filter(pk__in=rids).prefetch_related("taggings"):
             targets[("resident", r.pk)] = r
-        for h in Household.objects.filter(pk__in=hids):
+        active = Count("residents", filter=Q(residents__active=True))
+        for h in (
+            Household.objects.filter(pk__in=hids)
+            .annotate(active_residents=active)
+            .prefetch_related("taggings")
+        ):
             targets[("household", h.pk)] = h
     cards = []
     for c in changes:
@@ -134,14 +143,16 @@ def change_cards(changes: list[RegistryChange], viewer: Any, *, current: bool = 
         obj = targets.get((c.target, c.resident_id if c.target == "resident" else c.household_id))  # type: ignore[arg-type]
         if obj is not None:
             keys = list(before) or list(after)
-            now = change_services.values_of(obj)
+            now = change_services.values_of(obj, code_of)
             card["current"] = present({k: now[k] for k in keys if k in now}, viewer)
             card["version"] = obj.version
         cards.append(card)
     return cards
 
 
-def history(*, viewer: Any, resident: Resident | None = None, household: Household | None = None) -> dict[str, Any]:
+def history(
+    *, viewer: Any, resident: Resident | None = None, household: Household | None = None
+) -> dict[str, Any]:
     """A resident's or a household's history: the changes, the household's visits and the cases linked to it
     (found on its visits) or reported at its building. Read through the visits' and appeals' selectors."""
     from wangge.appeals.selectors import appeal_list
@@ -149,9 +160,11 @@ def history(*, viewer: Any, resident: Resident | None = None, household: Househo
 
     home = household if household is not None else resident.household  # type: ignore[union-attr]
     changes = list(
-        change_list(viewer=viewer, resident=resident.pk if resident else None, household=home.pk if household else None)[
-            :100
-        ]
+        change_list(
+            viewer=viewer,
+            resident=resident.pk if resident else None,
+            household=home.pk if household else None,
+        )[:100]
     )
     visits = list(visit_list(viewer=viewer, household=home.pk)[:50])
     found = {a.pk: a for v in visits for a in v.findings.all()}

@@ -29,7 +29,7 @@ from django.utils import timezone
 from wangge.accounts.roles import user_can
 from wangge.core import pii
 from wangge.core.audit import audit
-from wangge.core.errors import Conflict, Forbidden, InvalidInput, ServiceError
+from wangge.core.errors import Conflict, Forbidden, InvalidInput
 from wangge.core.scoping import get_visible_or_404
 from wangge.core.transactions import batch, use_case
 
@@ -120,8 +120,13 @@ def _iso(v: Any) -> Any:
     return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v
 
 
-def values_of(obj: Household | Resident) -> dict[str, Any]:
-    """The target's current values, masked (the before/current of a change)."""
+def values_of(obj: Household | Resident, code_of: dict[str, str] | None = None) -> dict[str, Any]:
+    """The target's current values, masked (the before/current of a change). With ``code_of`` (token →
+    tag code) the tags come from prefetched ``taggings`` and a household's count from ``active_residents``."""
+    if code_of is not None:
+        tags = sorted(code_of[t.token] for t in obj.taggings.all() if t.token in code_of)
+    else:
+        tags = tag_codes(obj)
     if isinstance(obj, Resident):
         return {
             "name": obj.name,
@@ -134,15 +139,17 @@ def values_of(obj: Household | Resident) -> dict[str, Any]:
             "active": obj.active,
             "left_on": _iso(obj.left_on),
             "left_reason": obj.left_reason,
-            "tags": tag_codes(obj),
+            "tags": tags,
             "version": obj.version,
         }
     return {
         "number": obj.number,
         "house": obj.house_id,
         "active": obj.active,
-        "residents": obj.residents.filter(active=True).count(),
-        "tags": tag_codes(obj),
+        "residents": getattr(obj, "active_residents", None)
+        if code_of is not None
+        else obj.residents.filter(active=True).count(),
+        "tags": tags,
         "version": obj.version,
     }
 
@@ -262,7 +269,10 @@ def validate(
     if kind in (Kind.MOVE_OUT, Kind.DEATH):
         if now and not obj.active:
             raise InvalidInput.field("kind", "已不在册（在住），无需再登记")
-        return {"date": _date(data.get("date"), required=kind == Kind.DEATH), "note": _text(data, "note", 200)}
+        return {
+            "date": _date(data.get("date"), required=kind == Kind.DEATH),
+            "note": _text(data, "note", 200),
+        }
     if kind == Kind.MOVE_IN:
         assert isinstance(obj, Resident)
         hid = data.get("household_id")
@@ -372,7 +382,9 @@ def _household_leave(household: Household, *, day: str, by: Any) -> None:
 
 
 def _move_in(resident: Resident, payload: dict[str, Any], by: Any) -> None:
-    target = Household.objects.visible_to(by, "change").filter(pk=payload["household_id"], active=True).first()
+    target = (
+        Household.objects.visible_to(by, "change").filter(pk=payload["household_id"], active=True).first()
+    )
     if target is None:
         raise InvalidInput.field("household_id", "该户不存在、已迁出或不在您的管辖范围内")
     old = resident.household
@@ -419,7 +431,9 @@ def _apply(change: RegistryChange, obj: Any, payload: dict[str, Any], by: Any, *
             fields = {k: v for k, v in payload.items() if k in RESIDENT_CREATE_FIELDS}
             if fields.get("birth_date"):
                 fields["birth_date"] = dt.date.fromisoformat(fields["birth_date"])
-            resident = services.resident_create(household=obj, by=by, tags=payload.get("tags") or [], **fields)
+            resident = services.resident_create(
+                household=obj, by=by, tags=payload.get("tags") or [], **fields
+            )
             change.resident = resident
             return resident
         elif kind == Kind.EDIT:
@@ -440,7 +454,9 @@ def _finish_applied(change: RegistryChange, obj: Any, payload: dict[str, Any], b
     result = _apply(change, obj, payload, by, merge_tags=merge)
     if change.kind == Kind.ADD_RESIDENT:
         obj.refresh_from_db()
-        change.after = _dump({**shown(change.kind, values_of(obj)), "resident": result.pk, "name": result.name})
+        change.after = _dump(
+            {**shown(change.kind, values_of(obj)), "resident": result.pk, "name": result.name}
+        )
         change.version_after = obj.version
     else:
         change.after = _dump(shown(change.kind, values_of(result), payload))
@@ -560,7 +576,7 @@ def _submit(
     change.save()
     if sensitive_tags and change.resident is not None:
         new = change.resident
-        pending = RegistryChange.objects.create(
+        RegistryChange.objects.create(
             author=by,
             kind=Kind.TAGS,
             target="resident",
@@ -779,7 +795,7 @@ def _household_add(*, by: Any, house: Any, client_id: str, number: str, tags: li
         after=_dump({"number": household.number, "house": house.pk, "tags": now_tags}),
     )
     if later:
-        pending = RegistryChange.objects.create(
+        RegistryChange.objects.create(
             author=by,
             kind=Kind.TAGS,
             target="household",
@@ -792,6 +808,3 @@ def _household_add(*, by: Any, house: Any, client_id: str, number: str, tags: li
             after=_dump({"tags": sorted(now_tags + later)}),
         )
     return change
-
-
-__all__ = ["ServiceError", "change_submit", "change_approve", "change_reject", "change_settle"]

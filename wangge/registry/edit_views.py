@@ -66,10 +66,11 @@ def _data(kind: str, post: Any) -> dict[str, Any]:
             "date": post.get("date", ""),
         }
     if kind == "add_resident":
-        keys = ("name", "id_number", "gender", "phone", "relation", "birth_date")
-        return {k: post.get(k, "") for k in keys} | {"tags": post.getlist("tags")}
-    keys = {"phone": ("phone",), "id_number": ("id_number",), "name": ("name",)}.get(kind, ("date", "note"))
-    return {k: post.get(k, "") for k in keys}
+        fields = ("name", "id_number", "gender", "phone", "relation", "birth_date")
+        return {k: post.get(k, "") for k in fields} | {"tags": post.getlist("tags")}
+    if kind in ("phone", "id_number", "name"):
+        return {kind: post.get(kind, "")}
+    return {"date": post.get("date", ""), "note": post.get("note", "")}
 
 
 def _post_change(request: HttpRequest, target: str, obj: Any) -> tuple[dict[str, str], str, int]:

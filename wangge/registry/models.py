@@ -415,10 +415,20 @@ class RegistryChange(RegistryScoped):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     target = models.CharField(_("对象"), max_length=10, choices=Target.choices)
     household = models.ForeignKey(
-        Household, verbose_name=_("户"), null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+        Household,
+        verbose_name=_("户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
     )
     resident = models.ForeignKey(
-        Resident, verbose_name=_("居民"), null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+        Resident,
+        verbose_name=_("居民"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
     )
     area_code = models.CharField(_("网格编码"), max_length=17)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices)

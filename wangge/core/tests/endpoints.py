@@ -457,6 +457,27 @@ def _scheduled_visit(w: World, area: Area) -> Any:
     return w.once("scheduled_visit", area, make)
 
 
+def _registry_change(w: World, area: Area) -> Any:
+    """A correction (a phone change) made by the area's staff to a resident there."""
+    from wangge.registry.change_services import change_submit
+
+    def make() -> Any:
+        r = _resident(w, area)
+        change, created = change_submit(
+            by=w.staff_of(area),
+            client_id=f"scope-{next(_seq)}",
+            target="resident",
+            target_id=r.pk,
+            kind="phone",
+            base_version=r.version,
+            data={"phone": "13800001111"},
+        )
+        assert created
+        return change
+
+    return w.once("registry_change", area, make)
+
+
 Factory = Callable[[World, Area], dict[str, Any]]
 
 DETAIL: dict[str, Factory] = {
@@ -494,6 +515,7 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/commitments/board/{code}": lambda w, a: {"code": a.code[:12]},
     "/api/v1/jobs/{job_id}": lambda w, a: {"job_id": _job(w, a).pk},
     "/api/v1/visits/{pk}": lambda w, a: {"pk": _visit(w, a).pk},
+    "/api/v1/registry/changes/{pk}": lambda w, a: {"pk": _registry_change(w, a).pk},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -503,6 +525,7 @@ _NO_REGISTRY = {"department_staff", "property_staff", "resident", "volunteer"}  
 ROLE_FORBIDDEN: dict[str, set[str]] = {
     "/api/v1/pairings/residents/{resident_id}/history": _NO_MOBILISATION,
     "/api/v1/visits/{pk}": _NO_REGISTRY,
+    "/api/v1/registry/changes/{pk}": _NO_REGISTRY,
     "areas:detail": _NO_MOBILISATION,
 }
 
@@ -604,6 +627,7 @@ LISTS: dict[str, ListCase | str] = {
     ),
     "/api/v1/visits": ListCase(lambda w, a: _visit(w, a).pk),
     "/api/v1/visits/due": ListCase(lambda w, a: _scheduled_visit(w, a).pk),
+    "/api/v1/registry/changes": ListCase(lambda w, a: _registry_change(w, a).pk),
     # Not lists of area-bound rows (the reason is the entry):
     "/api/v1/auth/me": "the viewer's own account",
     "/api/v1/audit": "audit.read roles only (admin, district); the audit log is the district's record",
@@ -667,6 +691,12 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "visits:record": ("/api/v1/households/{pk}", {"household_id": "pk"}),
     "offline:correct": ("/api/v1/households/{pk}", {"pk": "pk"}),
     "registry:reveal": "POST",
+    "registry:resident_card": ("/api/v1/residents/{pk}", {"pk": "pk"}),
+    "registry:resident_history": ("/api/v1/residents/{pk}", {"pk": "pk"}),
+    "registry:household_card": ("/api/v1/households/{pk}", {"pk": "pk"}),
+    "registry:household_history": ("/api/v1/households/{pk}", {"pk": "pk"}),
+    "registry:household_add": ("/api/v1/houses/{pk}", {"house_pk": "pk"}),
+    "registry:change_decide": "POST",
     "volunteers:member_verify": "POST",
     "volunteers:member_unit": "POST",
     "voting:cast": "POST",

@@ -134,7 +134,12 @@ def test_a_stale_edit_lands_as_a_conflict_and_is_settled(people: dict[str, Any])
     r, gw, staff = people["r"], people["gw"], people["staff"]
     c = api_client(gw)
     # Someone else changed the phone first (version 1 → 2).
-    assert _post(api_client(staff), URL, _change("resident", r.pk, "phone", 1, {"phone": "13611112222"}, "s1")).json()["status"] == "applied"
+    assert (
+        _post(
+            api_client(staff), URL, _change("resident", r.pk, "phone", 1, {"phone": "13611112222"}, "s1")
+        ).json()["status"]
+        == "applied"
+    )
     stale = _post(c, URL, _change("resident", r.pk, "phone", 1, {"phone": "13733334444"}, "offline-9"))
     assert stale.status_code == 201
     body = stale.json()
@@ -181,7 +186,9 @@ def test_invalid_data_is_422_naming_the_label_and_writes_nothing(people: dict[st
         assert (err["field"], err["label"]) == (field, label), resp.json()
         assert resp.json()["detail"].startswith(label + "：")
     assert _post(c, URL, _change("resident", r.pk, "wings", 1, {}, "bad-k")).status_code == 422
-    assert _post(c, URL, {**_change("resident", r.pk, "phone", 1, {}, ""), "client_id": ""}).status_code == 422
+    assert (
+        _post(c, URL, {**_change("resident", r.pk, "phone", 1, {}, ""), "client_id": ""}).status_code == 422
+    )
     assert RegistryChange.objects.count() == 0
     r.refresh_from_db()
     assert r.version == 1 and r.active
@@ -192,10 +199,15 @@ def test_roles_and_scope(people: dict[str, Any], tree: Any) -> None:
     r = people["r"]
     resident_user = make_user(Role.RESIDENT)
     c = api_client(resident_user)
-    assert _post(c, URL, _change("resident", r.pk, "phone", 1, {"phone": "13812345678"}, "x")).status_code == 403
+    assert (
+        _post(c, URL, _change("resident", r.pk, "phone", 1, {"phone": "13812345678"}, "x")).status_code == 403
+    )
     assert c.get(URL).status_code == 403
     other = api_client(people["other_gw"])
-    assert _post(other, URL, _change("resident", r.pk, "phone", 1, {"phone": "13812345678"}, "x")).status_code == 404
+    assert (
+        _post(other, URL, _change("resident", r.pk, "phone", 1, {"phone": "13812345678"}, "x")).status_code
+        == 404
+    )
     assert other.get(URL).json()["count"] == 0
 
 
@@ -222,14 +234,18 @@ def test_move_out_and_death_end_the_residence_and_keep_the_history(people: dict[
     h2 = make_household(tree.grid_a, admin)
     bad = _post(c, URL, _change("resident", a.pk, "move_in", 2, {"household_id": h.pk}, "mi-0"))
     assert bad.status_code == 422
-    ok = _post(c, URL, _change("resident", a.pk, "move_in", 2, {"household_id": h2.pk, "relation": "tenant"}, "mi-1"))
+    ok = _post(
+        c, URL, _change("resident", a.pk, "move_in", 2, {"household_id": h2.pk, "relation": "tenant"}, "mi-1")
+    )
     assert ok.json()["status"] == "applied", ok.json()
     a.refresh_from_db()
     assert (a.household_id, a.active, a.left_reason, a.relation) == (h2.pk, True, "", "tenant")
 
 
 @pytest.mark.django_db
-def test_adding_a_resident_with_a_sensitive_tag_registers_them_and_holds_the_tag(people: dict[str, Any], tree: Any) -> None:
+def test_adding_a_resident_with_a_sensitive_tag_registers_them_and_holds_the_tag(
+    people: dict[str, Any], tree: Any
+) -> None:
     gw, staff = people["gw"], people["staff"]
     h = Household.objects.get(pk=people["r"].household_id)
     c = api_client(gw)
@@ -260,7 +276,12 @@ def test_a_tag_change_moves_the_due_visit_at_once(tree: Any, settings: Any) -> N
     h = make_household(tree.grid_a, admin)
     make_resident(household=h, by=admin)
     c = api_client(gw)
-    assert _post(c, URL, _change("household", h.pk, "tags", 1, {"tags": ["elderly_alone"]}, "t1")).json()["status"] == "applied"
+    assert (
+        _post(c, URL, _change("household", h.pk, "tags", 1, {"tags": ["elderly_alone"]}, "t1")).json()[
+            "status"
+        ]
+        == "applied"
+    )
     visited = timezone.now() - dt.timedelta(days=2)
     visit_record(by=gw, household=h, client_id="v-1", visited_at=visited)
     day = timezone.localdate(visited)
@@ -280,7 +301,11 @@ def test_a_tag_change_moves_the_due_visit_at_once(tree: Any, settings: Any) -> N
 @pytest.mark.django_db
 def test_pages_render_and_the_queue_settles(people: dict[str, Any]) -> None:
     r, gw, staff = people["r"], people["gw"], people["staff"]
-    _post(api_client(gw), URL, _change("resident", r.pk, "id_number", 1, {"id_number": make_id_number("19700101", 3)}, "q1"))
+    _post(
+        api_client(gw),
+        URL,
+        _change("resident", r.pk, "id_number", 1, {"id_number": make_id_number("19700101", 3)}, "q1"),
+    )
     c = Client()
     c.login(username=staff.username, password=PASSWORD)
     page = c.get("/registry/changes/")
@@ -300,3 +325,63 @@ def test_pages_render_and_the_queue_settles(people: dict[str, Any]) -> None:
         assert c.get(url).status_code == 200, url
     text = c.get(f"/registry/residents/{r.pk}/history/").content.decode()
     assert "已生效" in text and pii.mask_id_number(r.id_number)[:6] in text
+
+
+@pytest.mark.django_db
+def test_the_today_page_counts_corrections_awaiting(people: dict[str, Any]) -> None:
+    r, gw = people["r"], people["gw"]
+    c = Client()
+    c.login(username=gw.username, password=PASSWORD)
+    assert "<b>0</b>" in c.get("/visits/today/").content.decode().split('id="count-corrections"')[1][:60]
+    _post(
+        api_client(gw),
+        URL,
+        _change("resident", r.pk, "id_number", 1, {"id_number": make_id_number("19700101", 8)}, "w1"),
+    )
+    _post(api_client(gw), URL, _change("resident", r.pk, "phone", 0 + 9, {"phone": "13800000000"}, "w2"))
+    html = c.get("/visits/today/").content.decode()
+    assert "<b>2</b>" in html.split('id="count-corrections"')[1][:60]  # one pending, one conflict
+    # Another grid's worker has nothing waiting.
+    other = Client()
+    other.login(username=people["other_gw"].username, password=PASSWORD)
+    assert "<b>0</b>" in other.get("/visits/today/").content.decode().split('id="count-corrections"')[1][:60]
+
+
+@pytest.mark.django_db
+def test_queue_and_history_pages_cost_the_same_queries_for_twice_the_rows(
+    people: dict[str, Any], tree: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    gw, staff = people["gw"], people["staff"]
+    admin = admin_user()
+    h = make_household(tree.grid_a, admin)
+    c = Client()
+    c.login(username=staff.username, password=PASSWORD)
+    api = api_client(gw)
+    seq = iter(range(100))
+
+    def add_two() -> None:
+        for _ in range(2):
+            r = make_resident(household=h, by=admin)
+            n = next(seq)
+            _post(api, URL, _change("resident", r.pk, "phone", 9, {"phone": f"1380000{n:04d}"}, f"q{n}"))
+            _post(api, URL, _change("household", h.pk, "tags", 99, {"tags": ["veteran"][:0]}, f"h{n}"))
+
+    def count(url: str) -> int:
+        c.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    add_two()
+    urls = [
+        "/registry/changes/",
+        f"/registry/households/{h.pk}/history/",
+        f"/registry/households/{h.pk}/card/",
+    ]
+    before = [count(u) for u in urls]
+    add_two()
+    assert [count(u) for u in urls] == before
+    assert RegistryChange.objects.filter(status="conflict").count() == 8
