@@ -385,3 +385,23 @@ def test_queue_and_history_pages_cost_the_same_queries_for_twice_the_rows(
     add_two()
     assert [count(u) for u in urls] == before
     assert RegistryChange.objects.filter(status="conflict").count() == 8
+
+
+@pytest.mark.django_db
+def test_the_author_settles_a_conflict_from_the_conflicts_page(people: dict[str, Any]) -> None:
+    r, gw = people["r"], people["gw"]
+    api = api_client(gw)
+    _post(api, URL, _change("resident", r.pk, "phone", 1, {"phone": "13811112222"}, "c1"))
+    stale = _post(api, URL, _change("resident", r.pk, "phone", 1, {"phone": "13833334444"}, "c2")).json()
+    c = Client()
+    c.login(username=gw.username, password=PASSWORD)
+    html = c.get("/registry/changes/?status=conflict").content.decode()
+    card = html.split(f'id="change-{stale["id"]}"')[1]
+    # before / current / proposed, all masked
+    assert "139****0001" in card and "138****2222" in card and "138****4444" in card
+    assert "13833334444" not in html
+    assert f"/registry/changes/{stale['id']}/apply/" in html
+    assert c.post(f"/registry/changes/{stale['id']}/apply/").status_code == 302
+    r.refresh_from_db()
+    assert r.phone == "13833334444" and r.version == 3
+    assert RegistryChange.objects.get(pk=stale["id"]).status == "applied"
