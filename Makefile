@@ -19,6 +19,13 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/leaflet/dist/leaflet.js \
 	   node_modules/leaflet/dist/leaflet.css node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 	cp -r node_modules/leaflet/dist/images $(VENDOR)/
+	# The offline grid worker pages (wangge/offline): Workbox's browser builds for the service worker, loaded
+	# with importScripts from our own origin, and idb-keyval for the sync queue in IndexedDB.
+	mkdir -p $(VENDOR)/workbox
+	for m in core routing strategies cacheable-response expiration precaching; do \
+	  cp node_modules/workbox-$$m/build/workbox-$$m.prod.js node_modules/workbox-$$m/build/workbox-$$m.prod.js.map \
+	     $(VENDOR)/workbox/; done
+	cp node_modules/idb-keyval/dist/umd.js $(VENDOR)/idb-keyval.js
 	touch $@
 
 install: $(BIN)/.installed $(VENDOR)/.installed

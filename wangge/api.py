@@ -164,6 +164,7 @@ def _add_routers() -> None:
     from wangge.projects.api import router as projects_router
     from wangge.property.api import router as property_router
     from wangge.registry.api import router as registry_router
+    from wangge.registry.change_api import router as registry_changes_router
     from wangge.visits.api import router as visits_router
     from wangge.volunteers.api import router as volunteers_router
     from wangge.voting.api import router as voting_router
@@ -187,6 +188,7 @@ def _add_routers() -> None:
     api.add_router("/", visits_router)
     api.add_router("/", places_router)
     api.add_router("/", projects_router)
+    api.add_router("/registry", registry_changes_router)
 
 
 _add_routers()

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "wangge.visits",
     "wangge.places",
     "wangge.projects",
+    "wangge.offline",
     "wangge.demo",
 ]
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("visits/", include("wangge.visits.urls")),
     path("places/", include("wangge.places.urls")),
     path("projects/", include("wangge.projects.urls")),
+    path("", include("wangge.offline.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]

@@ -27,6 +27,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("visits:today", _("网格员今日"), "registry.write"),
     ("places:home", _("服务阵地"), None),
     ("projects:home", _("项目清单"), "projects.read"),
+    ("offline:households", _("离线准备"), "registry.write"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

@@ -32,6 +32,7 @@ _STAFF_READ = {
 _AREA_STAFF = _STAFF_READ | {
     "registry.write",
     "registry.import",
+    "registry.approve",
     "pii.reveal",
     "appeals.submit",
     "appeals.dispatch",
@@ -48,7 +49,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.VOLUNTEER: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.GRID_WORKER: frozenset(
-        (_AREA_STAFF - {"appeals.supervise", "projects.manage"}) | {"mobilisation.participate"}
+        (_AREA_STAFF - {"appeals.supervise", "registry.approve", "projects.manage"})
+        | {"mobilisation.participate"}
     ),
     Role.COMMUNITY_STAFF: frozenset(_AREA_STAFF),
     Role.STREET_STAFF: frozenset(_AREA_STAFF | {"projects.approve"}),

@@ -35,6 +35,7 @@ DEMO_HOOK_APPS = [
     "visits",
     "places",
     "projects",
+    "registry",
 ]
 
 

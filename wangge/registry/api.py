@@ -11,7 +11,8 @@ from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 from wangge.core.schemas import ErrorOut
 
-from . import excel, selectors, services
+from . import change_selectors, change_services, excel, selectors, services
+from .change_schemas import RegistryChangeOut
 from .schemas import (
     BuildingIn,
     BuildingOut,
@@ -135,10 +136,14 @@ def household_create(request: HttpRequest, data: HouseholdIn):  # type: ignore[n
     return Status(201, selectors.household_get(viewer=request.user, pk=household.pk))
 
 
-@router.patch("/households/{pk}", response={200: HouseholdOut, **ERRORS})
+@router.patch("/households/{pk}", response={200: HouseholdOut, 202: RegistryChangeOut, **ERRORS})
 def household_update(request: HttpRequest, pk: int, data: HouseholdPatch):  # type: ignore[no-untyped-def]
+    """Applied and recorded in the change log (200); 202 with the pending change when it touches what needs
+    the community's approval (sensitive tags) and the caller may not approve."""
     household = selectors.household_get(viewer=request.user, pk=pk)
-    services.household_update(household=household, by=request.user, **_set(data))
+    change = change_services.record_edit(by=request.user, target=household, payload=_set(data))
+    if change.status == "pending":
+        return Status(202, change_selectors.change_get(viewer=request.user, pk=change.pk))
     return selectors.household_get(viewer=request.user, pk=pk)
 
 
@@ -204,15 +209,21 @@ def resident_create(request: HttpRequest, data: ResidentIn):  # type: ignore[no-
     return Status(201, selectors.resident_get(viewer=request.user, pk=resident.pk))
 
 
-@router.patch("/residents/{pk}", response={200: ResidentOut, **ERRORS})
+@router.patch("/residents/{pk}", response={200: ResidentOut, 202: RegistryChangeOut, **ERRORS})
 def resident_update(request: HttpRequest, pk: int, data: ResidentPatch):  # type: ignore[no-untyped-def]
+    """Applied and recorded in the change log (200); 202 with the pending change when it touches what needs
+    the community's approval (ID number, sensitive tags) and the caller may not approve."""
     resident = selectors.resident_get(viewer=request.user, pk=pk)
     changes = _set(data)
     household = None
     if changes.get("household_id"):
         household = selectors.household_get(viewer=request.user, pk=changes.pop("household_id"))
     changes.pop("household_id", None)
-    services.resident_update(resident=resident, household=household, by=request.user, **changes)
+    change = change_services.record_edit(
+        by=request.user, target=resident, payload=changes, household=household
+    )
+    if change.status == "pending":
+        return Status(202, change_selectors.change_get(viewer=request.user, pk=change.pk))
     return selectors.resident_get(viewer=request.user, pk=pk)
 
 

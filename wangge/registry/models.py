@@ -233,6 +233,9 @@ class Household(TimeStampedModel, RegistryScoped):
     )
     notes = models.TextField(_("备注"), blank=True)
     active = models.BooleanField(_("在住"), default=True)
+    # Bumped by every applied change (pages, API, corrections): an offline edit based on an older version
+    # lands as a conflict instead of overwriting (see ``change_services``).
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         ordering = ["house_id", "id"]
@@ -305,6 +308,12 @@ class Resident(TimeStampedModel, RegistryScoped):
         related_name="resident",
     )
     active = models.BooleanField(_("在册"), default=True)
+    # Why and when the residence ended (moved out, died); the row and its history stay.
+    left_on = models.DateField(_("离开日期"), null=True, blank=True)
+    left_reason = models.CharField(
+        _("离开原因"), max_length=10, blank=True, choices=[("moved_out", _("迁出")), ("deceased", _("死亡"))]
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
 
     class Meta:
         ordering = ["household_id", "id"]
@@ -362,3 +371,99 @@ class Tagging(RegistryScoped):
     @classmethod
     def own_q(cls, households: Any) -> Q:
         return Q(household_id__in=households)
+
+
+class RegistryChange(RegistryScoped):
+    """One change to the registry, as proposed and as decided: the audit with before/after and the queue of
+    corrections awaiting approval or settling (see ``change_services``). Nothing here is ever deleted.
+
+    ``before`` / ``after`` hold masked values (ID ``320621********1234``, phone ``138****5678``; tags as codes,
+    shown by name only to roles that may see sensitive tags) and are encrypted at rest with the proposed
+    ``payload``, which alone holds full values and is cleared once the change is decided. ``client_id`` makes
+    an offline phone's re-send land once (unique per author). ``area_code`` is the target's grid when
+    proposed: the scope, without the joins."""
+
+    scope_path = "area_code"
+
+    class Target(models.TextChoices):
+        RESIDENT = "resident", _("居民")
+        HOUSEHOLD = "household", _("户")
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("已生效")
+        PENDING = "pending", _("待审核")
+        REJECTED = "rejected", _("已驳回")
+        CONFLICT = "conflict", _("有冲突")
+        DISCARDED = "discarded", _("已放弃")
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("联系电话")
+        ID_NUMBER = "id_number", _("身份证号")
+        NAME = "name", _("姓名")
+        TAGS = "tags", _("标签")
+        MOVE_IN = "move_in", _("迁入")
+        MOVE_OUT = "move_out", _("迁出")
+        DEATH = "death", _("死亡")
+        ADD_RESIDENT = "add_resident", _("新增居民")
+        ADD_HOUSEHOLD = "add_household", _("新增户")
+        EDIT = "edit", _("修改")
+
+    author = models.ForeignKey(
+        "accounts.User", verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    client_id = models.CharField(_("客户端编号"), max_length=64, null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    target = models.CharField(_("对象"), max_length=10, choices=Target.choices)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("户"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("居民"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
+    )
+    area_code = models.CharField(_("网格编码"), max_length=17)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    base_version = models.PositiveIntegerField(_("基于版本"), null=True, blank=True)
+    version_after = models.PositiveIntegerField(_("生效后版本"), null=True, blank=True)
+    payload = EncryptedTextField(_("提交内容"), blank=True, default="")
+    before = EncryptedTextField(_("修改前"), blank=True, default="")
+    after = EncryptedTextField(_("修改后"), blank=True, default="")
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    reason = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("人房信息变更")
+        verbose_name_plural = _("人房信息变更")
+        constraints = [
+            models.UniqueConstraint(fields=["author", "client_id"], name="registry_change_unique_client_id"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "area_code"], name="registry_change_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"变更#{self.pk}"
+
+    @classmethod
+    def visible_q(cls, viewer: Any, action: str = "view") -> Q:
+        # Staff in scope only: a resident's own household is no reason to see its change log.
+        return _area_q(viewer, action, "area_code")

@@ -122,6 +122,7 @@ class HouseholdOut(Schema):
     is_party_center: bool
     active: bool
     tags: list[TagOut]
+    version: int
 
     @staticmethod
     def resolve_address(obj: Any) -> str:
@@ -170,6 +171,7 @@ class ResidentOut(Schema):
     active: bool
     tags: list[TagOut]
     updated_at: datetime
+    version: int
 
     @staticmethod
     def resolve_area_code(obj: Any) -> str:

@@ -11,11 +11,13 @@ transaction of their own, so a use case cannot be half-done by a caller that for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
@@ -40,6 +42,25 @@ def _check_text(obj: Any, fields: set[str] | frozenset[str]) -> None:
         reason = control_char_problem(getattr(obj, field, None), one_line=field in _ONE_LINE)
         if reason:
             raise InvalidInput.field(field, reason)
+
+
+# --- listeners and versions -------------------------------------------------------------------------
+
+# Called, in the same transaction, when a household's tags or residence change: ``(household, event)`` with
+# event ``tags``, ``moved_out``, ``deceased`` or ``moved_in``. The visits app registers its schedule refresh
+# here (``VisitsConfig.ready``): the registry must not import the apps above it.
+HOUSEHOLD_LISTENERS: list[Callable[[Household, str], None]] = []
+
+
+def household_changed(household: Household, event: str) -> None:
+    for listener in HOUSEHOLD_LISTENERS:
+        listener(household, event)
+
+
+def bump_version(obj: Household | Resident) -> None:
+    """One more applied change to ``obj``: offline edits based on an older version become conflicts."""
+    type(obj).objects.filter(pk=obj.pk).update(version=F("version") + 1)
+    obj.version = type(obj).objects.values_list("version", flat=True).get(pk=obj.pk)
 
 
 # --- checks ----------------------------------------------------------------------------------------
@@ -219,10 +240,11 @@ def household_update(
     before = _snapshot(household, list(changes))
     _apply(household, changes, HOUSEHOLD_FIELDS)
     _clean(household)
+    household.version += 1
     household.save()
     audit("update", household, by=by, changes=changed_fields(before, _snapshot(household, list(before))))
-    if wanted is not None:
-        _tags_set(tags=wanted, household=household, by=by)
+    if wanted is not None and _tags_set(tags=wanted, household=household, by=by):
+        household_changed(household, "tags")
     return household
 
 
@@ -335,16 +357,23 @@ def resident_update(
     check_write(by, resident.household.house.building.area)
     wanted = _resolve_tags(tags, target="resident")
     before = _snapshot(resident, [*changes, "household_id"])
+    old_household = resident.household
     if household is not None and household.pk != resident.household_id:
         check_write(by, household.house.building.area)
         resident.household = household
     _apply(resident, changes, RESIDENT_FIELDS)
     _set_identity(resident)
+    resident.version += 1
     _save_resident(resident)
     after = _snapshot(resident, list(before))
     audit("update", resident, by=by, changes=changed_fields(before, after, secret=_SECRET))
-    if wanted is not None:
-        _tags_set(tags=wanted, resident=resident, by=by)
+    tags_changed = wanted is not None and _tags_set(tags=wanted, resident=resident, by=by)
+    # A resident's tags count towards their household's visits while they are active there.
+    if resident.household_id != old_household.pk:
+        household_changed(old_household, "moved_out")
+        household_changed(resident.household, "moved_in")
+    elif tags_changed or before.get("active", resident.active) != resident.active:
+        household_changed(resident.household, "tags")
     return resident
 
 
@@ -429,7 +458,8 @@ def _tag_remove(*, tag: Tag, by: Any, household: Household | None, resident: Res
 
 def _tags_set(
     *, tags: list[Tag], by: Any, household: Household | None = None, resident: Resident | None = None
-) -> None:
+) -> bool:
+    """Make the tags exactly ``tags``; True when anything changed."""
     check_write(by, _tag_target(household, resident))
     current = set(
         Tagging.objects.filter(household=household, resident=resident).values_list("token", flat=True)
@@ -442,6 +472,14 @@ def _tags_set(
         for tag in Tag.objects.all():
             if pii.tag_token(tag.code) in current - set(wanted):
                 _tag_remove(tag=tag, household=household, resident=resident, by=by)
+    return set(wanted) != current
+
+
+def _tags_touched(household: Household | None, resident: Resident | None) -> None:
+    """After a tag use case changed something: the target's version and its household's visit schedule."""
+    target: Household | Resident = household if household is not None else resident  # type: ignore[assignment]
+    bump_version(target)
+    household_changed(household if household is not None else target.household, "tags")  # type: ignore[union-attr]
 
 
 @use_case
@@ -449,14 +487,23 @@ def tag_assign(
     *, tag: Tag, by: Any, household: Household | None = None, resident: Resident | None = None
 ) -> Tagging:
     """Put ``tag`` on a household or a resident. Idempotent: assigning twice keeps one tagging."""
-    return _tag_assign(tag=tag, by=by, household=household, resident=resident)
+    existed = Tagging.objects.filter(
+        household=household, resident=resident, token=pii.tag_token(tag.code)
+    ).exists()
+    tagging = _tag_assign(tag=tag, by=by, household=household, resident=resident)
+    if not existed:
+        _tags_touched(household, resident)
+    return tagging
 
 
 @use_case
 def tag_remove(
     *, tag: Tag, by: Any, household: Household | None = None, resident: Resident | None = None
 ) -> bool:
-    return _tag_remove(tag=tag, by=by, household=household, resident=resident)
+    removed = _tag_remove(tag=tag, by=by, household=household, resident=resident)
+    if removed:
+        _tags_touched(household, resident)
+    return removed
 
 
 @use_case
@@ -466,7 +513,8 @@ def tags_set(
     """Make the tags of a household or resident exactly ``codes`` (unknown codes name the field)."""
     wanted = _resolve_tags(codes, target="household" if household is not None else "resident")
     assert wanted is not None
-    _tags_set(tags=wanted, household=household, resident=resident, by=by)
+    if _tags_set(tags=wanted, household=household, resident=resident, by=by):
+        _tags_touched(household, resident)
 
 
 def resident_export(*, by: Any, filters: dict[str, Any]) -> bytes:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import edit_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -15,4 +15,15 @@ urlpatterns = [
     path("import/", views.import_page, name="import"),
     path("import/template/", views.import_template, name="import_template"),
     path("import/annotated/<str:token>/", views.import_annotated, name="import_annotated"),
+]
+
+# Editing where it changes (phone pages), history and the corrections queue: see edit_views.
+urlpatterns += [
+    path("residents/<int:pk>/card/", edit_views.resident_card, name="resident_card"),
+    path("residents/<int:pk>/history/", edit_views.resident_history, name="resident_history"),
+    path("households/<int:pk>/card/", edit_views.household_card, name="household_card"),
+    path("households/<int:pk>/history/", edit_views.household_history, name="household_history"),
+    path("houses/<int:house_pk>/add-household/", edit_views.household_add, name="household_add"),
+    path("changes/", edit_views.changes, name="changes"),
+    path("changes/<int:pk>/<str:action>/", edit_views.change_decide, name="change_decide"),
 ]

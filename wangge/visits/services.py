@@ -248,6 +248,17 @@ def visit_cancel_pending(
     return ready
 
 
+def registry_household_changed(household: Household, event: str) -> None:
+    """The registry's listener (``wangge.registry.services.HOUSEHOLD_LISTENERS``), run inside the registry's
+    transaction: a household that moved out or whose last resident died has its pending visit cancelled with
+    that reason; any other change of tags or residents re-plans it at once."""
+    gone = not Household.objects.filter(pk=household.pk, active=True).exists()
+    if gone and event in ("moved_out", "deceased"):
+        visit_cancel_pending(household, Reason.DECEASED if event == "deceased" else Reason.MOVED_OUT)
+    else:
+        visit_schedule_refresh(household)
+
+
 def check_access(by: Any, area_code: str) -> None:
     if not user_can(by, "registry.write"):
         raise Forbidden("无权登记入户走访")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from wangge.accounts.roles import user_can
 from wangge.appeals.selectors import category_list
 from wangge.core.errors import ServiceError
+from wangge.registry import change_selectors
 from wangge.registry import selectors as registry_selectors
 
 from . import selectors, services
@@ -38,6 +39,7 @@ def today(request: HttpRequest) -> HttpResponse:
     lat, lng = _float(request.GET.get("lat")), _float(request.GET.get("lng"))
     ctx = selectors.today_page(viewer=request.user, lat=lat, lng=lng)
     ctx["located"] = lat is not None and lng is not None
+    ctx["corrections_count"] = change_selectors.awaiting_count(viewer=request.user)
     return render(request, "visits/today.html", ctx)
 
 

@@ -479,6 +479,27 @@ def _project(w: World, area: Area) -> Any:
     return w.once("project", area, make)
 
 
+def _registry_change(w: World, area: Area) -> Any:
+    """A correction (a phone change) made by the area's staff to a resident there."""
+    from wangge.registry.change_services import change_submit
+
+    def make() -> Any:
+        r = _resident(w, area)
+        change, created = change_submit(
+            by=w.staff_of(area),
+            client_id=f"scope-{next(_seq)}",
+            target="resident",
+            target_id=r.pk,
+            kind="phone",
+            base_version=r.version,
+            data={"phone": "13800001111"},
+        )
+        assert created
+        return change
+
+    return w.once("registry_change", area, make)
+
+
 Factory = Callable[[World, Area], dict[str, Any]]
 
 DETAIL: dict[str, Factory] = {
@@ -519,6 +540,7 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/places/{pk}": lambda w, a: {"pk": _place(w, a).pk},
     "/api/v1/projects/{pk}": lambda w, a: {"pk": _project(w, a).pk},
     "/api/v1/projects/public/{code}": lambda w, a: {"code": a.code[:12]},
+    "/api/v1/registry/changes/{pk}": lambda w, a: {"pk": _registry_change(w, a).pk},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -528,6 +550,7 @@ _NO_REGISTRY = {"department_staff", "property_staff", "resident", "volunteer"}  
 ROLE_FORBIDDEN: dict[str, set[str]] = {
     "/api/v1/pairings/residents/{resident_id}/history": _NO_MOBILISATION,
     "/api/v1/visits/{pk}": _NO_REGISTRY,
+    "/api/v1/registry/changes/{pk}": _NO_REGISTRY,
     "areas:detail": _NO_MOBILISATION,
 }
 
@@ -634,6 +657,7 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/visits": ListCase(lambda w, a: _visit(w, a).pk),
     "/api/v1/visits/due": ListCase(lambda w, a: _scheduled_visit(w, a).pk),
     "/api/v1/projects": ListCase(lambda w, a: _project(w, a).pk),
+    "/api/v1/registry/changes": ListCase(lambda w, a: _registry_change(w, a).pk),
     # Not lists of area-bound rows (the reason is the entry):
     "/api/v1/places": "active service places are public information; inactive ones by scope (places tests)",
     "/api/v1/places/nearest": "the nearest active places to a point: public information (places tests)",
@@ -702,7 +726,14 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "projects:detail": ("/api/v1/projects/{pk}", {"pk": "pk"}),
     "projects:public": ("/api/v1/projects/public/{code}", {"code": "code"}),
     "projects:step": "POST",
+    "offline:correct": ("/api/v1/households/{pk}", {"pk": "pk"}),
     "registry:reveal": "POST",
+    "registry:resident_card": ("/api/v1/residents/{pk}", {"pk": "pk"}),
+    "registry:resident_history": ("/api/v1/residents/{pk}", {"pk": "pk"}),
+    "registry:household_card": ("/api/v1/households/{pk}", {"pk": "pk"}),
+    "registry:household_history": ("/api/v1/households/{pk}", {"pk": "pk"}),
+    "registry:household_add": ("/api/v1/houses/{pk}", {"house_pk": "pk"}),
+    "registry:change_decide": "POST",
     "volunteers:member_verify": "POST",
     "volunteers:member_unit": "POST",
     "voting:cast": "POST",
@@ -732,5 +763,6 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "open311-requests": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-request": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-token": "Open311 GeoReport v2: public by the spec",
+    "offline:icon": "the app icon (a drawing, no data); public so the phone can install the app",
     "wishes:photo": "the delivery photo of a claim; who may see it is tested in wishes/tests/test_privacy.py",
 }
