@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from wangge.accounts.models import Unit, User
 from wangge.accounts.roles import user_can
@@ -24,18 +25,14 @@ from ..models import (
     Supervision,
     Whistle,
 )
+from ..notify import send as notify_step
 from ._common import (
     ACTIVE_STATES,
     _check_version,
-    _dispatchers,
     _event,
-    _handler_users,
-    _lead_users,
     _lock,
     _next_level,
-    _notify,
     _now,
-    _reporters,
     _require_state,
     _save,
     _step,
@@ -125,7 +122,7 @@ def appeal_dispatch(
         "resolve_due_at": appeal.resolve_due_at.isoformat() if appeal.resolve_due_at else None,
     }
     _event(appeal, EventKind.DISPATCHED, by, now, _text(note, "note", required=False), data)
-    _notify(_handler_users(appeal), "dispatched", f"新派单：{cat.name}", appeal, appeal.description[:100])
+    notify_step("dispatched", appeal, body=appeal.description[:100])
     return appeal
 
 
@@ -145,7 +142,7 @@ def appeal_acknowledge(
         fields += ["first_ack_at", "response_overdue"]
     _save(appeal, *fields)
     _event(appeal, EventKind.ACKNOWLEDGED, by, now, note, {"late": appeal.response_overdue})
-    _notify(_reporters(appeal), "acknowledged", "您的诉求已有专人签收办理", appeal)
+    notify_step("acknowledged", appeal)
     return appeal
 
 
@@ -164,7 +161,7 @@ def appeal_return(
     appeal.return_count += 1
     _save(appeal, "state", "lead_unit", "lead_user", "return_count")
     _event(appeal, EventKind.RETURNED, by, now, reason, previous)
-    _notify(_dispatchers(appeal), "returned", f"诉求 #{appeal.pk} 被退单，请重新派遣", appeal, reason)
+    notify_step("returned", appeal, body=reason)
     return appeal
 
 
@@ -204,12 +201,8 @@ def appeal_whistle(
     _save(appeal)
     data = {"whistle": whistle.pk, "units": [u.pk for u in units], "area": area.code if area else None}
     _event(appeal, EventKind.WHISTLED, by, now, reason, {**data, "due_at": due.isoformat()})
-    summoned = list(User.objects.filter(unit__in=units, is_active=True)) if units else []
-    if area is not None:
-        summoned += routing.staff_of_area(area.code)
-    _notify(
-        summoned, "whistled", f"吹哨报到：诉求 #{appeal.pk} 请于 {due:%m-%d %H:%M} 前报到", appeal, reason
-    )
+    local_due = timezone.localtime(due)
+    notify_step("whistled", appeal, body=reason, units=units, area=area, due=f"{local_due:%m-%d %H:%M}")
     return whistle
 
 
@@ -221,7 +214,9 @@ def appeal_report_in(
     now = _now(now)
     appeal = _lock(appeal_id)
     scope = scope_for(by)
-    pending = list(appeal.report_ins.filter(reported_at__isnull=True).select_related("area", "unit"))
+    pending = list(
+        appeal.report_ins.filter(reported_at__isnull=True).select_related("area", "unit", "whistle__blown_by")
+    )
     mine = [
         r
         for r in pending
@@ -247,9 +242,8 @@ def appeal_report_in(
     late = now > report.due_at
     data = {"report_in": report.pk, "unit": report.unit_id, "area": report.area.code if report.area else None}
     _event(appeal, EventKind.REPORTED_IN, by, now, report.note, {**data, "late": late})
-    _notify(
-        _lead_users(appeal) or _dispatchers(appeal), "reported_in", f"诉求 #{appeal.pk}：{by} 已报到", appeal
-    )
+    who = report.unit.name if report.unit else str(by)
+    notify_step("reported_in", appeal, body=report.note, who=who, blower=report.whistle.blown_by)
     return report
 
 
@@ -277,5 +271,5 @@ def appeal_urge(
     else:
         _save(appeal)
     _event(appeal, EventKind.URGED, by, now, note, {"supervision_level": appeal.supervision_level})
-    _notify(_handler_users(appeal) or _dispatchers(appeal), "urged", f"督办：诉求 #{appeal.pk}", appeal, note)
+    notify_step("urged", appeal, body=note)
     return appeal
