@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.accounts.models import Unit, User
-from wangge.accounts.roles import user_can
 from wangge.core.errors import Conflict, InvalidInput
 from wangge.core.scoping import scope_for
 
@@ -26,6 +25,7 @@ from ..models import (
     Whistle,
 )
 from ..notify import send as notify_step
+from ..permissions import may_handle
 from ._common import (
     ACTIVE_STATES,
     _check_version,
@@ -52,11 +52,15 @@ def _unit(unit_id: int | None, field: str) -> Unit | None:
     return unit
 
 
-def _handler_user(user_id: int | None, field: str) -> User | None:
+def _handler_user(user_id: int | None, field: str, appeal: Appeal) -> User | None:
+    """A person a case may be dispatched to: staff with handling rights, or — for a service case — a 红色代办员
+    the case's community appointed (``permissions.may_handle``)."""
     if user_id is None:
         return None
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user_can(user, "appeals.handle"):
+    user = User.objects.filter(pk=user_id, is_active=True).first() if 0 < user_id < 2**63 else None
+    if user is None or not may_handle(user, appeal):
+        if user is not None and appeal.kind == Appeal.Kind.SERVICE:
+            raise InvalidInput.field(field, "该志愿者不是本社区任命的红色代办员")
         raise InvalidInput.field(field, "处置人不存在或无处置权限")
     return user
 
@@ -81,14 +85,14 @@ def appeal_dispatch(
     if lead_unit_id is not None and lead_user_id is not None:
         raise InvalidInput.field("lead_user_id", "主办单位和主办人只能指定一个")
     lead_unit = _unit(lead_unit_id, "lead_unit_id")
-    lead_user = _handler_user(lead_user_id, "lead_user_id")
+    lead_user = _handler_user(lead_user_id, "lead_user_id", appeal)
     if lead_unit is None and lead_user is None:
         suggestion = routing.suggest_handler(appeal)
         lead_unit, lead_user = suggestion.unit, suggestion.user
         if lead_unit is None and lead_user is None:
             raise InvalidInput.field("lead_user_id", suggestion.reason)
     co_units = [_unit(i, "co_unit_ids") for i in dict.fromkeys(co_unit_ids)]
-    co_users = [_handler_user(i, "co_user_ids") for i in dict.fromkeys(co_user_ids)]
+    co_users = [_handler_user(i, "co_user_ids", appeal) for i in dict.fromkeys(co_user_ids)]
     appeal.assignments.filter(active=True).update(active=False)
     Assignment.objects.create(appeal=appeal, role=Assignment.Role.LEAD, unit=lead_unit, user=lead_user)
     for u in co_units:
