@@ -165,15 +165,39 @@ def test_double_report_and_unit_agreement(tree) -> None:
         services.service_post_claim(post=post, by=quick_user())
 
 
-def test_micro_project_booking_pays_points(tree) -> None:
+def test_micro_project_points_follow_the_rating_times_the_hours(tree) -> None:
     vol, resident = quick_user(), quick_user(Role.RESIDENT)
     p = services.micro_project_create(user=vol, title="义务理发", community=tree.community)
     b = services.booking_create(project=p, resident=resident, wanted_at=timezone.now() + dt.timedelta(days=1))
     services.booking_transition(booking_id=b.pk, by=vol, to="accepted")
-    services.booking_transition(booking_id=b.pk, by=vol, to="done")
-    assert points_balance(vol) == 8
+    with pytest.raises(Forbidden):  # rating before it is done, by the wrong person: refused
+        services.booking_rate(booking_id=b.pk, by=vol, score=5)
+    with pytest.raises(Conflict):
+        services.booking_rate(booking_id=b.pk, by=resident, score=5)
+    with pytest.raises(InvalidInput):
+        services.booking_transition(booking_id=b.pk, by=vol, to="done", hours=9)
+    services.booking_transition(booking_id=b.pk, by=vol, to="done", hours=2)
+    assert points_balance(vol) == 0  # paid when rated
     with pytest.raises(Conflict):
         services.booking_transition(booking_id=b.pk, by=vol, to="done")
+    with pytest.raises(InvalidInput):
+        services.booking_rate(booking_id=b.pk, by=resident, score=6)
+    b = services.booking_rate(booking_id=b.pk, by=resident, score=5, comment="剪得好")
+    # volunteer_hour: 10 points an hour × 2 hours × 1.2 (five stars) = 24
+    assert (b.points_awarded, points_balance(vol)) == (24, 24)
+    with pytest.raises(Conflict):
+        services.booking_rate(booking_id=b.pk, by=resident, score=1)
+    assert points_balance(vol) == 24
+
+
+def test_a_low_rating_pays_less(tree) -> None:
+    vol, resident = quick_user(), quick_user(Role.RESIDENT)
+    p = services.micro_project_create(user=vol, title="手机使用辅导", community=tree.community)
+    b = services.booking_create(project=p, resident=resident, wanted_at=timezone.now() + dt.timedelta(days=1))
+    services.booking_transition(booking_id=b.pk, by=vol, to="accepted")
+    services.booking_transition(booking_id=b.pk, by=vol, to="done", hours=1.5)
+    services.booking_rate(booking_id=b.pk, by=resident, score=2)
+    assert points_balance(vol) == 12  # 10 × 1.5 × 0.8
 
 
 def test_offer_is_notified(tree) -> None:
