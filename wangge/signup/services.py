@@ -141,32 +141,39 @@ def code_send(
     return row
 
 
-@use_case
 def _use_code(*, phone: str, purpose: str, code: str, now: dt.datetime) -> None:
-    """Count one try at the newest code of ``phone`` and, if it matches, use it up. Its own transaction: a
-    wrong try is counted even though the caller then fails."""
+    """Count one try at the newest code of ``phone`` and, if it matches, use it up; else raise the reason
+    for the code field. The try is counted in its own committed transaction, so a wrong code is counted
+    even though the caller then fails."""
+    problem = _try_code(phone=phone, purpose=purpose, code=code, now=now)
+    if problem:
+        raise InvalidInput.field("code", problem)
+
+
+@use_case
+def _try_code(*, phone: str, purpose: str, code: str, now: dt.datetime) -> str:
     p_hash = phone_hash(phone)
     row = (
         PhoneCode.objects.filter(phone_hash=p_hash, purpose=purpose, used_at__isnull=True)
-        .order_by("-created_at")
+        .order_by("-created_at", "-id")
         .first()
     )
     if row is None:
-        raise InvalidInput.field("code", "请先获取验证码")
+        return "请先获取验证码"
     if row.expires_at <= now:
-        raise InvalidInput.field("code", "验证码已过期，请重新获取")
+        return "验证码已过期，请重新获取"
     counted = PhoneCode.objects.filter(pk=row.pk, attempts__lt=max_attempts(), used_at__isnull=True).update(
         attempts=F("attempts") + 1
     )
     if not counted:
-        raise InvalidInput.field("code", "错误次数过多，请重新获取验证码")
+        return "错误次数过多，请重新获取验证码"
     if not hmac.compare_digest(row.code_hash, _code_hash(p_hash, purpose, (code or "").strip())):
         left = max_attempts() - row.attempts - 1
-        message = f"验证码不正确，还可再试 {left} 次" if left > 0 else "验证码不正确，请重新获取验证码"
-        raise InvalidInput.field("code", message)
+        return f"验证码不正确，还可再试 {left} 次" if left > 0 else "验证码不正确，请重新获取验证码"
     # Single use, settled by the database: of two concurrent correct tries only one marks it used.
     if not PhoneCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
-        raise InvalidInput.field("code", "验证码已使用，请重新获取")
+        return "验证码已使用，请重新获取"
+    return ""
 
 
 def _password(password: str, user: User | None = None) -> str:

@@ -401,7 +401,38 @@ def activity_create(
     _clean(activity, exclude=["created_by", "checkin_code"])
     activity.save()
     audit("create", activity, by=by, changes={"capacity": capacity, "area": area.code})
+    _notify(
+        task_recipients(activity),
+        "volunteers.published",
+        f"新志愿任务：{activity.title}",
+        f"{timezone.localtime(activity.starts_at):%m-%d %H:%M} {activity.place}".strip(),
+        activity,
+    )
     return activity
+
+
+def task_recipients(activity: Activity) -> list[Any]:
+    """Who is told about a new task: members who reported to its community (双报到) and may sign up, and —
+    when the task names skills — only those with one of them. One query."""
+    wanted = {s.strip() for s in (activity.skills or []) if s and s.strip()}
+    members = (
+        Member.objects.filter(
+            reports__community__code=activity.area.code[:12], reports__active=True, user__is_active=True
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("pk")
+    )
+    out = []
+    for m in members:
+        if wanted and not wanted & {str(s).strip() for s in (m.skills or [])}:
+            continue
+        if activity.visibility == Activity.Visibility.UNIT or (
+            activity.eligible_kinds and m.kind not in activity.eligible_kinds
+        ):
+            continue
+        out.append(m.user)
+    return out
 
 
 def _eligible(activity: Activity, member: Member) -> str | None:

@@ -227,3 +227,33 @@ def test_community_sees_who_reported_from_which_unit_and_what_they_did(tree) -> 
     rows = selectors.report_list(viewer=staff)
     assert len(rows) == 1 and rows[0]["report"].unit == unit
     assert rows[0]["tasks"] == 1 and float(rows[0]["hours"]) == 1.5
+
+
+def test_a_published_task_reaches_members_reported_to_the_community_whose_skills_fit(tree) -> None:
+    from wangge.notifications.models import Notification
+
+    medic, barber, elsewhere, unreported = quick_user(), quick_user(), quick_user(), quick_user()
+    services.member_update(
+        user=medic, by=medic, skills=["医疗", "急救"], home_community=tree.community, report_home=True
+    )
+    services.member_update(
+        user=barber, by=barber, skills=["理发"], home_community=tree.community, report_home=True
+    )
+    services.member_update(
+        user=elsewhere, by=elsewhere, skills=["医疗"], home_community=tree.other_community, report_home=True
+    )
+    services.member_update(user=unreported, by=unreported, skills=["医疗"])
+    a = make_activity(tree.community, title="义诊", skills=["急救"])
+    told = set(
+        Notification.objects.filter(event="volunteers.published", object_id=str(a.pk)).values_list(
+            "user_id", flat=True
+        )
+    )
+    assert told == {medic.pk}
+    b = make_activity(tree.community, title="清洁家园")  # no skills named: every reported member
+    told = set(
+        Notification.objects.filter(event="volunteers.published", object_id=str(b.pk)).values_list(
+            "user_id", flat=True
+        )
+    )
+    assert told == {medic.pk, barber.pk}
