@@ -179,6 +179,8 @@ def _try_code(*, phone: str, purpose: str, code: str, now: dt.datetime) -> str:
 def _password(password: str, user: User | None = None) -> str:
     if not password:
         raise InvalidInput.field("password", "请设置密码")
+    if len(password) < 8:
+        raise InvalidInput.field("password", "密码至少 8 位")
     if len(password) > 128:
         raise InvalidInput.field("password", "密码不能超过 128 位")
     try:
