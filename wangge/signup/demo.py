@@ -20,7 +20,7 @@ def populate_demo(ctx: Any) -> None:
     with batch():
         for i, (phone, name) in enumerate(SELF_SIGNED):
             at = ctx.now - dt.timedelta(days=3 - i, hours=ctx.rng.randint(1, 8))
-            services.code_send(phone=phone, purpose="signup", ip="10.0.8.%d" % (20 + i), now=at)
+            services.code_send(phone=phone, purpose="signup", ip=f"10.0.8.{20 + i}", now=at)
             sms = OutboxMessage.objects.filter(event="signup.signup_code").order_by("-pk").first()
             assert sms is not None
             services.signup(
@@ -30,7 +30,7 @@ def populate_demo(ctx: Any) -> None:
                 display_name=name,
                 consent=True,
                 invite=invitation.code if i == 0 else "",
-                ip="10.0.8.%d" % (20 + i),
+                ip=f"10.0.8.{20 + i}",
                 user_agent="Mozilla/5.0 (Linux; Android 13) 微信",
                 now=at + dt.timedelta(minutes=1),
             )
