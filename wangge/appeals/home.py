@@ -153,12 +153,15 @@ def figures_section(user: Any) -> Section:
     """Today's figures for a street or district and the areas with the most overdue cases."""
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     qs = Appeal.objects.visible_to(user)
-    agg = qs.aggregate(
-        new=Count("pk", filter=Q(reported_at__gte=today)),
-        closed=Count("pk", filter=Q(closed_at__gte=today)),
-        overdue=Count("pk", filter=Q(state__in=ACTIVE, overdue=True)),
-        open=Count("pk", filter=Q(state__in=[State.SUBMITTED, State.OPENED, *ACTIVE])),
-    )
+    agg = {
+        k.removeprefix("n_"): v
+        for k, v in qs.aggregate(
+            n_new=Count("pk", filter=Q(reported_at__gte=today)),
+            n_closed=Count("pk", filter=Q(closed_at__gte=today)),
+            n_overdue=Count("pk", filter=Q(state__in=ACTIVE, overdue=True)),
+            n_open=Count("pk", filter=Q(state__in=[State.SUBMITTED, State.OPENED, *ACTIVE])),
+        ).items()
+    }
     worst = list(
         qs.filter(state__in=ACTIVE, overdue=True, grid__isnull=False)
         .values("grid__name")

@@ -244,7 +244,7 @@ def send(
         if not users:
             return
         fields = {"ref": case_ref(appeal), "number": case_number(appeal), "title": case_title(appeal), **ctx}
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "users": users,
             "event": f"appeal.{stored_as or event}",
             "title": rule.title.format(**fields),

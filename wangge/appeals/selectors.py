@@ -344,16 +344,17 @@ def board_counts(
     soon = now + dt.timedelta(hours=due_soon_hours)
     qs = Appeal.objects.visible_to(viewer)
     counts = qs.aggregate(
-        new=Count("pk", filter=Q(state=State.SUBMITTED)),
-        dispatch=Count("pk", filter=Q(state=State.OPENED)),
-        overdue=Count("pk", filter=Q(state__in=active, overdue=True)),
-        soon=Count("pk", filter=Q(state__in=active, overdue=False, resolve_due_at__lte=soon)),
-        whistled=Count(
+        n_new=Count("pk", filter=Q(state=State.SUBMITTED)),
+        n_dispatch=Count("pk", filter=Q(state=State.OPENED)),
+        n_overdue=Count("pk", filter=Q(state__in=active, overdue=True)),
+        n_soon=Count("pk", filter=Q(state__in=active, overdue=False, resolve_due_at__lte=soon)),
+        n_whistled=Count(
             "pk",
             filter=Q(state__in=[*active, State.OPENED], pk__in=Whistle.objects.values("appeal_id")),
         ),
-        resolved=Count("pk", filter=Q(state=State.RESOLVED)),
+        n_resolved=Count("pk", filter=Q(state=State.RESOLVED)),
     )
+    counts = {k.removeprefix("n_"): v for k, v in counts.items()}
     counts["report_in_pending"] = ReportIn.objects.filter(
         appeal__in=qs.filter(state__in=[*active, State.OPENED]), reported_at__isnull=True
     ).count()

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wangge.core.scoping import ScopedManager, ScopedModel
+from wangge.core.scoping import ScopedModel
 
 
 class PhoneCode(models.Model):
@@ -97,7 +97,6 @@ class Invitation(ScopedModel):
     """A community's QR invitation: ``/signup/?invite=<code>`` signs a resident up into that community."""
 
     scope_path = "area__code"
-    objects = ScopedManager()
 
     area = models.OneToOneField(
         "areas.Area", verbose_name=_("社区"), on_delete=models.CASCADE, related_name="signup_invitation"
@@ -124,7 +123,6 @@ class LinkRequest(ScopedModel):
         REJECTED = "rejected", _("已驳回")
 
     scope_path = "area_code"
-    objects = ScopedManager()
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.CASCADE, related_name="+"
