@@ -23,7 +23,6 @@ SECTIONS: list[tuple[str, str]] = [
     ("signup", "wangge.signup.home:sections"),
     ("registry_corrections", "wangge.registry.home:sections"),
     ("mobilisation", "wangge.volunteers.home:sections"),
-    ("wishes", "wangge.wishes.home:sections"),
 ]
 
 

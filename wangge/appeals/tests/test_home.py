@@ -97,3 +97,9 @@ def test_each_home_runs_the_same_queries_with_twice_the_cases(world: World, who:
     _make_cases(world, 6)
     assert _queries(client) == few
     assert few <= 20
+
+
+def test_the_volunteer_sees_points_and_open_wishes(world: World) -> None:
+    vol = make_user(Role.VOLUNTEER, username="v1")
+    got = _counters(_client(vol).get("/").content.decode())
+    assert got["points"] == (0, "/points/") and got["wishes-open"][0] == 0
