@@ -8,5 +8,5 @@ urlpatterns = [
     path("reset/", views.reset_page, name="reset"),
     path("privacy/", views.privacy_page, name="privacy"),
     path("links/", views.links_page, name="links"),
-    path("links/<int:request_id>/decide/", views.link_decide, name="link_decide"),
+    path("links/<int:pk>/decide/", views.link_decide, name="link_decide"),
 ]
