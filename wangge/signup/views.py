@@ -147,11 +147,9 @@ def links_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def link_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+def link_decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        services.link_decide(
-            request_id=request_id, by=request.user, confirm=request.POST.get("confirm") == "1"
-        )
+        services.link_decide(request_id=pk, by=request.user, confirm=request.POST.get("confirm") == "1")
         messages.success(request, _("已处理。"))
     except ServiceError as exc:
         messages.error(request, exc.detail)
