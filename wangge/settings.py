@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "wangge.points",
     "wangge.wishes",
     "wangge.pairing",
+    "wangge.signup",
     "wangge.deliberation",
     "wangge.voting",
     "wangge.property",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("points/", include("wangge.points.urls")),
     path("wishes/", include("wangge.wishes.urls")),
     path("pairing/", include("wangge.pairing.urls")),
+    path("signup/", include("wangge.signup.urls")),
     path("deliberation/", include("wangge.deliberation.urls")),
     path("voting/", include("wangge.voting.urls")),
     path("property/", include("wangge.property.urls")),

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Query, Router, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wangge.core.errors import InvalidInput, NotFound
@@ -154,6 +154,31 @@ def categories(request: HttpRequest) -> list[dict[str, Any]]:
         }
         for c in selectors.category_list()
     ]
+
+
+class ErrandAgentIn(Schema):
+    user_id: int = Field(..., ge=1, le=MAX_ID)
+    area_code: str = Field(..., min_length=12, max_length=12, description="社区编码")
+    active: bool = True
+
+
+class ErrandAgentOut(Schema):
+    id: int
+    user_id: int
+    area_code: str
+    active: bool
+
+    @staticmethod
+    def resolve_area_code(obj: Any) -> str:
+        return str(obj.area.code)
+
+
+@router.post("/appeals/errand-agents", response={200: ErrandAgentOut, **ERRORS})
+def appoint_errand_agent(request: HttpRequest, payload: ErrandAgentIn) -> Any:
+    """任命（或免去）红色代办员: a volunteer who may take the community's service cases (代办/陪办/上门办)."""
+    return services.errand_agent_appoint(
+        user_id=payload.user_id, area_code=payload.area_code, by=request.user, active=payload.active
+    )
 
 
 @router.get("/appeals/{appeal_id}", response={200: Detail, **ERRORS})

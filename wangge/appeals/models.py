@@ -157,6 +157,9 @@ class Appeal(TimeStampedModel):
             q |= scope_for(viewer).q(cls.scope_path)
         if user_can(viewer, "appeals.handle"):
             q |= cls.handling_q(viewer)
+        else:
+            # 红色代办员: a volunteer the community appointed sees the service cases dispatched to them.
+            q |= Q(lead_user=viewer, kind=cls.Kind.SERVICE)
         return q
 
     @classmethod
@@ -364,6 +367,38 @@ class Appeal(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.state not in (State.CLOSED, State.CANCELLED, State.MERGED)
+
+
+class ErrandAgent(TimeStampedModel):
+    """红色代办员: a volunteer (party member) the community appointed to take its service cases
+    (代办/陪办/上门办 — "居民下单—社区派单—代办员接单"). Handling rights for ``Appeal.Kind.SERVICE`` cases
+    inside ``area`` only; never a scope over anything else (it is not a post)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代办员"),
+        on_delete=models.CASCADE,
+        related_name="errand_posts",
+    )
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="errand_agents"
+    )
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("任命人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    active = models.BooleanField(_("在任"), default=True)
+
+    class Meta:
+        verbose_name = _("红色代办员")
+        verbose_name_plural = _("红色代办员")
+        constraints = [models.UniqueConstraint(fields=["user", "area"], name="errand_agent_once_per_area")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.area_id}"
 
 
 class Assignment(TimeStampedModel):

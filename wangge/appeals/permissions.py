@@ -47,7 +47,34 @@ def can_dispatch_or_supervise(user: Any, appeal: Appeal) -> bool:
     return can_dispatch(user, appeal) or can_supervise(user, appeal)
 
 
+def is_errand_agent(user: Any, appeal: Appeal) -> bool:
+    """红色代办员 of the case's community, for a service case (代办/陪办/上门办)."""
+    if appeal.kind != Appeal.Kind.SERVICE or not appeal.area_code:
+        return False
+    if not user_can(user, "mobilisation.participate"):
+        return False
+    from .models import ErrandAgent
+
+    return any(
+        appeal.area_code.startswith(code)
+        for code in ErrandAgent.objects.filter(user_id=user.pk, active=True).values_list(
+            "area__code", flat=True
+        )
+    )
+
+
+def may_handle(user: Any, appeal: Appeal) -> bool:
+    """Handling rights: staff who handle cases, or an appointed 红色代办员 for a service case."""
+    return user_can(user, "appeals.handle") or is_errand_agent(user, appeal)
+
+
 def is_lead(user: Any, appeal: Appeal) -> bool:
+    if (
+        appeal.lead_user_id
+        and appeal.lead_user_id == getattr(user, "pk", None)
+        and is_errand_agent(user, appeal)
+    ):
+        return True
     if not user_can(user, "appeals.handle"):
         return False
     if appeal.lead_user_id and appeal.lead_user_id == user.pk:

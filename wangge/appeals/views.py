@@ -235,9 +235,11 @@ def _render_list(
     heading: Any,
     views: list[tuple[str, Any]],
     view: str,
+    counts: dict[str, int] | None = None,
 ) -> HttpResponse:
     page = Paginator(qs.select_related("grid"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
+        "counts": counts or {},
         **_perms(request.user),
         "tab": tab,
         "heading": heading,
@@ -317,7 +319,8 @@ def board(request: HttpRequest) -> HttpResponse:
     else:
         view = "new"
         qs = selectors.appeal_list(viewer=user, state="submitted")
-    return _render_list(request, qs, tab="board", heading=_("调度台"), views=views, view=view)
+    counts = selectors.board_counts(viewer=user, due_soon_hours=due_soon_hours())
+    return _render_list(request, qs, tab="board", heading=_("调度台"), views=views, view=view, counts=counts)
 
 
 # --- one case ------------------------------------------------------------------------------------------

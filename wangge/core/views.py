@@ -23,7 +23,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    from .home import sections_for
+
+    return render(request, "core/home.html", {"sections": sections_for(request.user)})
 
 
 @login_required

@@ -36,6 +36,7 @@ DEMO_HOOK_APPS = [
     "places",
     "projects",
     "registry",
+    "signup",
 ]
 
 

@@ -13,6 +13,9 @@ from wangge.core.errors import NotFound
 
 from . import selectors, services
 
+# The htmx event that makes every bell on the page fetch its count again (see ``_badge.html``).
+BELL_EVENT = "notifications-changed"
+
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -37,7 +40,9 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     except NotFound:
         return HttpResponse(status=404)
     if getattr(request, "htmx", False):
-        return render(request, "notifications/_row.html", {"n": note})
+        response = render(request, "notifications/_row.html", {"n": note})
+        response["HX-Trigger"] = BELL_EVENT  # the bell re-reads its count
+        return response
     target = note.link if request.POST.get("follow") and note.link else "notifications:inbox"
     if target != "notifications:inbox" and not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         target = "notifications:inbox"
@@ -48,6 +53,10 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     services.notification_mark_all_read(by=request.user)
+    if getattr(request, "htmx", False):
+        response = inbox(request)
+        response["HX-Trigger"] = BELL_EVENT
+        return response
     return redirect("notifications:inbox")
 
 

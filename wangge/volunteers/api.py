@@ -5,6 +5,7 @@ from ninja import Router, Status
 from wangge.accounts.models import Unit
 from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
+from wangge.core.schemas import ErrorOut
 from wangge.core.scoping import get_visible_or_404
 
 from . import selectors, services
@@ -15,8 +16,10 @@ from .schemas import (
     AgreementIn,
     AgreementOut,
     ApproveIn,
+    BookingDoneIn,
     BookingIn,
     BookingOut,
+    BookingRateIn,
     CancelIn,
     CheckInIn,
     MemberIn,
@@ -463,6 +466,26 @@ def booking_create(request: HttpRequest, project_id: int, payload: BookingIn) ->
         project=project, resident=request.user, wanted_at=payload.wanted_at, note=payload.note
     )
     return Status(201, b)
+
+
+@router.post(
+    "/bookings/{booking_id}/complete",
+    response={200: BookingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def booking_complete(request: HttpRequest, booking_id: int, payload: BookingDoneIn) -> Booking:
+    """The member marks the booking done with the hours served."""
+    return services.booking_transition(booking_id=booking_id, by=request.user, to="done", hours=payload.hours)
+
+
+@router.post(
+    "/bookings/{booking_id}/rate",
+    response={200: BookingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def booking_rate(request: HttpRequest, booking_id: int, payload: BookingRateIn) -> Booking:
+    """The resident served rates the finished booking; the member's points follow hours × the rating."""
+    return services.booking_rate(
+        booking_id=booking_id, by=request.user, score=payload.score, comment=payload.comment
+    )
 
 
 @router.post("/bookings/{booking_id}/{action}", response=BookingOut)

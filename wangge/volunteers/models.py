@@ -519,6 +519,12 @@ class Booking(TimeStampedModel, ScopedModel):
     note = models.CharField(_("备注"), max_length=200, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     score = models.PositiveSmallIntegerField(_("评分"), null=True, blank=True)
+    # The hours served, recorded by the member when done; points = hours × the rating's factor, paid when the
+    # resident rates (like a volunteer task's hours × its rating).
+    hours = models.DecimalField(_("服务时长（小时）"), max_digits=4, decimal_places=2, null=True, blank=True)
+    comment = models.CharField(_("评价"), max_length=300, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    points_awarded = models.IntegerField(_("所得积分"), default=0)
 
     class Meta:
         ordering = ["-wanted_at"]

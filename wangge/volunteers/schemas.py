@@ -214,3 +214,15 @@ class BookingOut(Schema):
     wanted_at: datetime
     status: str
     note: str
+    hours: float | None = None
+    score: int | None = None
+    points_awarded: int = 0
+
+
+class BookingDoneIn(Schema):
+    hours: float = Field(1.0, ge=0.25, le=8, description="服务时长（小时）")
+
+
+class BookingRateIn(Schema):
+    score: int = Field(..., ge=1, le=5, description="评分 1–5")
+    comment: str = Field("", max_length=300)

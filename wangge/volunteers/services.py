@@ -401,7 +401,38 @@ def activity_create(
     _clean(activity, exclude=["created_by", "checkin_code"])
     activity.save()
     audit("create", activity, by=by, changes={"capacity": capacity, "area": area.code})
+    _notify(
+        task_recipients(activity),
+        "volunteers.published",
+        f"新志愿任务：{activity.title}",
+        f"{timezone.localtime(activity.starts_at):%m-%d %H:%M} {activity.place}".strip(),
+        activity,
+    )
     return activity
+
+
+def task_recipients(activity: Activity) -> list[Any]:
+    """Who is told about a new task: members who reported to its community (双报到) and may sign up, and —
+    when the task names skills — only those with one of them. One query."""
+    wanted = {s.strip() for s in (activity.skills or []) if s and s.strip()}
+    members = (
+        Member.objects.filter(
+            reports__community__code=activity.area.code[:12], reports__active=True, user__is_active=True
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("pk")
+    )
+    out = []
+    for m in members:
+        if wanted and not wanted & {str(s).strip() for s in (m.skills or [])}:
+            continue
+        if activity.visibility == Activity.Visibility.UNIT or (
+            activity.eligible_kinds and m.kind not in activity.eligible_kinds
+        ):
+            continue
+        out.append(m.user)
+    return out
 
 
 def _eligible(activity: Activity, member: Member) -> str | None:
@@ -835,9 +866,15 @@ def booking_create(
     return booking
 
 
+MAX_BOOKING_HOURS = Decimal("8")
+
+
 @use_case
-def booking_transition(*, booking_id: int, by: Any, to: str, score: int | None = None) -> Booking:
-    """The member accepts/completes/cancels; the resident cancels or rates after completion."""
+def booking_transition(
+    *, booking_id: int, by: Any, to: str, score: int | None = None, hours: Decimal | float | None = None
+) -> Booking:
+    """The member accepts/completes (with the hours served)/cancels; the resident cancels. Points are paid
+    when the resident rates (``booking_rate``)."""
     booking = Booking.objects.visible_to(by).select_related("project__member").filter(pk=booking_id).first()
     if booking is None:  # missing, or neither the resident's nor the offering member's: the same 404
         raise NotFound("预约不存在")
@@ -856,18 +893,71 @@ def booking_transition(*, booking_id: int, by: Any, to: str, score: int | None =
     ok, sources = allowed[to]  # type: ignore[index]
     if not ok:
         raise Forbidden("无权操作该预约")
+    extra: dict[str, Any] = {}
+    if to == Booking.Status.DONE:
+        served = Decimal(str(hours if hours is not None else 1)).quantize(Decimal("0.01"))
+        if not Decimal("0.25") <= served <= MAX_BOOKING_HOURS:
+            raise InvalidInput.field("hours", f"服务时长须在 0.25 到 {MAX_BOOKING_HOURS} 小时之间")
+        extra["hours"] = served
     moved = Booking.objects.filter(pk=booking.pk, status__in=sources).update(
-        status=to, updated_at=timezone.now()
+        status=to, updated_at=timezone.now(), **extra
     )
     booking.refresh_from_db()
     if not moved:
         raise Conflict("当前状态不能执行此操作", state=booking.status)
     if to == Booking.Status.DONE:
-        points_earn(
-            user=booking.project.member.user,
-            rule_code="micro_project",
-            source_key=f"booking:{booking.pk}",
-            by=by,
-            note=booking.project.title,
+        from wangge.notifications.services import notify
+
+        notify(
+            users=[booking.resident],
+            event="volunteers.booking_done",
+            title=f"“{booking.project.title}”已完成，请为服务打分",
+            link="/volunteers/",
+            obj=booking,
+            channels=("inapp",),
         )
+    return booking
+
+
+@use_case
+def booking_rate(*, booking_id: int, by: Any, score: int, comment: str = "") -> Booking:
+    """The resident served rates a finished booking (1–5), once. The member earns like a volunteer task:
+    ``volunteer_hour`` points × the hours served × the rating's factor, through the points ledger."""
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidInput.field("score", "评分须为 1 到 5 分")
+    comment = (comment or "").strip()
+    if len(comment) > 300 or "\x00" in comment:
+        raise InvalidInput.field("comment", "评价不能超过 300 字")
+    booking = (
+        Booking.objects.visible_to(by).select_related("project__member__user").filter(pk=booking_id).first()
+        if 0 < booking_id < 2**63
+        else None
+    )
+    if booking is None:
+        raise NotFound("预约不存在")
+    if booking.resident_id != by.pk:
+        raise Forbidden("只有预约的居民可以评价")
+    if booking.status != Booking.Status.DONE:
+        raise Conflict("服务完成后才能评价", state=booking.status)
+    now = timezone.now()
+    # Once, settled by the database: of two concurrent ratings only one finds the score empty.
+    rated = Booking.objects.filter(pk=booking.pk, score__isnull=True, status=Booking.Status.DONE).update(
+        score=score, comment=comment, rated_at=now, updated_at=now
+    )
+    if not rated:
+        raise Conflict("已评价", state="rated")
+    booking.refresh_from_db()
+    entry = points_earn(
+        user=booking.project.member.user,
+        rule_code="volunteer_hour",
+        source_key=f"booking:{booking.pk}",
+        quantity=float(booking.hours or 1),
+        factor=RATING_FACTORS.get(score, 1.0),
+        by=by,
+        note=f"自设服务：{booking.project.title}",
+        on=timezone.localdate(booking.wanted_at),
+        fields={"day": "score"},
+    )
+    booking.points_awarded = entry.points if entry else 0
+    booking.save(update_fields=["points_awarded", "updated_at"])
     return booking

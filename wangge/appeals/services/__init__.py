@@ -23,6 +23,7 @@ from ._common import (
     compute_deadline,
     working_hours_between,
 )
+from .agents import errand_agent_appoint
 from .closing import appeal_check, appeal_close, appeal_rate, appeal_reopen
 from .dispatch import (
     appeal_acknowledge,
@@ -71,6 +72,7 @@ __all__ = [
     "appeals_tick",
     "attachment_add",
     "audit_reveal",
+    "errand_agent_appoint",
     "can_dispatch",
     "can_supervise",
     "category_for_report",

@@ -16,14 +16,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from wangge.accounts.models import User
 from wangge.core.audit import audit
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from wangge.notifications.services import notify
 
-from .. import loop, routing
+from .. import loop
 from ..loop import ACTIVE_STATES, OPEN_STATES
-from ..models import LEVEL_ORDER, Appeal, AppealEvent, Assignment, Level, State
+from ..models import LEVEL_ORDER, Appeal, AppealEvent, Level, State
 from ..schemas import MAX_ID
 
 log = logging.getLogger("wangge.appeals")
@@ -85,86 +83,6 @@ def working_hours_between(start: dt.datetime, end: dt.datetime) -> float:
     from wangge.workdays.calendar import working_hours_between as _between
 
     return _between(start, end)
-
-
-def _notify(
-    users: Iterable[Any],
-    event: str,
-    title: str,
-    appeal: Appeal,
-    body: str = "",
-    channels: tuple[str, ...] = ("inapp", "sms"),
-    plain: bool = False,
-) -> None:
-    """Notify about a step. ``plain``: plain inserts in the caller's transaction, no savepoint (the hot
-    submission path: a failure fails the submission, which the client retries with its idempotency key)."""
-    users = [u for u in users if u is not None]
-    if not users:
-        return
-    if plain:
-        notify(
-            users=users,
-            event=f"appeal.{event}",
-            title=title,
-            body=body,
-            link=f"/appeals/{appeal.pk}/",
-            obj=appeal,
-            channels=channels,
-            savepoint=False,
-        )
-        return
-    try:
-        notify(
-            users=users,
-            event=f"appeal.{event}",
-            title=title,
-            body=body,
-            link=f"/appeals/{appeal.pk}/",
-            obj=appeal,
-            channels=channels,
-        )
-    except Exception:  # a notification failure must never undo a step of the loop
-        log.exception("notify failed for appeal %s (%s)", appeal.pk, event)
-
-
-def _reporters(appeal: Appeal) -> list[User]:
-    """The reporter and the reporters of every case merged into this one: they share the outcome."""
-    users = [appeal.reporter] if appeal.reporter_id else []
-    users += [
-        m.reporter
-        for m in Appeal.objects.filter(merged_into=appeal, reporter__isnull=False).select_related("reporter")
-    ]
-    return [u for u in users if u is not None]
-
-
-def _lead_users(appeal: Appeal) -> list[User]:
-    if appeal.lead_user_id:
-        return [appeal.lead_user] if appeal.lead_user else []
-    if appeal.lead_unit_id:
-        return list(User.objects.filter(unit_id=appeal.lead_unit_id, is_active=True))
-    return []
-
-
-def _handler_users(appeal: Appeal) -> list[User]:
-    users = _lead_users(appeal)
-    for a in appeal.assignments.filter(active=True, role=Assignment.Role.CO).select_related("user"):
-        if a.user is not None:
-            users.append(a.user)
-        elif a.unit_id:
-            users += list(User.objects.filter(unit_id=a.unit_id, is_active=True))
-    return users
-
-
-def _dispatchers(appeal: Appeal) -> list[User]:
-    """Staff of the area at the case's current level (grid workers for grid matters, community staff …)."""
-    if not appeal.area_code:
-        return []
-    return routing.staff_of_area(routing.level_area_code(appeal.area_code, appeal.handling_level))
-
-
-def _supervisors(appeal: Appeal) -> list[User]:
-    level = appeal.handling_level if appeal.handling_level != Level.GRID else Level.COMMUNITY
-    return routing.staff_of_area(routing.level_area_code(appeal.area_code, level)) if appeal.area_code else []
 
 
 def _role(user: Any) -> str:

@@ -18,14 +18,11 @@ from ..models import (
     Rating,
     State,
 )
+from ..notify import send as notify_step
 from ..permissions import can_dispatch, can_supervise, on_handling_side
 from ._common import (
-    _dispatchers,
     _event,
-    _handler_users,
-    _notify,
     _now,
-    _reporters,
     _save,
     _step,
     _text,
@@ -59,13 +56,7 @@ def _rework(
         "dissatisfied_reopens",
     )
     event = _event(appeal, kind, by, now, note, {**data, "rework_count": appeal.rework_count})
-    _notify(
-        _handler_users(appeal) or _dispatchers(appeal),
-        "rework",
-        f"诉求 #{appeal.pk} 需返工重办",
-        appeal,
-        note,
-    )
+    notify_step("rework", appeal, body=note)
     return event
 
 
@@ -93,6 +84,7 @@ def appeal_check(
         _save(appeal, "check_passed", "self_checked")
         data = {"self_checked": True} if appeal.self_checked else {}
         event = _event(appeal, EventKind.CHECK_PASSED, by, now, note, data)
+        notify_step("checked", appeal, body=note)
     else:
         note = _text(note, "note")
         event = _rework(appeal, by, now, EventKind.CHECK_FAILED, note, {})
@@ -106,7 +98,7 @@ def _close(appeal: Appeal, by: Any, now: dt.datetime, kind: str, note: str = "")
     appeal.auto_closed = kind == EventKind.AUTO_CLOSED
     _save(appeal, "state", "closed_at", "auto_closed")
     _event(appeal, kind, by, now, note)
-    _notify(_reporters(appeal), "closed", f"诉求 #{appeal.pk} 已结案", appeal, note[:100])
+    notify_step("closed", appeal, body=note[:100])
 
 
 def _check_done(appeal: Appeal) -> bool:

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from wangge.accounts.models import Unit, User
-from wangge.accounts.roles import user_can
 from wangge.core.errors import Conflict, InvalidInput
 from wangge.core.scoping import scope_for
 
@@ -24,18 +24,15 @@ from ..models import (
     Supervision,
     Whistle,
 )
+from ..notify import send as notify_step
+from ..permissions import may_handle
 from ._common import (
     ACTIVE_STATES,
     _check_version,
-    _dispatchers,
     _event,
-    _handler_users,
-    _lead_users,
     _lock,
     _next_level,
-    _notify,
     _now,
-    _reporters,
     _require_state,
     _save,
     _step,
@@ -55,11 +52,15 @@ def _unit(unit_id: int | None, field: str) -> Unit | None:
     return unit
 
 
-def _handler_user(user_id: int | None, field: str) -> User | None:
+def _handler_user(user_id: int | None, field: str, appeal: Appeal) -> User | None:
+    """A person a case may be dispatched to: staff with handling rights, or — for a service case — a 红色代办员
+    the case's community appointed (``permissions.may_handle``)."""
     if user_id is None:
         return None
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user_can(user, "appeals.handle"):
+    user = User.objects.filter(pk=user_id, is_active=True).first() if 0 < user_id < 2**63 else None
+    if user is None or not may_handle(user, appeal):
+        if user is not None and appeal.kind == Appeal.Kind.SERVICE:
+            raise InvalidInput.field(field, "该志愿者不是本社区任命的红色代办员")
         raise InvalidInput.field(field, "处置人不存在或无处置权限")
     return user
 
@@ -84,14 +85,14 @@ def appeal_dispatch(
     if lead_unit_id is not None and lead_user_id is not None:
         raise InvalidInput.field("lead_user_id", "主办单位和主办人只能指定一个")
     lead_unit = _unit(lead_unit_id, "lead_unit_id")
-    lead_user = _handler_user(lead_user_id, "lead_user_id")
+    lead_user = _handler_user(lead_user_id, "lead_user_id", appeal)
     if lead_unit is None and lead_user is None:
         suggestion = routing.suggest_handler(appeal)
         lead_unit, lead_user = suggestion.unit, suggestion.user
         if lead_unit is None and lead_user is None:
             raise InvalidInput.field("lead_user_id", suggestion.reason)
     co_units = [_unit(i, "co_unit_ids") for i in dict.fromkeys(co_unit_ids)]
-    co_users = [_handler_user(i, "co_user_ids") for i in dict.fromkeys(co_user_ids)]
+    co_users = [_handler_user(i, "co_user_ids", appeal) for i in dict.fromkeys(co_user_ids)]
     appeal.assignments.filter(active=True).update(active=False)
     Assignment.objects.create(appeal=appeal, role=Assignment.Role.LEAD, unit=lead_unit, user=lead_user)
     for u in co_units:
@@ -125,7 +126,7 @@ def appeal_dispatch(
         "resolve_due_at": appeal.resolve_due_at.isoformat() if appeal.resolve_due_at else None,
     }
     _event(appeal, EventKind.DISPATCHED, by, now, _text(note, "note", required=False), data)
-    _notify(_handler_users(appeal), "dispatched", f"新派单：{cat.name}", appeal, appeal.description[:100])
+    notify_step("dispatched", appeal, body=appeal.description[:100])
     return appeal
 
 
@@ -145,7 +146,7 @@ def appeal_acknowledge(
         fields += ["first_ack_at", "response_overdue"]
     _save(appeal, *fields)
     _event(appeal, EventKind.ACKNOWLEDGED, by, now, note, {"late": appeal.response_overdue})
-    _notify(_reporters(appeal), "acknowledged", "您的诉求已有专人签收办理", appeal)
+    notify_step("acknowledged", appeal)
     return appeal
 
 
@@ -164,7 +165,7 @@ def appeal_return(
     appeal.return_count += 1
     _save(appeal, "state", "lead_unit", "lead_user", "return_count")
     _event(appeal, EventKind.RETURNED, by, now, reason, previous)
-    _notify(_dispatchers(appeal), "returned", f"诉求 #{appeal.pk} 被退单，请重新派遣", appeal, reason)
+    notify_step("returned", appeal, body=reason)
     return appeal
 
 
@@ -204,12 +205,8 @@ def appeal_whistle(
     _save(appeal)
     data = {"whistle": whistle.pk, "units": [u.pk for u in units], "area": area.code if area else None}
     _event(appeal, EventKind.WHISTLED, by, now, reason, {**data, "due_at": due.isoformat()})
-    summoned = list(User.objects.filter(unit__in=units, is_active=True)) if units else []
-    if area is not None:
-        summoned += routing.staff_of_area(area.code)
-    _notify(
-        summoned, "whistled", f"吹哨报到：诉求 #{appeal.pk} 请于 {due:%m-%d %H:%M} 前报到", appeal, reason
-    )
+    local_due = timezone.localtime(due)
+    notify_step("whistled", appeal, body=reason, units=units, area=area, due=f"{local_due:%m-%d %H:%M}")
     return whistle
 
 
@@ -221,7 +218,9 @@ def appeal_report_in(
     now = _now(now)
     appeal = _lock(appeal_id)
     scope = scope_for(by)
-    pending = list(appeal.report_ins.filter(reported_at__isnull=True).select_related("area", "unit"))
+    pending = list(
+        appeal.report_ins.filter(reported_at__isnull=True).select_related("area", "unit", "whistle__blown_by")
+    )
     mine = [
         r
         for r in pending
@@ -247,9 +246,8 @@ def appeal_report_in(
     late = now > report.due_at
     data = {"report_in": report.pk, "unit": report.unit_id, "area": report.area.code if report.area else None}
     _event(appeal, EventKind.REPORTED_IN, by, now, report.note, {**data, "late": late})
-    _notify(
-        _lead_users(appeal) or _dispatchers(appeal), "reported_in", f"诉求 #{appeal.pk}：{by} 已报到", appeal
-    )
+    who = report.unit.name if report.unit else str(by)
+    notify_step("reported_in", appeal, body=report.note, who=who, blower=report.whistle.blown_by)
     return report
 
 
@@ -277,5 +275,5 @@ def appeal_urge(
     else:
         _save(appeal)
     _event(appeal, EventKind.URGED, by, now, note, {"supervision_level": appeal.supervision_level})
-    _notify(_handler_users(appeal) or _dispatchers(appeal), "urged", f"督办：诉求 #{appeal.pk}", appeal, note)
+    notify_step("urged", appeal, body=note)
     return appeal

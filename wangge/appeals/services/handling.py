@@ -18,17 +18,12 @@ from ..models import (
     TimeRequest,
     TimeUnit,
 )
+from ..notify import send as notify_step
 from ._common import (
-    _dispatchers,
     _event,
-    _handler_users,
-    _lead_users,
-    _notify,
     _now,
-    _reporters,
     _save,
     _step,
-    _supervisors,
     _text,
     add_working_time,
     working_hours_between,
@@ -71,9 +66,11 @@ def appeal_resolve(
     _save(appeal, "state", "resolved_at", "check_passed", "overdue")
     event = _event(appeal, EventKind.RESOLVED, by, now, note, {"late": late, "round": appeal.rework_count})
     _take_attachments(appeal, attachment_ids, event)
-    _notify(_reporters(appeal), "resolved", "您的诉求已办结，请评价", appeal, note[:100])
     if appeal.category.needs_onsite_check:
-        _notify(_dispatchers(appeal), "check_needed", f"诉求 #{appeal.pk} 已办结，待现场核查", appeal)
+        notify_step("check_needed", appeal, body=note[:100])
+        notify_step("resolved", appeal, body=note[:100], next="，待现场核查")
+    else:
+        notify_step("resolved", appeal, body=note[:100], next="，请评价")
     return appeal
 
 
@@ -114,13 +111,7 @@ def _time_request(
         )
         _save(appeal)
         _event(appeal, requested, by, now, reason, {"amount": amount, "unit": unit})
-        _notify(
-            _supervisors(appeal),
-            f"{kind}_requested",
-            f"诉求 #{appeal.pk} 申请{label}，待审批",
-            appeal,
-            reason,
-        )
+        notify_step(f"{kind}_requested", appeal, body=reason)
         return appeal
     reason = _text(reason, "reason", required=False)
     if action == "resume":
@@ -139,7 +130,7 @@ def _time_request(
         appeal.hold_started_at = None
         _save(appeal, *fields)
         _event(appeal, EventKind.RESUMED, by, now, reason or "", {"paused_working_hours": round(paused, 2)})
-        _notify(_handler_users(appeal), "resumed", f"诉求 #{appeal.pk} 恢复办理", appeal)
+        notify_step("resumed", appeal)
         return appeal
     if action not in ("approve", "reject"):
         raise InvalidInput.field("action", "action 须为 request、approve、reject 或 resume")
@@ -177,7 +168,7 @@ def _time_request(
         _save(appeal, "on_hold", "held", "hold_started_at")
         _event(appeal, EventKind.HOLD, by, now, reason or req.reason, {"request": req.pk})
     verdict = "已批准" if action == "approve" else "被驳回"
-    _notify(_lead_users(appeal), f"{kind}_{action}", f"诉求 #{appeal.pk} 的{label}申请{verdict}", appeal)
+    notify_step("time_decided", appeal, stored_as=f"{kind}_{action}", label=label, verdict=verdict)
     return appeal
 
 

@@ -30,18 +30,16 @@ from ..models import (
     EventKind,
     State,
 )
+from ..notify import send as notify_step
 from ..permissions import can_dispatch, in_scope, is_handler
 from ._common import (
     OPEN_STATES,
     RESIDENT_CHANNELS,
     SELF_VERIFIED_CHANNELS,
     _check_version,
-    _dispatchers,
     _event,
     _lock,
-    _notify,
     _now,
-    _reporters,
     _require,
     _require_state,
     _save,
@@ -210,15 +208,7 @@ def appeal_submit(
                 _open(appeal, by, now, note="工作人员录入，直接立案")
             if appeal.state == State.SUBMITTED:
                 # In-app only: a text message for every new report would flood the grid workers' phones.
-                _notify(
-                    _dispatchers(appeal),
-                    "submitted",
-                    f"新诉求待受理：{cat.name}",
-                    appeal,
-                    description[:100],
-                    channels=("inapp",),
-                    plain=True,
-                )
+                notify_step("submitted", appeal, body=description[:100], plain=True)
     except IntegrityError:
         existing = None
         if key:
@@ -303,7 +293,7 @@ def attachment_add(
                 appeal, EventKind.LOCATED, by, now, "由照片定位", {"lat": wlat, "lng": wlng, "source": "exif"}
             )
             if appeal.state == State.SUBMITTED:
-                _notify(_dispatchers(appeal), "submitted", f"新诉求待受理：{appeal.category.name}", appeal)
+                notify_step("submitted", appeal)
     return att
 
 
@@ -329,7 +319,7 @@ def appeal_accept(
     if not appeal.area_code:
         raise InvalidInput.field("lat", "诉求尚无位置，无法立案")
     _open(appeal, by, now, _text(note, "note", required=False))
-    _notify(_reporters(appeal), "accepted", "您的诉求已受理立案", appeal)
+    notify_step("accepted", appeal)
     return appeal
 
 
@@ -344,7 +334,7 @@ def appeal_cancel(
     appeal.state = State.CANCELLED
     _save(appeal, "state")
     _event(appeal, EventKind.CANCELLED, by, now, reason)
-    _notify(_reporters(appeal), "cancelled", "您的诉求未予立案", appeal, reason)
+    notify_step("cancelled", appeal, body=reason)
     return appeal
 
 
@@ -390,6 +380,5 @@ def appeal_merge(
     _save(appeal, "state", "merged_into")
     _event(appeal, EventKind.MERGED, by, now, note, {"into": target.pk})
     _event(target, EventKind.MERGED, by, now, note, {"from": appeal.pk})
-    reporters = [appeal.reporter] if appeal.reporter_id else []
-    _notify(reporters, "merged", f"您的诉求已与同一问题的诉求 #{target.pk} 合并办理", appeal)
+    notify_step("merged", appeal, target=f"#{target.pk}")
     return appeal

@@ -18,14 +18,12 @@ from ..models import (
     State,
     Supervision,
 )
+from ..notify import send as notify_step
 from ._common import (
     ACTIVE_STATES,
-    _dispatchers,
     _event,
-    _lead_users,
     _lock,
     _next_level,
-    _notify,
     _now,
     _save,
 )
@@ -78,8 +76,7 @@ def _escalate(appeal_id: int, which: str, now: dt.datetime) -> bool:
         }
         label = "响应" if which == "response" else "处置"
         _event(appeal, EventKind.ESCALATED, None, now, f"{label}超期，自动升级", data)
-        title = f"超期升级：诉求 #{appeal.pk}（{appeal.get_supervision_level_display()}）"
-        _notify(_dispatchers(appeal) + _lead_users(appeal), "escalated", title, appeal)
+        notify_step("escalated", appeal, card=appeal.get_supervision_level_display())
         return True
 
 
@@ -104,12 +101,7 @@ def _warn(appeal_id: int, which: str, now: dt.datetime) -> bool:
             f"{label}即将到期",
             {"deadline": which, "due_at": due.isoformat()},
         )
-        _notify(
-            _lead_users(appeal) or _dispatchers(appeal),
-            "warned",
-            f"临期预警：诉求 #{appeal.pk} 将于 {timezone.localtime(due):%m-%d %H:%M} 到期",
-            appeal,
-        )
+        notify_step("warned", appeal, due=f"{timezone.localtime(due):%m-%d %H:%M}")
         return True
 
 
@@ -147,14 +139,14 @@ def appeals_tick(now: dt.datetime | None = None) -> dict[str, int]:
 
     for report in ReportIn.objects.filter(
         reported_at__isnull=True, due_at__lt=now, late_warned=False
-    ).select_related("appeal", "unit", "area"):
+    ).select_related("appeal", "unit", "area", "whistle__blown_by"):
         with transaction.atomic():
             if not ReportIn.objects.filter(pk=report.pk, late_warned=False).update(late_warned=True):
                 continue
             appeal = report.appeal
             who = report.unit.name if report.unit else (report.area.name if report.area else "")
             _event(appeal, EventKind.WARNED, None, now, f"{who} 未按时报到", {"report_in": report.pk})
-            _notify(_dispatchers(appeal), "report_in_late", f"诉求 #{appeal.pk}：{who} 未按时报到", appeal)
+            notify_step("report_in_late", appeal, who=who, report=report)
             counts["report_in_late"] += 1
 
     days = int(conf.get("AUTO_CLOSE_DAYS"))

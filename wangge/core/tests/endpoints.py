@@ -756,6 +756,7 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "pairing:visit": "POST",
     "pairing:handover": "POST",
     "notifications:read": "POST",
+    "signup:link_decide": "POST",
     "visits:cancel": "POST",
     "open311-discovery": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-services": "Open311 GeoReport v2: public by the spec",

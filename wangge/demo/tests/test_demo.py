@@ -111,6 +111,9 @@ def test_small_demo_builds_tiles_and_is_deterministic(monkeypatch) -> None:  # t
     assert admin.is_superuser and admin.check_password("wangge-demo")
     assert User.objects.get(username="community").posts.get().area == ctx.communities[0]
     assert User.objects.get(username="property").unit.kind == Unit.Kind.PROPERTY_COMPANY
+    # Every demo account has a phone (phone login): unique, and found by its keyed hash.
+    assert not User.objects.filter(phone_hash__isnull=True).exists()
+    assert User.objects.get(phone_hash=pii.phone_hash("13900000003")).username == "community"
 
     first = _digest()
     _wipe()

@@ -219,8 +219,23 @@ def test_api_posts_and_micro_projects(tree) -> None:
     bid = r.json()["id"]
     assert resident.post(f"/api/v1/bookings/{bid}/done").status_code == 403
     assert a.post(f"/api/v1/bookings/{bid}/accept").json()["status"] == "accepted"
-    assert a.post(f"/api/v1/bookings/{bid}/done").json()["status"] == "done"
-    assert a.get("/api/v1/points/balance").json()["balance"] == 8
+    res = a.post(f"/api/v1/bookings/{bid}/complete", {"hours": 9}, content_type="application/json")
+    assert res.status_code == 422  # more than a day's service
+    res = a.post(f"/api/v1/bookings/{bid}/complete", {"hours": 1.5}, content_type="application/json")
+    assert res.json()["status"] == "done" and res.json()["hours"] == 1.5
+    assert a.get("/api/v1/points/balance").json()["balance"] == 0  # paid when the resident rates
+    rate = {"score": 4, "comment": "很耐心"}
+    assert a.post(f"/api/v1/bookings/{bid}/rate", rate, content_type="application/json").status_code == 403
+    res = resident.post(f"/api/v1/bookings/{bid}/rate", {"score": 0}, content_type="application/json")
+    assert res.status_code == 422
+    res = resident.post(f"/api/v1/bookings/{bid}/rate", rate, content_type="application/json")
+    assert res.status_code == 200 and res.json()["score"] == 4
+    # 10 points an hour × 1.5 hours × 1.1 (four stars) = 16.5 → 17 (the ledger rounds half up)
+    assert res.json()["points_awarded"] == 17 == a.get("/api/v1/points/balance").json()["balance"]
+    assert (
+        resident.post(f"/api/v1/bookings/{bid}/rate", rate, content_type="application/json").status_code
+        == 409
+    )
 
 
 def test_tasks_page_query_count_does_not_grow_with_tasks(tree, django_assert_max_num_queries) -> None:

@@ -165,15 +165,39 @@ def test_double_report_and_unit_agreement(tree) -> None:
         services.service_post_claim(post=post, by=quick_user())
 
 
-def test_micro_project_booking_pays_points(tree) -> None:
+def test_micro_project_points_follow_the_rating_times_the_hours(tree) -> None:
     vol, resident = quick_user(), quick_user(Role.RESIDENT)
     p = services.micro_project_create(user=vol, title="义务理发", community=tree.community)
     b = services.booking_create(project=p, resident=resident, wanted_at=timezone.now() + dt.timedelta(days=1))
     services.booking_transition(booking_id=b.pk, by=vol, to="accepted")
-    services.booking_transition(booking_id=b.pk, by=vol, to="done")
-    assert points_balance(vol) == 8
+    with pytest.raises(Forbidden):  # rating before it is done, by the wrong person: refused
+        services.booking_rate(booking_id=b.pk, by=vol, score=5)
+    with pytest.raises(Conflict):
+        services.booking_rate(booking_id=b.pk, by=resident, score=5)
+    with pytest.raises(InvalidInput):
+        services.booking_transition(booking_id=b.pk, by=vol, to="done", hours=9)
+    services.booking_transition(booking_id=b.pk, by=vol, to="done", hours=2)
+    assert points_balance(vol) == 0  # paid when rated
     with pytest.raises(Conflict):
         services.booking_transition(booking_id=b.pk, by=vol, to="done")
+    with pytest.raises(InvalidInput):
+        services.booking_rate(booking_id=b.pk, by=resident, score=6)
+    b = services.booking_rate(booking_id=b.pk, by=resident, score=5, comment="剪得好")
+    # volunteer_hour: 10 points an hour × 2 hours × 1.2 (five stars) = 24
+    assert (b.points_awarded, points_balance(vol)) == (24, 24)
+    with pytest.raises(Conflict):
+        services.booking_rate(booking_id=b.pk, by=resident, score=1)
+    assert points_balance(vol) == 24
+
+
+def test_a_low_rating_pays_less(tree) -> None:
+    vol, resident = quick_user(), quick_user(Role.RESIDENT)
+    p = services.micro_project_create(user=vol, title="手机使用辅导", community=tree.community)
+    b = services.booking_create(project=p, resident=resident, wanted_at=timezone.now() + dt.timedelta(days=1))
+    services.booking_transition(booking_id=b.pk, by=vol, to="accepted")
+    services.booking_transition(booking_id=b.pk, by=vol, to="done", hours=1.5)
+    services.booking_rate(booking_id=b.pk, by=resident, score=2)
+    assert points_balance(vol) == 12  # 10 × 1.5 × 0.8
 
 
 def test_offer_is_notified(tree) -> None:
@@ -203,3 +227,33 @@ def test_community_sees_who_reported_from_which_unit_and_what_they_did(tree) -> 
     rows = selectors.report_list(viewer=staff)
     assert len(rows) == 1 and rows[0]["report"].unit == unit
     assert rows[0]["tasks"] == 1 and float(rows[0]["hours"]) == 1.5
+
+
+def test_a_published_task_reaches_members_reported_to_the_community_whose_skills_fit(tree) -> None:
+    from wangge.notifications.models import Notification
+
+    medic, barber, elsewhere, unreported = quick_user(), quick_user(), quick_user(), quick_user()
+    services.member_update(
+        user=medic, by=medic, skills=["医疗", "急救"], home_community=tree.community, report_home=True
+    )
+    services.member_update(
+        user=barber, by=barber, skills=["理发"], home_community=tree.community, report_home=True
+    )
+    services.member_update(
+        user=elsewhere, by=elsewhere, skills=["医疗"], home_community=tree.other_community, report_home=True
+    )
+    services.member_update(user=unreported, by=unreported, skills=["医疗"])
+    a = make_activity(tree.community, title="义诊", skills=["急救"])
+    told = set(
+        Notification.objects.filter(event="volunteers.published", object_id=str(a.pk)).values_list(
+            "user_id", flat=True
+        )
+    )
+    assert told == {medic.pk}
+    b = make_activity(tree.community, title="清洁家园")  # no skills named: every reported member
+    told = set(
+        Notification.objects.filter(event="volunteers.published", object_id=str(b.pk)).values_list(
+            "user_id", flat=True
+        )
+    )
+    assert told == {medic.pk, barber.pk}
