@@ -554,7 +554,10 @@ def _submit(
         base_version=base_version,
     )
     current = values_of(obj)
-    change.before = _dump(shown(kind, current, payload))
+    before = shown(kind, current, payload)
+    if stale and base_version is not None:
+        before = _as_of(obj, target, base_version, before)
+    change.before = _dump(before)
     sensitive_tags: list[str] = []
     if kind == Kind.ADD_RESIDENT and needs_approval(by, touched(kind, payload)):
         # The person is registered now; their sensitive tags wait for approval as a change of their own.
@@ -590,6 +593,19 @@ def _submit(
             after=_dump({"tags": sensitive_tags}),
         )
     return change
+
+
+def _as_of(obj: Any, target: str, version: int, now: dict[str, Any]) -> dict[str, Any]:
+    """The values the author saw (at ``version``): for each field, the ``before`` of the first applied change
+    after that version which touched it; the current value where none did."""
+    later = RegistryChange.objects.filter(
+        target=target, status=Status.APPLIED, version_after__gt=version, **{target: obj}
+    ).order_by("version_after", "id")
+    seen: dict[str, Any] = {}
+    for change in later:
+        for key, value in load(change.before).items():
+            seen.setdefault(key, value)
+    return {key: seen.get(key, value) for key, value in now.items()}
 
 
 def record_edit(

@@ -96,7 +96,8 @@ def _post_change(request: HttpRequest, target: str, obj: Any) -> tuple[dict[str,
 
 def _forms(request: HttpRequest, kind: str) -> dict[str, str]:
     """A fresh client id per form; the one just posted is kept when the form comes back with errors."""
-    ids = {k: uuid.uuid4().hex for k in ("phone", "id_number", "tags", "move_out", "death", "add_resident")}
+    kinds = ("phone", "id_number", "tags", "move_in", "move_out", "death", "add_resident")
+    ids = {k: uuid.uuid4().hex for k in kinds}
     if kind in ids and request.method == "POST":
         ids[kind] = request.POST.get("client_id", ids[kind])
     return ids
@@ -125,6 +126,15 @@ def resident_card(request: HttpRequest, pk: int) -> HttpResponse:
         "values": request.POST if request.method == "POST" else {},
         "ids": _forms(request, kind),
         "waiting": list(pending[:5]),
+        # Where the resident may move in: the other active households of the same building.
+        "move_targets": [
+            h
+            for h in selectors.household_list(
+                viewer=request.user, q=resident.household.house.building.address
+            ).filter(active=True)[:50]
+            if h.pk != resident.household_id or not resident.active
+        ],
+        "relations": Resident.Relation.choices,
     }
     return render(request, "registry/edit/resident_card.html", ctx, status=status or 200)
 

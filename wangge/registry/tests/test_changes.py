@@ -405,3 +405,28 @@ def test_the_author_settles_a_conflict_from_the_conflicts_page(people: dict[str,
     r.refresh_from_db()
     assert r.phone == "13833334444" and r.version == 3
     assert RegistryChange.objects.get(pk=stale["id"]).status == "applied"
+
+
+@pytest.mark.django_db
+def test_move_in_from_the_resident_card(people: dict[str, Any]) -> None:
+    r, gw = people["r"], people["gw"]
+    admin = admin_user()
+    h = Household.objects.get(pk=r.household_id)
+    from wangge.registry import services
+
+    other = services.household_create(
+        house=services.house_create(building=h.house.building, room="909", by=admin), by=admin
+    )
+    c = Client()
+    c.login(username=gw.username, password=PASSWORD)
+    page = c.get(f"/registry/residents/{r.pk}/card/").content.decode()
+    assert f'<option value="{other.pk}">' in page and 'data-version="1"' in page
+    form = {"kind": "move_in", "client_id": "mi-page", "base_version": "1", "relation": "tenant"}
+    bad = c.post(
+        f"/registry/residents/{r.pk}/card/", {**form, "household_id": other.pk, "date": "2999-01-01"}
+    )
+    assert bad.status_code == 422 and 'id="error-move_in-date"' in bad.content.decode()
+    ok = c.post(f"/registry/residents/{r.pk}/card/", {**form, "household_id": other.pk, "date": "2026-02-01"})
+    assert ok.status_code == 302
+    r.refresh_from_db()
+    assert (r.household_id, r.relation, r.version) == (other.pk, "tenant", 2)
