@@ -159,6 +159,7 @@ def _add_routers() -> None:
     from wangge.deliberation.api import router as deliberation_router
     from wangge.notifications.api import router as notifications_router
     from wangge.pairing.api import router as pairing_router
+    from wangge.patrols.api import router as patrols_router
     from wangge.points.api import router as points_router
     from wangge.property.api import router as property_router
     from wangge.registry.api import router as registry_router
@@ -183,6 +184,7 @@ def _add_routers() -> None:
     api.add_router("/", voting_router)
     api.add_router("/", property_router)
     api.add_router("/", visits_router)
+    api.add_router("/", patrols_router)
 
 
 _add_routers()

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "wangge.voting",
     "wangge.property",
     "wangge.visits",
+    "wangge.patrols",
     "wangge.demo",
 ]
 

@@ -25,6 +25,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("voting:home", _("表决与征集"), None),
     ("property:home", _("红色物业"), None),
     ("visits:today", _("网格员今日"), "registry.write"),
+    ("patrols:home", _("网格巡查"), "registry.write"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 
