@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from wangge.areas import geo
 
-M_PER_DEG_LAT = 111_320.0
+M_PER_DEG_LAT = 6_371_000.0 * math.pi / 180  # the haversine's sphere, so buckets and distances agree
 
 
 class BuildingIndex:
@@ -26,7 +26,9 @@ class BuildingIndex:
         self.buildings = [(int(pk), float(lat), float(lng)) for pk, lat, lng in buildings]
         self.lat0 = self.buildings[0][1] if self.buildings else 0.0
         self.kx = M_PER_DEG_LAT * math.cos(math.radians(self.lat0))
-        self.cell = max(self.distance_m, 1.0)
+        # A little wider than the distance: the projection is exact only at lat0, and a building within reach
+        # must never be two buckets away.
+        self.cell = max(self.distance_m * 1.01, 1.0)
         self.buckets: dict[tuple[int, int], list[tuple[int, float, float]]] = defaultdict(list)
         for b in self.buildings:
             self.buckets[self._key(b[1], b[2])].append(b)

@@ -16,7 +16,8 @@ _seq = itertools.count(1)
 
 def offset(lat: float, lng: float, north_m: float = 0, east_m: float = 0) -> tuple[float, float]:
     """A point ``north_m`` / ``east_m`` metres from (lat, lng) (the same projection as the coverage code)."""
-    return lat + north_m / 111_320, lng + east_m / (111_320 * math.cos(math.radians(lat)))
+    m = 6_371_000 * math.pi / 180  # metres per degree on the haversine's sphere
+    return lat + north_m / m, lng + east_m / (m * math.cos(math.radians(lat)))
 
 
 def make_building(area: Area, north_m: float = 0, east_m: float = 0, *, located: bool = True) -> Building:
