@@ -351,6 +351,10 @@ def patrol_discover(
     existing = PatrolDiscovery.objects.filter(patrol=patrol, client_id=client_id).first()
     if existing is not None:
         return existing, False
+    if not str(description or "").strip():
+        raise InvalidInput.field("description", "请描述发现的问题")
+    if not str(category or "").strip():
+        raise InvalidInput.field("category", "请选择问题分类")
     checklist_code = str(checklist_code or "").strip()
     if checklist_code and checklist_code not in {i.code for i in checklist_for(patrol.area_id)}:
         raise InvalidInput.field("checklist_code", "该网格没有这个检查项")
