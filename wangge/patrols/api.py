@@ -117,7 +117,11 @@ def patrol_points_add(request: HttpRequest, ref: str, data: PatrolPointsIn):  # 
     result = services.patrol_points_add(
         by=request.user, patrol=patrol, points=[p.dict() for p in data.points]
     )
-    return {"patrol_id": patrol.pk, **result, "point_count": PatrolPoint.objects.filter(patrol=patrol).count()}
+    return {
+        "patrol_id": patrol.pk,
+        **result,
+        "point_count": PatrolPoint.objects.filter(patrol=patrol).count(),
+    }
 
 
 @router.post("/patrols/{ref}/stop", response={200: PatrolDetailOut, **ERRORS})
@@ -128,7 +132,9 @@ def patrol_stop(request: HttpRequest, ref: str, data: PatrolStopIn):  # type: ig
     return _detail(request, patrol.pk)
 
 
-@router.post("/patrols/{ref}/discoveries", response={200: PatrolDiscoveryOut, 201: PatrolDiscoveryOut, **ERRORS})
+@router.post(
+    "/patrols/{ref}/discoveries", response={200: PatrolDiscoveryOut, 201: PatrolDiscoveryOut, **ERRORS}
+)
 def patrol_discover(request: HttpRequest, ref: str, data: PatrolDiscoveryIn):  # type: ignore[no-untyped-def]
     """Report a problem found on the patrol: it becomes a case (channel 网格员巡查) linked to the patrol.
     201 when new; 200 with the stored discovery when this ``client_id`` already landed on the patrol."""

@@ -88,8 +88,7 @@ class Patrol(AreaCodeScoped, TimeStampedModel):
                 name="patrols_patrol_end_after_start",
             ),
             models.CheckConstraint(
-                condition=Q(state="running", ended_at__isnull=True)
-                | Q(state="done", ended_at__isnull=False),
+                condition=Q(state="running", ended_at__isnull=True) | Q(state="done", ended_at__isnull=False),
                 name="patrols_patrol_done_has_end",
             ),
         ]
@@ -106,7 +105,9 @@ class Patrol(AreaCodeScoped, TimeStampedModel):
 class PatrolPoint(models.Model):
     """One GPS fix of a patrol's track (WGS84), kept with its accuracy."""
 
-    patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.CASCADE, related_name="points")
+    patrol = models.ForeignKey(
+        Patrol, verbose_name=_("巡查"), on_delete=models.CASCADE, related_name="points"
+    )
     recorded_at = models.DateTimeField(_("定位时间"))
     lat = models.FloatField(_("纬度"))
     lng = models.FloatField(_("经度"))
@@ -125,11 +126,16 @@ class PatrolPoint(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.recorded_at:%H:%M:%S} ({self.lat:.5f}, {self.lng:.5f}) ±{self.accuracy_m:g}m"
+
 
 class PatrolPass(models.Model):
     """A building of the patrol's grid passed within the coverage distance by a good point (derived)."""
 
-    patrol = models.ForeignKey(Patrol, verbose_name=_("巡查"), on_delete=models.CASCADE, related_name="passes")
+    patrol = models.ForeignKey(
+        Patrol, verbose_name=_("巡查"), on_delete=models.CASCADE, related_name="passes"
+    )
     building = models.ForeignKey(
         "registry.Building", verbose_name=_("楼栋"), on_delete=models.CASCADE, related_name="+"
     )
@@ -144,6 +150,9 @@ class PatrolPass(models.Model):
             models.UniqueConstraint(fields=["patrol", "building"], name="patrols_pass_unique_building"),
         ]
         indexes = [models.Index(fields=["area_code", "day", "building"], name="patrols_pass_figures_idx")]
+
+    def __str__(self) -> str:
+        return f"巡查#{self.patrol_id} → 楼栋#{self.building_id}"
 
 
 class PatrolDiscovery(models.Model):
@@ -166,7 +175,9 @@ class PatrolDiscovery(models.Model):
         verbose_name = _("巡查发现问题")
         verbose_name_plural = _("巡查发现问题")
         constraints = [
-            models.UniqueConstraint(fields=["patrol", "client_id"], name="patrols_discovery_unique_client_id"),
+            models.UniqueConstraint(
+                fields=["patrol", "client_id"], name="patrols_discovery_unique_client_id"
+            ),
         ]
 
     def __str__(self) -> str:

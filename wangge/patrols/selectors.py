@@ -273,7 +273,9 @@ def _default_area(viewer: Any) -> str:
     raise InvalidInput.field("area", "请选择区域")
 
 
-def _figures(buildings: int, covered: int, patrols: int, discoveries: int, day_sum: int, days: int) -> dict:
+def _figures(vals: list[int], days: int) -> dict[str, Any]:
+    """``vals``: buildings, buildings passed in the period, patrols, discoveries, Σ buildings passed per day."""
+    buildings, covered, patrols, discoveries, day_sum = vals
     return {
         "buildings": buildings,
         "buildings_passed": covered,
@@ -312,7 +314,9 @@ def patrol_metrics(
     )
     day_sum: dict[str, int] = defaultdict(int)
     for grid, n in (
-        passes.values("area_code", "day").annotate(n=Count("building", distinct=True)).values_list("area_code", "n")
+        passes.values("area_code", "day")
+        .annotate(n=Count("building", distinct=True))
+        .values_list("area_code", "n")
     ):
         day_sum[grid] += n
     start, end = _day_range(date_from)[0], _day_range(date_to)[1]
@@ -333,19 +337,23 @@ def patrol_metrics(
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     total = [0, 0, 0, 0, 0]
     for grid in grids:
-        vals = (buildings[grid], covered.get(grid, 0), patrol_n.get(grid, 0), found_n.get(grid, 0), day_sum[grid])
+        vals = (
+            buildings[grid],
+            covered.get(grid, 0),
+            patrol_n.get(grid, 0),
+            found_n.get(grid, 0),
+            day_sum[grid],
+        )
         for i, v in enumerate(vals):
             total[i] += v
             if child_len and len(grid) >= child_len:
                 sums[grid[:child_len]][i] += v
     names = dict(Area.objects.filter(code__in=list(sums)).values_list("code", "name"))
-    by_area = [
-        {"code": c, "name": names.get(c, c), **_figures(*sums[c], days=days)} for c in sorted(sums)
-    ]
+    by_area = [{"code": c, "name": names.get(c, c), **_figures(sums[c], days)} for c in sorted(sums)]
     return {
         "area": node,
         "from": date_from,
         "to": date_to,
-        "total": _figures(*total, days=days),
+        "total": _figures(total, days),
         "by_area": by_area,
     }

@@ -88,7 +88,9 @@ def start(request: HttpRequest) -> HttpResponse:
         if area is None:
             return _home(request, {"area": "请选择您负责的网格"}, request.POST.dict(), 422)
     try:
-        patrol, _ = services.patrol_start(by=request.user, client_id=request.POST.get("client_id", ""), area=area)
+        patrol, _ = services.patrol_start(
+            by=request.user, client_id=request.POST.get("client_id", ""), area=area
+        )
     except Conflict as exc:
         running = exc.extra.get("patrol_id")
         messages.error(request, exc.detail)
@@ -120,7 +122,8 @@ def _patrol_page(
         "batch_size": min(services.max_points_per_request(), 100),
         "points_url": reverse("api:patrol_points", kwargs={"ref": patrol.pk}),
         "discoveries_url": reverse("api:patrol_discover", kwargs={"ref": patrol.pk}),
-        "log_url": reverse("patrols:log") + f"?worker={patrol.worker_id}&date={timezone.localdate(patrol.started_at)}",
+        "log_url": reverse("patrols:log")
+        + f"?worker={patrol.worker_id}&date={timezone.localdate(patrol.started_at)}",
     }
     return render(request, "patrols/patrol.html", ctx, status=status)
 
@@ -144,7 +147,9 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     patrol = _own_patrol(request, pk)
     items = services.checklist_for(patrol.area_id)
-    checklist = {i.code: request.POST[f"check_{i.code}"] for i in items if request.POST.get(f"check_{i.code}")}
+    checklist = {
+        i.code: request.POST[f"check_{i.code}"] for i in items if request.POST.get(f"check_{i.code}")
+    }
     try:
         patrol, stopped = services.patrol_stop(
             by=request.user, patrol=patrol, checklist=checklist, notes=request.POST.get("notes", "")

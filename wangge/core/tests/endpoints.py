@@ -468,7 +468,14 @@ def _patrol(w: World, area: Area) -> Any:
         services.patrol_points_add(
             by=worker,
             patrol=patrol,
-            points=[{"recorded_at": patrol.started_at, "lat": area.center_lat, "lng": area.center_lng, "accuracy_m": 5}],
+            points=[
+                {
+                    "recorded_at": patrol.started_at,
+                    "lat": area.center_lat,
+                    "lng": area.center_lng,
+                    "accuracy_m": 5,
+                }
+            ],
         )
         return patrol
 

@@ -34,8 +34,17 @@ def test_start_twice_with_one_client_id_lands_once_and_a_second_patrol_is_409(tr
     r1 = _start(c)
     assert r1.status_code == 201, r1.content
     body = r1.json()
-    assert (body["area_code"], body["state"], body["worker_name"]) == (tree.grid_a.code, "running", "网格员甲")
-    assert [i["label"] for i in body["checklist_items"]][:4] == ["消防通道", "飞线充电", "垃圾堆放", "安全隐患"]
+    assert (body["area_code"], body["state"], body["worker_name"]) == (
+        tree.grid_a.code,
+        "running",
+        "网格员甲",
+    )
+    assert [i["label"] for i in body["checklist_items"]][:4] == [
+        "消防通道",
+        "飞线充电",
+        "垃圾堆放",
+        "安全隐患",
+    ]
     r2 = _start(c)
     assert (r2.status_code, r2.json()["id"]) == (200, body["id"])
     r3 = _start(c, "p-2")
@@ -127,7 +136,9 @@ def test_stop_refuses_an_unknown_checklist_item_and_writes_nothing(tree, gw):
     r = c.post(f"/api/v1/patrols/{pid}/stop", {"checklist": {"nope": "ok"}}, content_type="application/json")
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "checklist"
-    r = c.post(f"/api/v1/patrols/{pid}/stop", {"checklist": {"fire_lane": "maybe"}}, content_type="application/json")
+    r = c.post(
+        f"/api/v1/patrols/{pid}/stop", {"checklist": {"fire_lane": "maybe"}}, content_type="application/json"
+    )
     assert r.status_code == 422
     assert Patrol.objects.get(pk=pid).state == "running"
 
@@ -142,7 +153,10 @@ def test_a_discovery_becomes_a_patrol_case_linked_to_the_patrol_once(tree, gw):
     make_building(tree.grid_a, east_m=20)
     c = api_client(gw)
     pid = _start(c).json()["id"]
-    lat, lng = point(tree.grid_a, timezone.now(), east_m=10)["lat"], point(tree.grid_a, timezone.now(), east_m=10)["lng"]
+    lat, lng = (
+        point(tree.grid_a, timezone.now(), east_m=10)["lat"],
+        point(tree.grid_a, timezone.now(), east_m=10)["lng"],
+    )
     body = {
         "client_id": "d-1",
         "category": "SQ1001",
@@ -157,7 +171,11 @@ def test_a_discovery_becomes_a_patrol_case_linked_to_the_patrol_once(tree, gw):
     appeal = Appeal.objects.get(pk=d["appeal_id"])
     assert (appeal.channel, appeal.area_code, appeal.category.code) == ("patrol", tree.grid_a.code, "SQ1001")
     assert appeal.address.endswith("附近")  # the nearest building's address
-    assert (d["category_name"], d["description"], d["checklist_code"]) == ("楼道堆物", "消防通道被电动车堵塞", "fire_lane")
+    assert (d["category_name"], d["description"], d["checklist_code"]) == (
+        "楼道堆物",
+        "消防通道被电动车堵塞",
+        "fire_lane",
+    )
     r = c.post(f"/api/v1/patrols/{pid}/discoveries", body, content_type="application/json")
     assert (r.status_code, r.json()["appeal_id"]) == (200, appeal.pk)
     assert Appeal.objects.filter(channel="patrol").count() == 1
@@ -216,7 +234,9 @@ def test_the_clock_closes_patrols_left_running_at_their_last_point(tree, gw, set
     from wangge.patrols import tasks
 
     now = timezone.now()
-    old, _ = services.patrol_start(by=gw, client_id="old", area=tree.grid_a, started_at=now - dt.timedelta(hours=5))
+    old, _ = services.patrol_start(
+        by=gw, client_id="old", area=tree.grid_a, started_at=now - dt.timedelta(hours=5)
+    )
     services.patrol_points_add(
         by=gw, patrol=old, points=[point(tree.grid_a, now - dt.timedelta(hours=4, minutes=20))]
     )

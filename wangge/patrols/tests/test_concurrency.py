@@ -46,14 +46,18 @@ def test_concurrent_starts_leave_one_running_patrol_per_worker(live_server, sett
     url = f"{live_server.url}/api/v1/patrols"
     n = 8
     # Eight different patrols at once (two phones, a double tap): one starts, the others are refused.
-    results = _race(n, lambda s, i: s.post(url, json={"client_id": f"phone-{i}"}, headers=headers, timeout=60))
+    results = _race(
+        n, lambda s, i: s.post(url, json={"client_id": f"phone-{i}"}, headers=headers, timeout=60)
+    )
     codes = sorted(code for code, _ in results)
     assert codes == [201] + [409] * (n - 1), results
     running = Patrol.objects.get(worker=gw, state="running")
     assert {body.get("patrol_id") for code, body in results if code == 409} == {running.pk}
     assert Patrol.objects.count() == 1
     # One patrol re-sent eight times at once by an offline queue: it is the running one, answered 200 each time.
-    results = _race(n, lambda s, i: s.post(url, json={"client_id": running.client_id}, headers=headers, timeout=60))
+    results = _race(
+        n, lambda s, i: s.post(url, json={"client_id": running.client_id}, headers=headers, timeout=60)
+    )
     assert sorted(code for code, _ in results) == [200] * n
     assert {body["id"] for _, body in results} == {running.pk}
     # One points batch re-sent four times at once: each point lands once.
@@ -62,5 +66,7 @@ def test_concurrent_starts_leave_one_running_patrol_per_worker(live_server, sett
     points_url = f"{url}/client:{running.client_id}/points"
     results = _race(4, lambda s, i: s.post(points_url, json=batch, headers=headers, timeout=60))
     assert [code for code, _ in results] == [200] * 4, results
-    assert {body["point_count"] for _, body in results} <= set(range(51)) and max(b["point_count"] for _, b in results) == 50
+    assert {body["point_count"] for _, body in results} <= set(range(51)) and max(
+        b["point_count"] for _, b in results
+    ) == 50
     assert PatrolPoint.objects.filter(patrol=running).count() == 50

@@ -17,7 +17,11 @@ from wangge.testing import make_user
 
 def test_index_finds_buildings_within_the_distance_only() -> None:
     lat0, lng0 = 32.505, 120.405
-    b = [(1, *offset(lat0, lng0, east_m=49)), (2, *offset(lat0, lng0, east_m=51)), (3, *offset(lat0, lng0, 30, 30))]
+    b = [
+        (1, *offset(lat0, lng0, east_m=49)),
+        (2, *offset(lat0, lng0, east_m=51)),
+        (3, *offset(lat0, lng0, 30, 30)),
+    ]
     index = coverage.BuildingIndex(b, 50)
     # 49 m east: yes; 51 m east: no; (30, 30) is sqrt(1800) = 42.4 m: yes.
     assert sorted(index.near(lat0, lng0)) == [1, 3]
@@ -39,7 +43,7 @@ def test_patrol_coverage_hand_computed(tree, settings) -> None:
     b1 = make_building(g)  # at the centre
     b2 = make_building(g, east_m=100)
     b3 = make_building(g, east_m=200)
-    b4 = make_building(g, north_m=100)
+    make_building(g, north_m=100)  # b4
     make_building(g, north_m=300, located=False)  # no coordinates: not in the denominator
     gw = make_user(Role.GRID_WORKER, g)
     t0 = timezone.now() - dt.timedelta(minutes=30)

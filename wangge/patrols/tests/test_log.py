@@ -51,16 +51,29 @@ def scenario(tree: Any, settings: Any) -> dict[str, Any]:
         ],
     )
     services.patrol_discover(
-        by=gw, patrol=p1, client_id="d1", category="SJ0101", description="单元门口暴露垃圾", found_at=_day_at(day, 9, 3)
+        by=gw,
+        patrol=p1,
+        client_id="d1",
+        category="SJ0101",
+        description="单元门口暴露垃圾",
+        found_at=_day_at(day, 9, 3),
     )
     services.patrol_stop(
-        by=gw, patrol=p1, ended_at=_day_at(day, 9, 45), checklist={"fire_lane": "ok", "rubbish": "issue"}, notes="已通知物业"
+        by=gw,
+        patrol=p1,
+        ended_at=_day_at(day, 9, 45),
+        checklist={"fire_lane": "ok", "rubbish": "issue"},
+        notes="已通知物业",
     )
     p2, _ = services.patrol_start(by=gw, client_id="m2", area=g, started_at=_day_at(day, 15))
     services.patrol_points_add(by=gw, patrol=p2, points=[point(g, _day_at(day, 15, 5), north_m=110)])
     services.patrol_stop(by=gw, patrol=p2, ended_at=_day_at(day, 15, 20))
-    p3, _ = services.patrol_start(by=gw_b, client_id="m3", area=gb, started_at=_day_at(day - dt.timedelta(days=1), 9))
-    services.patrol_points_add(by=gw_b, patrol=p3, points=[point(gb, _day_at(day - dt.timedelta(days=1), 9, 5))])
+    p3, _ = services.patrol_start(
+        by=gw_b, client_id="m3", area=gb, started_at=_day_at(day - dt.timedelta(days=1), 9)
+    )
+    services.patrol_points_add(
+        by=gw_b, patrol=p3, points=[point(gb, _day_at(day - dt.timedelta(days=1), 9, 5))]
+    )
     services.patrol_stop(by=gw_b, patrol=p3, ended_at=_day_at(day - dt.timedelta(days=1), 10))
     return {"gw": gw, "day": day, "p1": p1, "p2": p2, "buildings": b}
 
@@ -77,7 +90,9 @@ def test_log_gives_each_patrol_and_the_days_coverage(scenario):
     assert (first["buildings_passed"], first["buildings_total"], first["coverage"]) == (2, 4, 0.5)
     checks = {c["label"]: c["value_label"] for c in first["checklist"]}
     assert (checks["消防通道"], checks["垃圾堆放"], checks["飞线充电"]) == ("正常", "有问题", "未填")
-    assert [(d["category_name"], d["description"]) for d in first["discoveries"]] == [("暴露垃圾", "单元门口暴露垃圾")]
+    assert [(d["category_name"], d["description"]) for d in first["discoveries"]] == [
+        ("暴露垃圾", "单元门口暴露垃圾")
+    ]
     assert (second["duration_minutes"], second["buildings_passed"]) == (20, 1)
     # The day's union: b1, b2, b4 of 4.
     assert log["grids"] == [
@@ -96,7 +111,7 @@ def test_another_workers_log_is_404_out_of_scope(scenario, tree):
 
 
 def test_log_exports_as_xlsx_with_a_chinese_file_name(scenario):
-    gw, day, p1 = scenario["gw"], scenario["day"], scenario["p1"]
+    day, p1 = scenario["day"], scenario["p1"]
     c = Client()
     assert c.login(username="gw_log", password=PASSWORD)
     r = c.get(f"/patrols/log/export/?date={day}")
@@ -110,7 +125,13 @@ def test_log_exports_as_xlsx_with_a_chinese_file_name(scenario):
     assert rows[0][:3] == ("巡查日志", "柳青", day.isoformat())
     header = rows[1]
     row = dict(zip(header, rows[2], strict=True))
-    assert (row["编号"], row["开始"], row["结束"], row["时长（分钟）"], row["里程（米）"]) == (p1.pk, "09:00", "09:45", 45, 600)
+    assert (row["编号"], row["开始"], row["结束"], row["时长（分钟）"], row["里程（米）"]) == (
+        p1.pk,
+        "09:00",
+        "09:45",
+        45,
+        600,
+    )
     assert (row["经过楼栋"], row["楼栋总数"], row["覆盖率"], row["垃圾堆放"]) == (2, 4, "50%", "有问题")
     assert row["发现问题"].endswith("暴露垃圾") and row["情况记录"] == "已通知物业"
     found = list(wb["发现问题"].iter_rows(values_only=True))
@@ -118,7 +139,7 @@ def test_log_exports_as_xlsx_with_a_chinese_file_name(scenario):
     # The page shows the same and carries the print stylesheet.
     page = c.get(f"/patrols/log/?date={day}").content.decode()
     assert "patrols/print.css" in page and 'media="print"' in page
-    assert f'data-patrol="{p1.pk}"' in page and "#%d" % found[1][0] in page
+    assert f'data-patrol="{p1.pk}"' in page and f"#{found[1][0]}" in page
 
 
 def test_metrics_give_the_hand_computed_coverage(scenario, tree, django_assert_max_num_queries):
