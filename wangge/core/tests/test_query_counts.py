@@ -159,6 +159,7 @@ GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/commitments/evaluations": (_made_by("evaluation", "/api/v1/commitments/evaluations"), ""),
     "/api/v1/visits": (_made_by("visit", "/api/v1/visits"), ""),
     "/api/v1/visits/due": (_made_by("scheduled_visit", "/api/v1/visits/due"), ""),
+    "/api/v1/patrols": (_made_by("patrol", "/api/v1/patrols"), ""),
 }
 
 
