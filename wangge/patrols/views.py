@@ -177,7 +177,9 @@ def discover(request: HttpRequest, pk: int) -> HttpResponse:
             checklist_code=request.POST.get("checklist_code", ""),
         )
     except ServiceError as exc:
-        return _patrol_page(request, pk, _errors(exc), request.POST, exc.status_code)
+        fields = ("category", "description", "checklist_code")
+        errors = {(k if k in fields else "form"): v for k, v in _errors(exc).items()}
+        return _patrol_page(request, pk, errors, request.POST, exc.status_code)
     messages.success(request, f"已转为诉求 #{discovery.appeal_id}")
     return redirect("patrols:patrol", pk=pk)
 
