@@ -724,7 +724,6 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "pairing:handover": "POST",
     "notifications:read": "POST",
     "visits:cancel": "POST",
-    "patrols:start": "POST",
     "patrols:stop": "POST",
     "patrols:discover": "POST",
     "open311-discovery": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
