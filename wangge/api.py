@@ -159,6 +159,7 @@ def _add_routers() -> None:
     from wangge.deliberation.api import router as deliberation_router
     from wangge.notifications.api import router as notifications_router
     from wangge.pairing.api import router as pairing_router
+    from wangge.patrols.api import router as patrols_router
     from wangge.places.api import router as places_router
     from wangge.points.api import router as points_router
     from wangge.projects.api import router as projects_router
@@ -189,6 +190,7 @@ def _add_routers() -> None:
     api.add_router("/", places_router)
     api.add_router("/", projects_router)
     api.add_router("/registry", registry_changes_router)
+    api.add_router("/", patrols_router)
 
 
 _add_routers()

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "wangge.places",
     "wangge.projects",
     "wangge.offline",
+    "wangge.patrols",
     "wangge.demo",
 ]
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("places/", include("wangge.places.urls")),
     path("projects/", include("wangge.projects.urls")),
     path("", include("wangge.offline.urls")),
+    path("patrols/", include("wangge.patrols.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]

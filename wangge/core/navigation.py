@@ -28,6 +28,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("places:home", _("服务阵地"), None),
     ("projects:home", _("项目清单"), "projects.read"),
     ("offline:households", _("离线准备"), "registry.write"),
+    ("patrols:home", _("网格巡查"), "registry.write"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

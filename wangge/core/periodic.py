@@ -39,6 +39,7 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
     ("wangge.voting.tasks", "wangge.voting.tasks:tick"),
     ("wangge.visits.tasks", "wangge.visits.tasks:tick"),
     ("wangge.projects.tasks", "wangge.projects.tasks:tick", 3600),
+    ("wangge.patrols.tasks", "wangge.patrols.tasks:tick", 600),
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
     ("jobs_reap", "wangge.core.jobs:reap", 300),

@@ -37,6 +37,7 @@ DEMO_HOOK_APPS = [
     "projects",
     "registry",
     "signup",
+    "patrols",
 ]
 
 

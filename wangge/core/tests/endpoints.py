@@ -500,6 +500,31 @@ def _registry_change(w: World, area: Area) -> Any:
     return w.once("registry_change", area, make)
 
 
+def _patrol(w: World, area: Area) -> Any:
+    """A patrol of the area's grid by a grid worker there, with one track point."""
+    from wangge.patrols import services
+
+    def make() -> Any:
+        worker = make_user(Role.GRID_WORKER, area)
+        patrol, created = services.patrol_start(by=worker, client_id=f"scope-{next(_seq)}", area=area)
+        assert created
+        services.patrol_points_add(
+            by=worker,
+            patrol=patrol,
+            points=[
+                {
+                    "recorded_at": patrol.started_at,
+                    "lat": area.center_lat,
+                    "lng": area.center_lng,
+                    "accuracy_m": 5,
+                }
+            ],
+        )
+        return patrol
+
+    return w.once("patrol", area, make)
+
+
 Factory = Callable[[World, Area], dict[str, Any]]
 
 DETAIL: dict[str, Factory] = {
@@ -541,6 +566,8 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/projects/{pk}": lambda w, a: {"pk": _project(w, a).pk},
     "/api/v1/projects/public/{code}": lambda w, a: {"code": a.code[:12]},
     "/api/v1/registry/changes/{pk}": lambda w, a: {"pk": _registry_change(w, a).pk},
+    "/api/v1/patrols/{ref}": lambda w, a: {"ref": _patrol(w, a).pk},
+    "/api/v1/patrols/{ref}/points": lambda w, a: {"ref": _patrol(w, a).pk},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -551,6 +578,8 @@ ROLE_FORBIDDEN: dict[str, set[str]] = {
     "/api/v1/pairings/residents/{resident_id}/history": _NO_MOBILISATION,
     "/api/v1/visits/{pk}": _NO_REGISTRY,
     "/api/v1/registry/changes/{pk}": _NO_REGISTRY,
+    "/api/v1/patrols/{ref}": _NO_REGISTRY,
+    "/api/v1/patrols/{ref}/points": _NO_REGISTRY,
     "areas:detail": _NO_MOBILISATION,
 }
 
@@ -658,6 +687,7 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/visits/due": ListCase(lambda w, a: _scheduled_visit(w, a).pk),
     "/api/v1/projects": ListCase(lambda w, a: _project(w, a).pk),
     "/api/v1/registry/changes": ListCase(lambda w, a: _registry_change(w, a).pk),
+    "/api/v1/patrols": ListCase(lambda w, a: _patrol(w, a).pk),
     # Not lists of area-bound rows (the reason is the entry):
     "/api/v1/places": "active service places are public information; inactive ones by scope (places tests)",
     "/api/v1/places/nearest": "the nearest active places to a point: public information (places tests)",
@@ -685,6 +715,10 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/commitments": "property companies' commitments are published for everyone (auth=None)",
     "/api/v1/commitments/compliance": "public monthly compliance figures of one company (auth=None)",
     "/api/v1/pairings/missed": "missed-visit flags; scoped by pairing.selectors.missed_list (pairing tests)",
+    "/api/v1/patrols/log": "one worker's day (the viewer's own by default; another's is 404 out of scope: patrols tests)",
+    "/api/v1/metrics/patrols": (
+        "aggregate figures of one area the viewer reaches (another area is 422); patrols/tests/test_log.py"
+    ),
     "/api/v1/metrics/visits": (
         "aggregate figures of one area the viewer reaches (another area is 422, not rows to look for); "
         "their scope is tested in visits/tests/test_api.py"
@@ -727,6 +761,7 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "projects:public": ("/api/v1/projects/public/{code}", {"code": "code"}),
     "projects:step": "POST",
     "offline:correct": ("/api/v1/households/{pk}", {"pk": "pk"}),
+    "patrols:patrol": ("/api/v1/patrols/{ref}", {"pk": "ref"}),
     "registry:reveal": "POST",
     "registry:resident_card": ("/api/v1/residents/{pk}", {"pk": "pk"}),
     "registry:resident_history": ("/api/v1/residents/{pk}", {"pk": "pk"}),
@@ -758,6 +793,8 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "notifications:read": "POST",
     "signup:link_decide": "POST",
     "visits:cancel": "POST",
+    "patrols:stop": "POST",
+    "patrols:discover": "POST",
     "open311-discovery": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-services": "Open311 GeoReport v2: public by the spec",
     "open311-service": "Open311 GeoReport v2: public by the spec",
