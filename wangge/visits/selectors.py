@@ -21,7 +21,7 @@ from wangge.areas.models import Area
 from wangge.core.errors import Forbidden, InvalidInput
 from wangge.core.scoping import get_visible_or_404, scope_for
 
-from . import services
+from . import rollup, services
 from .models import ScheduledVisit, Visit, area_range
 
 State = ScheduledVisit.State
@@ -165,18 +165,6 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_AGG = {
-    "due": Count("id"),
-    "completed": Count("id", filter=Q(state=State.COMPLETED)),
-    "missed": Count("id", filter=Q(state=State.MISSED)),
-    "open": Count("id", filter=Q(state=State.READY)),
-    "special_due": Count("id", filter=Q(special=True)),
-    "special_on_time": Count(
-        "id", filter=Q(special=True, state=State.COMPLETED, completed_on__lte=F("due_on"))
-    ),
-}
-
-
 def _default_area(viewer: Any) -> str:
     scope = scope_for(viewer)
     if scope.everything:
@@ -206,12 +194,9 @@ def visit_metrics(
     date_from = date_from or date_to - dt.timedelta(days=29)
     if date_from > date_to:
         raise InvalidInput.field("from", "开始日期不能晚于结束日期")
-    rows = ScheduledVisit.objects.filter(
-        area_range(code), due_on__gte=date_from, due_on__lte=date_to
-    ).exclude(state=State.CANCELLED)
-    # One grouped query by the rows' own area codes (the covering index's order); the grids, the area's
-    # children and its workers are sums of those.
-    by_code = {r.pop("area_code"): r for r in rows.values("area_code").annotate(**_AGG).order_by("area_code")}
+    # The rollup's rows by area code (month rows for whole months, day rows for the ends) plus the live
+    # ready periods; the grids, the area's children and its workers are sums of those.
+    by_code = rollup.figures(code, date_from, date_to)
     child_len = CHILD_LENGTH.get(len(code))
     total: dict[str, int] = defaultdict(int)
     grids: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -235,14 +220,7 @@ def visit_metrics(
         w["grids"].append(grid)
         for k, v in grids.get(grid[:15], {}).items():
             w["agg"][k] += v
-    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
-    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
-    recorded = dict(
-        Visit.objects.filter(visitor_id__in=list(workers), visited_at__gte=start, visited_at__lt=end)
-        .values("visitor_id")
-        .annotate(n=Count("id"))
-        .values_list("visitor_id", "n")
-    )
+    recorded = rollup.visits_recorded(list(workers), date_from, date_to)
     by_worker = [
         {
             "user_id": w["user_id"],
