@@ -25,6 +25,7 @@ urlpatterns = [
     path("voting/", include("wangge.voting.urls")),
     path("property/", include("wangge.property.urls")),
     path("visits/", include("wangge.visits.urls")),
+    path("cards/", include("wangge.cards.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]

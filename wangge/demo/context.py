@@ -33,6 +33,7 @@ DEMO_HOOK_APPS = [
     "voting",
     "property",
     "visits",
+    "cards",
 ]
 
 
