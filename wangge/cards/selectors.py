@@ -137,7 +137,11 @@ def my_card(*, viewer: Any) -> Card | None:
     """The card of the viewer's own household (a resident linked to the registry), or None."""
     if not getattr(viewer, "is_authenticated", False):
         return None
-    hid = Resident.objects.filter(account_id=viewer.pk, active=True).values_list("household_id", flat=True).first()
+    hid = (
+        Resident.objects.filter(account_id=viewer.pk, active=True)
+        .values_list("household_id", flat=True)
+        .first()
+    )
     if hid is None:
         return None
     rows = list(Household.objects.visible_to(viewer).filter(pk=hid, active=True).values(*HOUSEHOLD_FIELDS))

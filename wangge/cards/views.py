@@ -44,6 +44,9 @@ def grid_pdf(request: HttpRequest, code: str) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     """The resident's own card: a page, or (htmx, on the home page) just the card — nothing when none."""
     card = selectors.my_card(viewer=request.user)
-    ctx = {"card": card, "qr_svg": card_render.qr_svg(card_render.public_base(request) + card.report_path) if card else ""}
+    ctx = {
+        "card": card,
+        "qr_svg": card_render.qr_svg(card_render.public_base(request) + card.report_path) if card else "",
+    }
     template = "cards/_home_card.html" if getattr(request, "htmx", False) else "cards/mine.html"
     return render(request, template, ctx)

@@ -25,6 +25,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("voting:home", _("表决与征集"), None),
     ("property:home", _("红色物业"), None),
     ("visits:today", _("网格员今日"), "registry.write"),
+    ("visits:figures", _("走访数据"), "registry.read"),
     ("cards:index", _("便民服务卡"), "registry.read"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from wangge.accounts.models import Post
@@ -149,6 +149,21 @@ def today_page(*, viewer: Any, lat: float | None = None, lng: float | None = Non
 
 CHILD_LENGTH = {6: 9, 9: 12, 12: 15, 15: 17}
 
+# Figures another app adds to these ("module:function" called with viewer, code, date_from, date_to, returning
+# a dict merged into the answer): the place for the patrols app's ``patrol_coverage`` (issue 8). Strings, so
+# this app imports none of them.
+FIGURE_PROVIDERS: list[str] = []
+
+
+def _provided(viewer: Any, code: str, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    import importlib
+
+    out: dict[str, Any] = {}
+    for target in FIGURE_PROVIDERS:
+        module, _, name = target.partition(":")
+        out.update(getattr(importlib.import_module(module), name)(viewer, code, date_from, date_to))
+    return out
+
 
 def _figures(row: dict[str, Any]) -> dict[str, Any]:
     due, done = row.get("due", 0), row.get("completed", 0)
@@ -238,4 +253,6 @@ def visit_metrics(
         "total": _figures(total),
         "by_area": by_area,
         "by_worker": by_worker,
+        "patrol_coverage": None,
+        **_provided(viewer, code, date_from, date_to),
     }

@@ -689,6 +689,7 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "pairing:handover": "POST",
     "notifications:read": "POST",
     "visits:cancel": "POST",
+    "cards:grid_pdf": "a grid's cards PDF: 404 out of scope, missing or not a grid (cards/tests/test_cards.py)",
     "open311-discovery": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-services": "Open311 GeoReport v2: public by the spec",
     "open311-service": "Open311 GeoReport v2: public by the spec",

@@ -79,25 +79,31 @@ def test_rebuild_repairs_rows_written_outside_the_services(tree):
         state="completed",
         completed_on=dt.date(2026, 2, 1),
     )
-    VisitStat.objects.create(span=StatSpan.DAY, start=dt.date(2025, 5, 1), area_code=tree.grid_a.code, missed=9)
+    VisitStat.objects.create(
+        span=StatSpan.DAY, start=dt.date(2025, 5, 1), area_code=tree.grid_a.code, missed=9
+    )
     assert rollup.stored() != rollup.computed()
     rollup.rebuild()
-    assert rollup.stored() == rollup.computed() == (
-        {
-            (StatSpan.DAY, dt.date(2026, 1, 31), tree.grid_a.code): {
-                "completed": 1,
-                "missed": 0,
-                "special_closed": 0,
-                "special_on_time": 0,
+    assert (
+        rollup.stored()
+        == rollup.computed()
+        == (
+            {
+                (StatSpan.DAY, dt.date(2026, 1, 31), tree.grid_a.code): {
+                    "completed": 1,
+                    "missed": 0,
+                    "special_closed": 0,
+                    "special_on_time": 0,
+                },
+                (StatSpan.MONTH, dt.date(2026, 1, 1), tree.grid_a.code): {
+                    "completed": 1,
+                    "missed": 0,
+                    "special_closed": 0,
+                    "special_on_time": 0,
+                },
             },
-            (StatSpan.MONTH, dt.date(2026, 1, 1), tree.grid_a.code): {
-                "completed": 1,
-                "missed": 0,
-                "special_closed": 0,
-                "special_on_time": 0,
-            },
-        },
-        {},
+            {},
+        )
     )
 
 
