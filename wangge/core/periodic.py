@@ -38,7 +38,11 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
     ("wangge.pairing.tasks", "wangge.pairing.tasks:tick"),
     ("wangge.voting.tasks", "wangge.voting.tasks:tick"),
     ("wangge.visits.tasks", "wangge.visits.tasks:tick"),
-    ("visits_rollup", "wangge.visits.rollup:tick", 86400),  # daily repair: the figures rebuilt from the records
+    (
+        "visits_rollup",
+        "wangge.visits.rollup:tick",
+        86400,
+    ),  # daily repair: the figures rebuilt from the records
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
     ("jobs_reap", "wangge.core.jobs:reap", 300),

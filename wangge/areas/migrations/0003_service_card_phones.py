@@ -2,6 +2,16 @@
 
 from django.db import migrations, models
 
+from wangge.core.cache import install_triggers
+
+# SQLite adds a column by remaking the table, which drops its triggers: the cache stamp trigger of
+# 0002_cache_stamps is installed again (PostgreSQL keeps it; installing again is harmless).
+SPECS = [("areas_area", "area", ["INSERT", "UPDATE", "DELETE"], [])]
+
+
+def reinstall_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
+    install_triggers(schema_editor, SPECS)
+
 
 class Migration(migrations.Migration):
 
@@ -15,4 +25,5 @@ class Migration(migrations.Migration):
             name='hotline',
             field=models.CharField(blank=True, max_length=30, verbose_name='服务热线'),
         ),
+        migrations.RunPython(reinstall_triggers, migrations.RunPython.noop),
     ]

@@ -99,7 +99,9 @@ def test_resident_sees_their_card_with_an_inline_svg_qr(tree, grid_a):
     c = _login(user)
     body = c.get("/cards/mine/").content.decode()
     card = body.split('id="service-card"', 1)[1].split("</section>", 1)[0]
-    assert "<svg" in card and "<script" not in card and "<img" not in card and " on" not in card.split("<svg")[0]
+    assert (
+        "<svg" in card and "<script" not in card and "<img" not in card and " on" not in card.split("<svg")[0]
+    )
     assert "13906270001" in body and "0513-88765432" in body and "王网格" in body
     assert f"/appeals/report/?building={h.house.building_id}" in body
     fragment = c.get("/cards/mine/", HTTP_HX_REQUEST="true").content.decode()
