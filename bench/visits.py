@@ -225,6 +225,11 @@ def _fill(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         resolved_at=timezone.now()
     )
     schedule_tick(timezone.now())  # every household's ready period
+    from wangge.visits import rollup
+
+    t0 = time.perf_counter()
+    built = rollup.rebuild()  # the year was bulk-written: the figures rollup is rebuilt from it
+    print(f"  figures rollup rebuilt from the records in {time.perf_counter() - t0:.1f} s ({built})")
     return users[0], district_user, len(rows), n_periods, n_visits
 
 

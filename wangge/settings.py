@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "wangge.projects",
     "wangge.offline",
     "wangge.patrols",
+    "wangge.cards",
     "wangge.demo",
 ]
 
@@ -273,6 +274,8 @@ CACHES: dict[str, dict[str, Any]] = {
 RATELIMIT_USE_CACHE = "ratelimit"
 
 WANGGE_DEMO_PASSWORD = os.environ.get("WANGGE_DEMO_PASSWORD", "wangge-demo")
+# The address printed in the 便民服务卡 QR codes (default: the host the print request came to).
+WANGGE_PUBLIC_URL = os.environ.get("WANGGE_PUBLIC_URL", "")
 # Tolerances for boundary validation, in square metres (approximate, on a local projection).
 WANGGE_BOUNDARY_OVERLAP_TOLERANCE_M2 = float(os.environ.get("WANGGE_BOUNDARY_OVERLAP_TOLERANCE_M2", "50"))
 WANGGE_BOUNDARY_OUTSIDE_TOLERANCE_M2 = float(os.environ.get("WANGGE_BOUNDARY_OUTSIDE_TOLERANCE_M2", "50"))

@@ -30,6 +30,7 @@ urlpatterns = [
     path("projects/", include("wangge.projects.urls")),
     path("", include("wangge.offline.urls")),
     path("patrols/", include("wangge.patrols.urls")),
+    path("cards/", include("wangge.cards.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]

@@ -96,6 +96,8 @@ class Post(TimeStampedModel, ScopedModel):
     )
     kind = models.CharField(_("岗位"), max_length=24, choices=Kind.choices)
     active = models.BooleanField(_("在岗"), default=True)
+    # The post's public work phone (printed on the 便民服务卡), not the person's own mobile (``User.phone``).
+    work_phone = models.CharField(_("工作电话"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("岗位")

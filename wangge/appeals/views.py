@@ -140,6 +140,17 @@ def _apply_errors(form: djforms.Form, exc: ServiceError) -> None:
         form.add_error(None, exc.detail)
 
 
+def _building_prefill(raw: str | None) -> dict[str, Any] | None:
+    """The address and location of the building a 便民服务卡 was printed for (``?building=<id>``). Not read
+    through ``visible_to`` on purpose: it is what the card on that building's door already shows, and a
+    resident may report about any place. A bad or unknown id fills nothing."""
+    if not raw or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+        return None
+    from wangge.registry.models import Building
+
+    return Building.objects.filter(pk=int(raw)).values("address", "lat", "lng").first()
+
+
 @login_required
 @rate_limit("submissions")
 @rate_limit("uploads")
@@ -198,7 +209,11 @@ def report(request: HttpRequest) -> HttpResponse:
         else:
             status = 422
     else:
-        form = forms.ReportForm(initial={"token": uuid.uuid4().hex})
+        initial: dict[str, Any] = {"token": uuid.uuid4().hex}
+        building = _building_prefill(request.GET.get("building"))
+        if building:  # opened from a 便民服务卡's QR code: the building filled in
+            initial.update(address=building["address"], lat=building["lat"], lng=building["lng"])
+        form = forms.ReportForm(initial=initial)
     selected_parent = form["parent"].value() or ""
     if not selected_parent and form["category"].value():
         selected_parent = str(form["category"].value())[:-2]
@@ -208,7 +223,9 @@ def report(request: HttpRequest) -> HttpResponse:
         "form": form,
         "parents": parents,
         "subcategories": children.get(selected_parent, []),
-        "map_center": _map_center(request.user),
+        "map_center": (
+            (form["lat"].value(), form["lng"].value()) if form["lat"].value() else _map_center(request.user)
+        ),
         "is_staff": not scope_for(request.user).empty,
     }
     return render(request, "appeals/report.html", context, status=status)

@@ -19,7 +19,7 @@ class AreaForm(forms.ModelForm):
 
     class Meta:
         model = Area
-        fields = ["code", "name", "level", "parent", "grid_type", "dedicated_kind", "boundary"]
+        fields = ["code", "name", "level", "parent", "grid_type", "dedicated_kind", "hotline", "boundary"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -58,6 +58,8 @@ class Area(TimeStampedModel, ScopedModel):
     boundary = models.JSONField(_("边界"), null=True, blank=True)
     center_lat = models.FloatField(_("中心纬度"), null=True, blank=True)
     center_lng = models.FloatField(_("中心经度"), null=True, blank=True)
+    # A community's public service line, printed on the 便民服务卡 (e.g. 0513-88812345).
+    hotline = models.CharField(_("服务热线"), max_length=30, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -29,6 +29,8 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("projects:home", _("项目清单"), "projects.read"),
     ("offline:households", _("离线准备"), "registry.write"),
     ("patrols:home", _("网格巡查"), "registry.write"),
+    ("visits:figures", _("走访数据"), "registry.read"),
+    ("cards:index", _("便民服务卡"), "registry.read"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

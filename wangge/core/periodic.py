@@ -40,6 +40,11 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
     ("wangge.visits.tasks", "wangge.visits.tasks:tick"),
     ("wangge.projects.tasks", "wangge.projects.tasks:tick", 3600),
     ("wangge.patrols.tasks", "wangge.patrols.tasks:tick", 600),
+    (
+        "visits_rollup",
+        "wangge.visits.rollup:tick",
+        86400,
+    ),  # daily repair: the figures rebuilt from the records
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
     ("jobs_reap", "wangge.core.jobs:reap", 300),

@@ -38,6 +38,7 @@ DEMO_HOOK_APPS = [
     "registry",
     "signup",
     "patrols",
+    "cards",
 ]
 
 

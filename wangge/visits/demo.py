@@ -12,7 +12,7 @@ from django.utils import timezone
 from wangge.appeals.services import appeal_submit
 from wangge.registry.models import Household
 
-from . import services
+from . import rollup, services
 from .models import ScheduledVisit, Visit
 
 NOTES = ["一切正常", "老人精神不错", "提醒注意用气安全", "核实了在住人员", "孩子在写作业", "送去了慰问品", ""]
@@ -116,6 +116,7 @@ def populate_demo(ctx: Any) -> None:
         v.findings.add(appeal)
         cases += 1
     result = services.schedule_tick(now)
+    rollup.rebuild()  # the history was bulk-written: the figures rollup is rebuilt from it
     missed = sum(1 for sv, _ in periods if sv.state == ScheduledVisit.State.MISSED)
     unverified = sum(1 for v in visits if not v.verified)
     ctx.log(

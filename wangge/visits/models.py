@@ -194,3 +194,56 @@ class ScheduledVisit(AreaCodeScoped, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"走访计划#{self.pk}"
+
+
+class StatSpan(models.TextChoices):
+    DAY = "d", _("日")
+    MONTH = "m", _("月")
+
+
+class VisitStat(models.Model):
+    """The figures rollup: the closed (completed or missed) periods of one area code due on one day (``span``
+    d) or in one month (``span`` m, ``start`` its first day), so a year of a district adds up ~12k small rows
+    instead of ~280k periods. Written in the same transaction as the period closes (``rollup.py``); ready
+    periods are counted live. ``rollup.rebuild()`` recomputes it from the records."""
+
+    area_code = models.CharField(_("区域编码"), max_length=17)
+    span = models.CharField(_("粒度"), max_length=1, choices=StatSpan.choices)
+    start = models.DateField(_("起始日期"))
+    completed = models.PositiveIntegerField(_("已走访"), default=0)
+    missed = models.PositiveIntegerField(_("漏访"), default=0)
+    special_closed = models.PositiveIntegerField(_("重点户已关闭"), default=0)
+    special_on_time = models.PositiveIntegerField(_("重点户按频次走访"), default=0)
+
+    class Meta:
+        verbose_name = _("走访统计")
+        verbose_name_plural = _("走访统计")
+        constraints = [
+            # Also the read path: a date range of one span, then the area's code range.
+            models.UniqueConstraint(fields=["span", "start", "area_code"], name="visits_stat_unique_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.span} {self.start}"
+
+
+class VisitorStat(models.Model):
+    """The visits a worker recorded on one day (``span`` d) or in one month (m): the per-worker
+    ``visits_recorded`` figure. Maintained like ``VisitStat``."""
+
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("走访人"), on_delete=models.CASCADE, related_name="+"
+    )
+    span = models.CharField(_("粒度"), max_length=1, choices=StatSpan.choices)
+    start = models.DateField(_("起始日期"))
+    visits = models.PositiveIntegerField(_("走访次数"), default=0)
+
+    class Meta:
+        verbose_name = _("走访人统计")
+        verbose_name_plural = _("走访人统计")
+        constraints = [
+            models.UniqueConstraint(fields=["span", "start", "visitor"], name="visits_visitorstat_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_id} {self.span} {self.start}"

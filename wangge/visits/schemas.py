@@ -139,3 +139,6 @@ class MetricsOut(Schema):
     total: VisitFiguresOut
     by_area: list[AreaFiguresOut]
     by_worker: list[WorkerFiguresOut]
+    # The share of the area's buildings passed on patrol in the period; null until the patrols app provides it
+    # (``visits.selectors.FIGURE_PROVIDERS``).
+    patrol_coverage: float | None = None

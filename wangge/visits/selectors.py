@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from wangge.accounts.models import Post
@@ -21,7 +21,7 @@ from wangge.areas.models import Area
 from wangge.core.errors import Forbidden, InvalidInput
 from wangge.core.scoping import get_visible_or_404, scope_for
 
-from . import services
+from . import rollup, services
 from .models import ScheduledVisit, Visit, area_range
 
 State = ScheduledVisit.State
@@ -149,6 +149,21 @@ def today_page(*, viewer: Any, lat: float | None = None, lng: float | None = Non
 
 CHILD_LENGTH = {6: 9, 9: 12, 12: 15, 15: 17}
 
+# Figures another app adds to these ("module:function" called with viewer, code, date_from, date_to, returning
+# a dict merged into the answer): the place for the patrols app's ``patrol_coverage`` (issue 8). Strings, so
+# this app imports none of them.
+FIGURE_PROVIDERS: list[str] = []
+
+
+def _provided(viewer: Any, code: str, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    import importlib
+
+    out: dict[str, Any] = {}
+    for target in FIGURE_PROVIDERS:
+        module, _, name = target.partition(":")
+        out.update(getattr(importlib.import_module(module), name)(viewer, code, date_from, date_to))
+    return out
+
 
 def _figures(row: dict[str, Any]) -> dict[str, Any]:
     due, done = row.get("due", 0), row.get("completed", 0)
@@ -163,18 +178,6 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
         "special_on_time": ston,
         "special_on_time_rate": round(ston / sdue, 4) if sdue else None,
     }
-
-
-_AGG = {
-    "due": Count("id"),
-    "completed": Count("id", filter=Q(state=State.COMPLETED)),
-    "missed": Count("id", filter=Q(state=State.MISSED)),
-    "open": Count("id", filter=Q(state=State.READY)),
-    "special_due": Count("id", filter=Q(special=True)),
-    "special_on_time": Count(
-        "id", filter=Q(special=True, state=State.COMPLETED, completed_on__lte=F("due_on"))
-    ),
-}
 
 
 def _default_area(viewer: Any) -> str:
@@ -206,12 +209,9 @@ def visit_metrics(
     date_from = date_from or date_to - dt.timedelta(days=29)
     if date_from > date_to:
         raise InvalidInput.field("from", "开始日期不能晚于结束日期")
-    rows = ScheduledVisit.objects.filter(
-        area_range(code), due_on__gte=date_from, due_on__lte=date_to
-    ).exclude(state=State.CANCELLED)
-    # One grouped query by the rows' own area codes (the covering index's order); the grids, the area's
-    # children and its workers are sums of those.
-    by_code = {r.pop("area_code"): r for r in rows.values("area_code").annotate(**_AGG).order_by("area_code")}
+    # The rollup's rows by area code (month rows for whole months, day rows for the ends) plus the live
+    # ready periods; the grids, the area's children and its workers are sums of those.
+    by_code = rollup.figures(code, date_from, date_to)
     child_len = CHILD_LENGTH.get(len(code))
     total: dict[str, int] = defaultdict(int)
     grids: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -235,14 +235,7 @@ def visit_metrics(
         w["grids"].append(grid)
         for k, v in grids.get(grid[:15], {}).items():
             w["agg"][k] += v
-    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
-    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
-    recorded = dict(
-        Visit.objects.filter(visitor_id__in=list(workers), visited_at__gte=start, visited_at__lt=end)
-        .values("visitor_id")
-        .annotate(n=Count("id"))
-        .values_list("visitor_id", "n")
-    )
+    recorded = rollup.visits_recorded(list(workers), date_from, date_to)
     by_worker = [
         {
             "user_id": w["user_id"],
@@ -260,4 +253,6 @@ def visit_metrics(
         "total": _figures(total),
         "by_area": by_area,
         "by_worker": by_worker,
+        "patrol_coverage": None,
+        **_provided(viewer, code, date_from, date_to),
     }

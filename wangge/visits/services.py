@@ -33,6 +33,7 @@ from wangge.core.scoping import scope_for
 from wangge.notifications.services import notify
 from wangge.registry.models import Household, Tag, Tagging
 
+from . import rollup
 from .models import ChecklistItem, ScheduledVisit, Visit
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ State = ScheduledVisit.State
 Reason = ScheduledVisit.CancelReason
 TERMINAL_REASONS = {Reason.MOVED_OUT, Reason.DECEASED}
 CHECK_VALUES = ("ok", "concern", "na")
+ROLLUP_FIELDS = ("area_code", "due_on", "state", "special", "completed_on")
 FINDING_CHANNEL = "patrol"  # 网格员巡查: a staff channel whose cases open at once
 
 
@@ -360,11 +362,20 @@ def schedule_tick(now: dt.datetime) -> dict[str, Any]:
     per_grid: dict[str, int] = defaultdict(int)
     for start in range(0, len(late), 1000):
         chunk = late[start : start + 1000]
-        missed += ScheduledVisit.objects.filter(pk__in=[r[0] for r in chunk], state=State.READY).update(
-            state=State.MISSED, closed_at=now, updated_at=now
-        )
-        for _, _, code in chunk:
-            per_grid[code[:15]] += 1
+        with transaction.atomic():
+            # Locked, so a visit recorded meanwhile either closed a period first (it is no longer ready here)
+            # or waits: each period closes once and enters the rollup once.
+            closing = list(
+                ScheduledVisit.objects.select_for_update()
+                .filter(pk__in=[r[0] for r in chunk], state=State.READY)
+                .values("pk", *ROLLUP_FIELDS)
+            )
+            missed += ScheduledVisit.objects.filter(pk__in=[r["pk"] for r in closing]).update(
+                state=State.MISSED, closed_at=now, updated_at=now
+            )
+            rollup.add_closed({**r, "state": State.MISSED} for r in closing)
+        for r in closing:
+            per_grid[r["area_code"][:15]] += 1
     moved = _cancel_rows(ScheduledVisit.objects.filter(household__active=False), Reason.MOVED_OUT, "", now)
     needing = list(
         Household.objects.filter(active=True)
@@ -481,6 +492,12 @@ def _record(
     ScheduledVisit.objects.filter(household=household, state=State.READY).update(
         state=State.COMPLETED, visit=visit, completed_on=day, closed_at=now, updated_at=now
     )
+    # The figures rollup, in this transaction: the period this visit closed (read back under its row lock,
+    # so its values are final) and the visit itself.
+    rollup.add_closed(
+        ScheduledVisit.objects.filter(visit=visit, state=State.COMPLETED).values(*ROLLUP_FIELDS)
+    )
+    rollup.add_visits([(by.pk, visited_at)])
     ScheduledVisit.objects.filter(household=household, state=State.MISSED, resolved_at__isnull=True).update(
         resolved_at=now, updated_at=now
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -13,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
 from wangge.appeals.selectors import category_list
+from wangge.areas.models import Level
+from wangge.areas.selectors import area_list
 from wangge.core.errors import ServiceError
 from wangge.registry import change_selectors
 from wangge.registry import selectors as registry_selectors
@@ -138,3 +141,74 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.detail)
         return redirect("visits:record", household_id=scheduled.household_id)
+
+
+# --- figures --------------------------------------------------------------------------------------------
+
+LEVEL_INDENT: dict[str, int] = {Level.DISTRICT: 0, Level.STREET: 1, Level.COMMUNITY: 2, Level.GRID: 3}
+
+
+def _date(raw: str | None, field: str, errors: dict[str, str]) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[field] = "日期格式无效"
+        return None
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**r, "completion_pct": _pct(r["completion"]), "special_pct": _pct(r["special_on_time_rate"])}
+        for r in rows
+    ]
+
+
+@login_required
+def figures(request: HttpRequest) -> HttpResponse:
+    """入户走访数据: completion per area below the chosen one and per grid worker; the area is picked from the
+    tree in the viewer's scope (never typed), the heading follows it."""
+    if not user_can(request.user, "registry.read"):
+        raise Http404
+    areas = [
+        {**a, "indent": "\u3000" * LEVEL_INDENT.get(a["level"], 0)}
+        for a in area_list(viewer=request.user)
+        .filter(level__in=list(LEVEL_INDENT))
+        .values("code", "name", "level")[:2000]
+    ]
+    errors: dict[str, str] = {}
+    area = request.GET.get("area") or (str(areas[0]["code"]) if areas else "")
+    date_from = _date(request.GET.get("from"), "from", errors)
+    date_to = _date(request.GET.get("to"), "to", errors)
+    ctx: dict[str, Any] = {"areas": areas, "area": area, "errors": errors, "m": None}
+    status = 422 if errors else 200
+    if not errors:
+        try:
+            m = selectors.visit_metrics(
+                viewer=request.user, area=area or None, date_from=date_from, date_to=date_to
+            )
+        except ServiceError as exc:
+            status = exc.status_code
+            for e in exc.errors or [{"field": "form", "message": exc.detail}]:
+                errors[e["field"] or "form"] = e["message"]
+        else:
+            ctx.update(
+                m=m,
+                area=m["area"]["code"],
+                total={
+                    **m["total"],
+                    "completion_pct": _pct(m["total"]["completion"]),
+                    "special_pct": _pct(m["total"]["special_on_time_rate"]),
+                },
+                by_area=_rows(m["by_area"]),
+                by_worker=_rows(m["by_worker"]),
+            )
+            date_from, date_to = m["from"], m["to"]
+    ctx["date_from"] = date_from.isoformat() if date_from else request.GET.get("from", "")
+    ctx["date_to"] = date_to.isoformat() if date_to else request.GET.get("to", "")
+    return render(request, "visits/figures.html", ctx, status=status)

@@ -795,6 +795,7 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "visits:cancel": "POST",
     "patrols:stop": "POST",
     "patrols:discover": "POST",
+    "cards:grid_pdf": "a grid's cards PDF: 404 out of scope, missing or not a grid (cards/tests/test_cards.py)",
     "open311-discovery": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-services": "Open311 GeoReport v2: public by the spec",
     "open311-service": "Open311 GeoReport v2: public by the spec",
