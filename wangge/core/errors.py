@@ -14,7 +14,8 @@ class ServiceError(Exception):
     def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.errors = errors or []
+        # Every entry also carries its field's label: pages show it next to the field, in the user's words.
+        self.errors = [labelled(e) if isinstance(e, dict) and "field" in e else e for e in errors or []]
         self.extra = extra
 
     def as_dict(self) -> dict[str, Any]:
@@ -27,8 +28,17 @@ class InvalidInput(ServiceError):
     status_code = 422
 
     @classmethod
-    def field(cls, field: str, message: str) -> InvalidInput:
-        return cls(f"{field}: {message}", [{"field": field, "message": message}])
+    def field(cls, field: str, message: str, *, label: str | None = None) -> InvalidInput:
+        """One bad field. ``field`` is the machine name API clients match on; people read its label
+        (``core.labels.field_label``), so the detail says "签到码：签到码不正确", never "code: …"."""
+        entry = labelled({"field": field, "message": message}, label)
+        return cls(describe([entry]), [entry])
+
+    @classmethod
+    def fields(cls, errors: list[dict[str, Any]], fallback: str = "输入有误") -> InvalidInput:
+        """Several bad fields at once; the detail lists each by its label."""
+        entries = [labelled(e) for e in errors]
+        return cls(describe(entries) or fallback, entries)
 
 
 class Forbidden(ServiceError):
@@ -47,15 +57,33 @@ class Conflict(ServiceError):
     status_code = 409
 
 
+def labelled(error: dict[str, Any], label: str | None = None) -> dict[str, Any]:
+    """The error with its field's ``label`` added (kept if already there)."""
+    from .labels import field_label
+
+    if error.get("label"):
+        return error
+    return {**error, "label": str(label) if label else field_label(str(error.get("field") or ""))}
+
+
+def describe(errors: list[dict[str, Any]]) -> str:
+    """One line for people: "标签：原因；标签：原因". A message that already starts with its label is not
+    prefixed twice."""
+    parts = []
+    for e in errors:
+        label, message = str(e.get("label") or ""), str(e.get("message") or "")
+        parts.append(f"{label}：{message}" if label and not message.startswith(label) else message)
+    return "；".join(parts)
+
+
 def from_django_validation(exc: Any) -> InvalidInput:
     """Turn a django ValidationError (from full_clean) into InvalidInput naming each field."""
     errors: list[dict[str, Any]] = []
     if hasattr(exc, "message_dict"):
         for field, messages in exc.message_dict.items():
             for message in messages:
-                errors.append({"field": "" if field == "__all__" else field, "message": str(message)})
+                errors.append(labelled({"field": "" if field == "__all__" else field, "message": str(message)}))
     else:
         for message in exc.messages:
-            errors.append({"field": "", "message": str(message)})
-    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
-    return InvalidInput(detail or "invalid input", errors)
+            errors.append({"field": "", "message": str(message), "label": ""})
+    return InvalidInput(describe(errors) or "输入有误", errors)

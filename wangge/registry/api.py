@@ -10,6 +10,7 @@ from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 from wangge.core.schemas import ErrorOut
+from wangge.core.downloads import download_response
 
 from . import excel, selectors, services
 from .schemas import (
@@ -50,9 +51,7 @@ def _set(data: Any) -> dict[str, Any]:
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    resp = HttpResponse(content, content_type=XLSX)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return resp
+    return download_response(content, filename)  # the Chinese file name survives (core.downloads)
 
 
 # --- buildings --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound, ServiceError
 from wangge.core.scoping import scope_for
+from wangge.core.downloads import download_response
 from wangge.registry.models import Building, Household
 
 from . import exports, selectors, services
@@ -145,12 +146,8 @@ def vote_ballots(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "voting/ballots.html", {"vote": vote, "ballots": ballots})
 
 
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    resp = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    return resp
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    return download_response(content, filename)  # the Chinese file name survives (core.downloads)
 
 
 @login_required
