@@ -82,7 +82,9 @@ def from_django_validation(exc: Any) -> InvalidInput:
     if hasattr(exc, "message_dict"):
         for field, messages in exc.message_dict.items():
             for message in messages:
-                errors.append(labelled({"field": "" if field == "__all__" else field, "message": str(message)}))
+                errors.append(
+                    labelled({"field": "" if field == "__all__" else field, "message": str(message)})
+                )
     else:
         for message in exc.messages:
             errors.append({"field": "", "message": str(message), "label": ""})

@@ -7,10 +7,10 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.areas.models import Area
+from wangge.core.downloads import download_response
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 from wangge.core.schemas import ErrorOut
-from wangge.core.downloads import download_response
 
 from . import excel, selectors, services
 from .schemas import (

@@ -12,10 +12,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
+from wangge.core.downloads import download_response
 from wangge.core.errors import Forbidden
 from wangge.core.pii import mask_id_number, mask_phone
 from wangge.core.ratelimit import rate_limit
-from wangge.core.downloads import download_response
 
 from . import excel, selectors, services
 from .models import HouseOwner, Resident

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from wangge.accounts.roles import user_can
 from wangge.appeals.selectors import category_list
 from wangge.core.errors import ServiceError
+from wangge.core.feedback import error_message
 from wangge.registry import selectors as registry_selectors
 
 from . import selectors, services
@@ -134,5 +135,5 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "已取消本次走访")
         return redirect("visits:today")
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
         return redirect("visits:record", household_id=scheduled.household_id)

@@ -685,8 +685,12 @@ def signup_approve_hours(*, signup_id: int, by: Any, hours: Decimal | float | No
     if approved < 0 or approved > present:
         # The bound is the time present within the task window; say so, and say it plainly when it is nothing.
         if present <= 0:
-            raise InvalidInput.field("hours", "任务时段内没有在场时长（签到、签退不在任务时间内），只能核定 0 小时")
-        raise InvalidInput.field("hours", f"核定时长须在 0 到 {present.normalize():f} 小时之间（不超过在场时长）")
+            raise InvalidInput.field(
+                "hours", "任务时段内没有在场时长（签到、签退不在任务时间内），只能核定 0 小时"
+            )
+        raise InvalidInput.field(
+            "hours", f"核定时长须在 0 到 {present.normalize():f} 小时之间（不超过在场时长）"
+        )
     signup.hours = approved
     signup.hours_approved_at = timezone.now()
     signup.hours_approved_by = by

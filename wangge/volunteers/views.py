@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
 from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.feedback import error_message
 
 from . import selectors, services
 from .forms import ActivityForm, ProfileForm
@@ -26,7 +27,7 @@ def _try(request: HttpRequest, fn: Callable[[], Any], ok: str) -> Any:
     try:
         result = fn()
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
         return None
     messages.success(request, ok)
     return result or True
@@ -90,7 +91,7 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         s, _created = services.signup_create(activity_id=pk, user=request.user)
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     else:
         messages.success(
             request, _("报名成功") if s.status == Signup.Status.CONFIRMED else _("名额已满，已进入候补")

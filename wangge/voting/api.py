@@ -11,9 +11,9 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.accounts.models import User
 from wangge.areas.models import Area
+from wangge.core.downloads import download_response
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.schemas import ErrorOut
-from wangge.core.downloads import download_response
 from wangge.registry.models import Building, Household, Resident
 
 from . import exports, selectors, services

@@ -98,7 +98,9 @@ def test_the_report_form_shows_a_missing_description_next_to_it(browser_page: An
 
 
 @pytest.mark.parametrize("width", [390, 1440])
-def test_case_pages_have_no_serious_accessibility_problem(browser_page: Any, world: World, width: int) -> None:
+def test_case_pages_have_no_serious_accessibility_problem(
+    browser_page: Any, world: World, width: int
+) -> None:
     case = _opened(world)
     services.appeal_dispatch(appeal_id=case.pk, by=world.community)
     page = browser_page

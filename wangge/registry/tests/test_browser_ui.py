@@ -77,7 +77,9 @@ def test_an_empty_upload_says_choose_a_file(browser_page: Any, tree: Any) -> Non
 
 
 @pytest.mark.parametrize("width", [390, 1440])
-def test_registry_lists_have_no_serious_accessibility_problem(browser_page: Any, tree: Any, width: int) -> None:
+def test_registry_lists_have_no_serious_accessibility_problem(
+    browser_page: Any, tree: Any, width: int
+) -> None:
     admin = admin_user()
     make_resident(tree.grid_a, admin, name="欧阳明", phone="13911112222")
     worker = make_user(Role.GRID_WORKER, tree.grid_a)

@@ -155,7 +155,27 @@
       });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { labelTables(document); });
+  // A plain form's error after the redirect (core.feedback.error_message): the message also goes next to
+  // each field it names, in the first form on the page that has that field.
+  function placeMessageFields() {
+    document.querySelectorAll(".messages [data-fields]").forEach(function (msg) {
+      msg.getAttribute("data-fields").split(",").forEach(function (field) {
+        var forms = document.querySelectorAll("main form");
+        for (var i = 0; i < forms.length; i++) {
+          if (controlFor(forms[i], field)) {
+            var li = document.createElement("li");
+            li.setAttribute("data-field", field);
+            li.setAttribute("data-message", msg.textContent.trim());
+            var holder = document.createElement("ul");
+            holder.appendChild(li);
+            placeFieldErrors(forms[i], holder);
+            return;
+          }
+        }
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelTables(document); placeMessageFields(); });
   document.addEventListener("htmx:load", function (event) {
     var elt = event.detail && event.detail.elt;
     labelTables(elt && elt.closest && elt.closest("table") ? elt.closest("table") : elt);
