@@ -110,8 +110,8 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
                 else loc
             )
         message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        errors.append(labelled({"field": printable(".".join(loc)), "message": printable(message)}))
-    detail = describe(errors) or "输入有误"
+        errors.append({"field": printable(".".join(loc)), "message": printable(message)})
+    detail = describe([labelled(e) for e in errors]) or "输入有误"
     return _error(request, 422, detail, errors)
 
 

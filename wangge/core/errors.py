@@ -14,8 +14,7 @@ class ServiceError(Exception):
     def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
-        # Every entry also carries its field's label: pages show it next to the field, in the user's words.
-        self.errors = [labelled(e) if isinstance(e, dict) and "field" in e else e for e in errors or []]
+        self.errors = errors or []
         self.extra = extra
 
     def as_dict(self) -> dict[str, Any]:
@@ -31,14 +30,13 @@ class InvalidInput(ServiceError):
     def field(cls, field: str, message: str, *, label: str | None = None) -> InvalidInput:
         """One bad field. ``field`` is the machine name API clients match on; people read its label
         (``core.labels.field_label``), so the detail says "签到码：签到码不正确", never "code: …"."""
-        entry = labelled({"field": field, "message": message}, label)
-        return cls(describe([entry]), [entry])
+        entry = {"field": field, "message": message}
+        return cls(describe([labelled(entry, label)]), [entry])
 
     @classmethod
     def fields(cls, errors: list[dict[str, Any]], fallback: str = "输入有误") -> InvalidInput:
         """Several bad fields at once; the detail lists each by its label."""
-        entries = [labelled(e) for e in errors]
-        return cls(describe(entries) or fallback, entries)
+        return cls(describe([labelled(e) for e in errors]) or fallback, errors)
 
 
 class Forbidden(ServiceError):
@@ -58,7 +56,8 @@ class Conflict(ServiceError):
 
 
 def labelled(error: dict[str, Any], label: str | None = None) -> dict[str, Any]:
-    """The error with its field's ``label`` added (kept if already there)."""
+    """A copy of the error with its field's ``label`` (the API's entries stay ``{"field", "message"}``; the
+    pages add the label when they show them, see templatetags/wangge_ui.py)."""
     from .labels import field_label
 
     if error.get("label"):
@@ -82,10 +81,8 @@ def from_django_validation(exc: Any) -> InvalidInput:
     if hasattr(exc, "message_dict"):
         for field, messages in exc.message_dict.items():
             for message in messages:
-                errors.append(
-                    labelled({"field": "" if field == "__all__" else field, "message": str(message)})
-                )
+                errors.append({"field": "" if field == "__all__" else field, "message": str(message)})
     else:
         for message in exc.messages:
-            errors.append({"field": "", "message": str(message), "label": ""})
-    return InvalidInput(describe(errors) or "输入有误", errors)
+            errors.append({"field": "", "message": str(message)})
+    return InvalidInput(describe([labelled(e) for e in errors]) or "输入有误", errors)
