@@ -27,7 +27,7 @@ NEXT_TO_FIELD = ".errorlist, .field-error"
 # (path, form selector, field name whose message must show next to it or None for a page-level message,
 #  value to type into that field or None to leave the form empty, expected text)
 EMPTY_FORMS = [
-    ("/volunteers/manage/new/", "main form.form", "title", None, "此字段"),
+    ("/volunteers/manage/new/", "main form.form", "title", None, "必填"),
     ("/wishes/new/", "main form.form", None, None, ""),
     ("/deliberation/mediations/new/", "#dispute-form", None, None, ""),
     ("/pairing/new/", "main form.form", None, None, ""),
