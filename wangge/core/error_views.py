@@ -44,7 +44,7 @@ def service_error_response(request: HttpRequest, exc: ServiceError) -> HttpRespo
         return error_fragment(request, exc, exc.status_code)
     if exc.status_code in (403, 404, 429):
         name = f"errors/{exc.status_code}.html"
-        context = {"detail": exc.detail}
+        context: dict[str, Any] = {"detail": exc.detail}
     else:
         name = "error.html"
         context = {"error": exc, "heading": _HEADINGS.get(exc.status_code, _HEADINGS[422])}

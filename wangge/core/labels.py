@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-FIELD_LABELS: dict[str, str] = {
+FIELD_LABELS: dict[str, Any] = {
     # Shared names, and names of inputs that are not model fields.
     "accuracy_m": gettext_lazy("定位精度"),
     "action": gettext_lazy("操作"),

@@ -137,3 +137,31 @@ def test_case_pages_fit_a_360_px_phone(browser_page: Any, world: World) -> None:
             if horizontal_overflow(page):
                 wide.append(f"{path}: {page.evaluate('() => document.scrollingElement.scrollWidth')} px")
     assert wide == []
+
+
+@pytest.mark.parametrize("failure", ["server", "network"])
+def test_a_server_error_or_a_lost_connection_shows_the_banner(
+    browser_page: Any, world: World, failure: str
+) -> None:
+    case = _opened(world)
+    page = browser_page
+    page.set_default_timeout(30_000)
+    _as(page, world.community)
+    page.goto(page.base_url + f"/appeals/{case.pk}/")
+
+    def fail(route: Any) -> None:
+        if failure == "server":
+            route.fulfill(status=500, body="<h1>Server Error</h1>", content_type="text/html")
+        else:
+            route.abort("internetdisconnected")
+
+    page.route("**/appeals/*/cancel/", fail)
+    panel = page.locator("#action-cancel")
+    panel.locator("summary").click()
+    panel.locator("textarea[name=reason]").fill("重复")
+    panel.locator("button[type=submit]").click()
+    banner = page.locator("#error-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("服务器出错了" if failure == "server" else "网络连接失败")
+    expect(panel).to_be_visible()  # the form and what was typed stay
+    assert panel.locator("textarea[name=reason]").input_value() == "重复"
