@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
-from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.errors import Forbidden, ServiceError, describe, labelled
 from wangge.core.feedback import error_message
 
 from . import selectors, services
@@ -238,7 +238,10 @@ def publish(request: HttpRequest) -> HttpResponse:
             )
         except ServiceError as exc:
             for e in exc.errors or [{"field": "", "message": exc.detail}]:
-                form.add_error(e["field"] if e["field"] in form.fields else None, e["message"])
+                if e["field"] in form.fields:
+                    form.add_error(e["field"], e["message"])
+                else:  # not a field of this form: say which one, by its label
+                    form.add_error(None, describe([labelled(e)]))
         else:
             messages.success(request, _("任务已发布"))
             return redirect("volunteers:run", pk=a.pk)
