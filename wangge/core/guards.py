@@ -223,7 +223,9 @@ class InputGuardMiddleware:
                 exc.as_dict(), status=exc.status_code, json_dumps_params={"ensure_ascii": False}
             )
         if path.startswith("/open311/"):
-            body = [{"code": 400, "description": exc.detail}]
+            # Open311 clients are machines: they get the parameter names of the GeoReport spec.
+            names = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+            body = [{"code": 400, "description": names or exc.detail}]
             return JsonResponse(body, status=400, safe=False, json_dumps_params={"ensure_ascii": False})
         return service_error_response(request, exc)
 
