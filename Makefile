@@ -17,7 +17,8 @@ $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/leaflet/dist/leaflet.js \
-	   node_modules/leaflet/dist/leaflet.css node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	   node_modules/leaflet/dist/leaflet.css node_modules/echarts/dist/echarts.min.js \
+	   node_modules/axe-core/axe.min.js $(VENDOR)/
 	cp -r node_modules/leaflet/dist/images $(VENDOR)/
 	# The offline grid worker pages (wangge/offline): Workbox's browser builds for the service worker, loaded
 	# with importScripts from our own origin, and idb-keyval for the sync queue in IndexedDB.

@@ -14,7 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from wangge.accounts.services import token_authenticate
-from wangge.core.errors import ServiceError
+from wangge.core.errors import ServiceError, describe, labelled
 from wangge.core.guards import INT64_MAX, guard_operation, max_page_size, printable
 from wangge.core.schemas import ErrorOut
 
@@ -111,7 +111,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
             )
         message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         errors.append({"field": printable(".".join(loc)), "message": printable(message)})
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid input"
+    detail = describe([labelled(e) for e in errors]) or "输入有误"
     return _error(request, 422, detail, errors)
 
 

@@ -48,6 +48,7 @@ PII_KEY = _persisted_secret("WANGGE_PII_KEY", "pii_key")
 DEBUG = _env_bool("WANGGE_DEBUG")
 ALLOWED_HOSTS = _env_list("WANGGE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = _env_list("WANGGE_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "wangge.core.error_views.csrf_failure"
 # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, e.g. "127.0.0.1,10.0.0.0/8").
 # A request from anywhere else is logged, throttled and audited under its own REMOTE_ADDR.
 WANGGE_TRUSTED_PROXIES = _env_list("WANGGE_TRUSTED_PROXIES")

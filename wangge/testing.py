@@ -134,3 +134,34 @@ def make_id_number(birth: str = "19800101", serial: int = 1, area: str = "320621
     """A valid 18-digit ID number (correct GB 11643 check digit)."""
     body = f"{area}{birth}{serial % 1000:03d}"
     return body + id_check_digit(body)
+
+
+# --- browser checks shared by every app's browser tests (docs/ui.md) ---------------------------------------
+
+AXE_BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = AXE_BLOCKING) -> list[str]:
+    """Run axe-core (npm, pinned in package.json; `make vendor` copies it to static/vendor) on the page as it
+    is now and return the violations of those impacts, one line each. The test injects axe; no page loads it.
+    It is injected by URL from our own static files, so the page's CSP (script-src 'self') allows it."""
+    page.add_script_tag(url="/static/vendor/axe.min.js")
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ["violations"]});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + " " + (n.failureSummary || "").split("\\n")[1])}));
+        }"""
+    )
+    return [
+        f"{page.url} [{v['impact']}] {v['id']}: {v['help']} :: {' | '.join(v['nodes'])}"
+        for v in result
+        if v["impact"] in impacts
+    ]
+
+
+def horizontal_overflow(page: Any) -> int:
+    """How many CSS pixels the page scrolls sideways (0 when it fits the viewport)."""
+    width = page.evaluate("() => document.scrollingElement.scrollWidth")
+    viewport = page.evaluate("() => window.innerWidth")
+    return max(0, int(width) - int(viewport))

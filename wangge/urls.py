@@ -8,6 +8,7 @@ from wangge.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -34,3 +35,9 @@ urlpatterns = [
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]
+
+# Styled error pages in Chinese, each with a way back (wangge/core/error_views.py).
+handler400 = "wangge.core.error_views.bad_request"
+handler403 = "wangge.core.error_views.permission_denied"
+handler404 = "wangge.core.error_views.page_not_found"
+handler500 = "wangge.core.error_views.server_error"

@@ -621,9 +621,8 @@ def step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         flash=message,
     )
     template = "appeals/_main.html" if _is_htmx(request) else "appeals/detail.html"
-    # HTMX swaps only 2xx responses by default: errors come back as 200 with the form errors in the block,
-    # plus the real status in a header for scripts and tests.
-    response = render(request, template, context, status=200 if _is_htmx(request) else status)
+    # The real status for htmx too: base.html's htmx-config swaps 4xx answers (the form with its errors).
+    response = render(request, template, context, status=status)
     response["X-Wangge-Status"] = str(status)
     return response
 

@@ -27,8 +27,16 @@ class InvalidInput(ServiceError):
     status_code = 422
 
     @classmethod
-    def field(cls, field: str, message: str) -> InvalidInput:
-        return cls(f"{field}: {message}", [{"field": field, "message": message}])
+    def field(cls, field: str, message: str, *, label: str | None = None) -> InvalidInput:
+        """One bad field. ``field`` is the machine name API clients match on; people read its label
+        (``core.labels.field_label``), so the detail says "签到码：签到码不正确", never "code: …"."""
+        entry = {"field": field, "message": message}
+        return cls(describe([labelled(entry, label)]), [entry])
+
+    @classmethod
+    def fields(cls, errors: list[dict[str, Any]], fallback: str = "输入有误") -> InvalidInput:
+        """Several bad fields at once; the detail lists each by its label."""
+        return cls(describe([labelled(e) for e in errors]) or fallback, errors)
 
 
 class Forbidden(ServiceError):
@@ -47,6 +55,26 @@ class Conflict(ServiceError):
     status_code = 409
 
 
+def labelled(error: dict[str, Any], label: str | None = None) -> dict[str, Any]:
+    """A copy of the error with its field's ``label`` (the API's entries stay ``{"field", "message"}``; the
+    pages add the label when they show them, see templatetags/wangge_ui.py)."""
+    from .labels import field_label
+
+    if error.get("label"):
+        return error
+    return {**error, "label": str(label) if label else field_label(str(error.get("field") or ""))}
+
+
+def describe(errors: list[dict[str, Any]]) -> str:
+    """One line for people: "标签：原因；标签：原因". A message that already starts with its label is not
+    prefixed twice."""
+    parts = []
+    for e in errors:
+        label, message = str(e.get("label") or ""), str(e.get("message") or "")
+        parts.append(f"{label}：{message}" if label and not message.startswith(label) else message)
+    return "；".join(parts)
+
+
 def from_django_validation(exc: Any) -> InvalidInput:
     """Turn a django ValidationError (from full_clean) into InvalidInput naming each field."""
     errors: list[dict[str, Any]] = []
@@ -57,5 +85,4 @@ def from_django_validation(exc: Any) -> InvalidInput:
     else:
         for message in exc.messages:
             errors.append({"field": "", "message": str(message)})
-    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
-    return InvalidInput(detail or "invalid input", errors)
+    return InvalidInput(describe([labelled(e) for e in errors]) or "输入有误", errors)

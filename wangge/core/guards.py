@@ -29,10 +29,10 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from pydantic import BaseModel
 
+from .error_views import service_error_response
 from .errors import InvalidInput
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -141,8 +141,7 @@ def input_problems(values: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def refuse(errors: list[dict[str, str]]) -> InvalidInput:
-    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
-    return InvalidInput(detail or _("输入有误"), errors)
+    return InvalidInput.fields(errors, _("输入有误"))
 
 
 def guard_operation(view_func: Callable[..., Any]) -> Callable[..., Any]:
@@ -224,10 +223,11 @@ class InputGuardMiddleware:
                 exc.as_dict(), status=exc.status_code, json_dumps_params={"ensure_ascii": False}
             )
         if path.startswith("/open311/"):
-            body = [{"code": 400, "description": exc.detail}]
+            # Open311 clients are machines: they get the parameter names of the GeoReport spec.
+            names = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+            body = [{"code": 400, "description": names or exc.detail}]
             return JsonResponse(body, status=400, safe=False, json_dumps_params={"ensure_ascii": False})
-        template = "_error_fragment.html" if request.headers.get("HX-Request") else "error.html"
-        return render(request, template, {"error": exc}, status=exc.status_code)
+        return service_error_response(request, exc)
 
     @staticmethod
     def _api_error(response: HttpResponse) -> HttpResponse:

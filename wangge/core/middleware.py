@@ -15,9 +15,9 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from .error_views import service_error_response
 from .errors import ServiceError
 
 current_ip: ContextVar[str | None] = ContextVar("wangge_current_ip", default=None)
@@ -85,8 +85,7 @@ class RequestContextMiddleware:
         with its status code, never a 500. The API has its own handlers in wangge/api.py."""
         if not isinstance(exception, ServiceError):
             return None
-        template = "_error_fragment.html" if request.headers.get("HX-Request") else "error.html"
-        return render(request, template, {"error": exception}, status=exception.status_code)
+        return service_error_response(request, exception)
 
 
 class PrivateResponseMiddleware:

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from . import selectors
 
@@ -19,6 +20,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         db = {"status": "error", "error": str(exc)[:200]}
         status = 503
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": db}, status=status)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says; it is our static icon."""
+    return HttpResponseRedirect(static("wangge/favicon.ico"))
 
 
 @login_required

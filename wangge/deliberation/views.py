@@ -23,6 +23,7 @@ from wangge.accounts.roles import Role, user_can
 from wangge.appeals.models import Category
 from wangge.areas.models import Area
 from wangge.core.errors import Forbidden, NotFound, ServiceError
+from wangge.core.feedback import error_message
 from wangge.core.scoping import scope_for
 
 from . import forms, selectors, services
@@ -108,7 +109,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.proposal_withdraw(proposal=p, by=request.user)
                 messages.success(request, _("提议已撤回"))
         except ServiceError as exc:
-            messages.error(request, exc.detail)
+            error_message(request, exc)
         return redirect("deliberation:proposal", pk=pk)
     item = selectors.proposal_agenda(p)
     return render(
@@ -183,7 +184,7 @@ def convention_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.convention_acknowledge(convention=c, by=request.user)
                 messages.success(request, _("已确认知晓"))
             except ServiceError as exc:
-                messages.error(request, exc.detail)
+                error_message(request, exc)
             return redirect("deliberation:convention", pk=pk)
         if action == "revise" and revise.is_valid():
             d = revise.cleaned_data
@@ -341,7 +342,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 n = services.meeting_notify(meeting=m, by=request.user)
                 messages.success(request, _("已通知 %(n)s 名成员") % {"n": n})
             except ServiceError as exc:
-                messages.error(request, exc.detail)
+                error_message(request, exc)
             return redirect("deliberation:meeting", pk=pk)
         if action == "agenda" and agenda_form.is_valid():
             d = agenda_form.cleaned_data

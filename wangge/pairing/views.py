@@ -18,6 +18,7 @@ from wangge.accounts.models import User
 from wangge.accounts.roles import Role, user_can
 from wangge.core import pii
 from wangge.core.errors import NotFound, ServiceError
+from wangge.core.feedback import error_message
 from wangge.core.scoping import scope_for
 from wangge.registry.models import Resident
 
@@ -87,7 +88,7 @@ def visit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, "走访已登记")
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     except ValueError:
         messages.error(request, "时间或时长格式不正确")
     return redirect("pairing:detail", pk=pk)
@@ -112,7 +113,7 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, f"已交接给 {to}")
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     except ValueError:
         messages.error(request, "共同帮扶天数须为整数")
     return redirect("pairing:detail", pk=pk)
@@ -147,7 +148,7 @@ def new(request: HttpRequest) -> HttpResponse:
             messages.success(request, "结对已建立")
             return redirect("pairing:detail", pk=p.pk)
         except ServiceError as exc:
-            messages.error(request, exc.detail)
+            error_message(request, exc)
         except (ValueError, OverflowError):
             messages.error(request, "请选择居民和志愿者，走访频次须为整数")
     tokens = [pii.tag_token(c) for c in CARE_TAGS]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
 from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.feedback import error_message
 
 from . import selectors, services
 from .models import PointAccount, Redemption
@@ -55,7 +56,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.redemption_cancel(redemption=r, reason=reason, by=request.user)
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     else:
         messages.success(request, _("已取消兑换，积分和库存已退回"))
     return redirect(request.POST.get("next") or "points:home")
@@ -73,7 +74,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         try:
             services.redemption_hand_over(redemption=r, by=request.user)
         except ServiceError as exc:
-            messages.error(request, exc.detail)
+            error_message(request, exc)
         else:
             messages.success(request, _("已确认领取"))
         return redirect("points:manage")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from wangge.accounts.models import Unit
 from wangge.areas.models import Area
 from wangge.core.errors import NotFound, ServiceError
+from wangge.core.feedback import error_message
 from wangge.core.scoping import scope_for
 from wangge.registry.models import Resident
 
@@ -76,7 +77,7 @@ def evaluate(request: HttpRequest, company_id: int) -> HttpResponse:
                                    by=request.user)  # fmt: skip
         messages.success(request, _("评议已提交，谢谢"))
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     return redirect("property:home")
 
 
@@ -87,5 +88,5 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         services.evaluation_reply(evaluation_id=pk, reply=request.POST.get("reply", ""), by=request.user)
         messages.success(request, _("已答复，答复将在社区公示栏展示"))
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     return redirect("property:home")

@@ -7,6 +7,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.areas.models import Area
+from wangge.core.downloads import download_response
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 from wangge.core.schemas import ErrorOut
@@ -51,9 +52,7 @@ def _set(data: Any) -> dict[str, Any]:
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    resp = HttpResponse(content, content_type=XLSX)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return resp
+    return download_response(content, filename)  # the Chinese file name survives (core.downloads)
 
 
 # --- buildings --------------------------------------------------------------------------------------

@@ -274,9 +274,7 @@ def check_identity(
 
 def _raise(problems: list[tuple[str, str]]) -> None:
     if problems:
-        raise InvalidInput(
-            "; ".join(f"{f}: {m}" for f, m in problems), [{"field": f, "message": m} for f, m in problems]
-        )
+        raise InvalidInput.fields([{"field": f, "message": m} for f, m in problems])
 
 
 def _set_identity(resident: Resident) -> None:

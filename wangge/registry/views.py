@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
+from wangge.core.downloads import download_response
 from wangge.core.errors import Forbidden
 from wangge.core.pii import mask_id_number, mask_phone
 from wangge.core.ratelimit import rate_limit
@@ -25,9 +26,7 @@ RESIDENT_FILTERS = ("q", "id_number", "phone", "tag", "area", "residence_type", 
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    resp = HttpResponse(content, content_type=XLSX)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return resp
+    return download_response(content, filename)  # the Chinese file name survives (core.downloads)
 
 
 def _resident_filters(request: HttpRequest) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from wangge.appeals.selectors import category_list
 from wangge.areas.models import Level
 from wangge.areas.selectors import area_list
 from wangge.core.errors import ServiceError
+from wangge.core.feedback import error_message
 from wangge.registry import change_selectors
 from wangge.registry import selectors as registry_selectors
 
@@ -139,7 +140,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "已取消本次走访")
         return redirect("visits:today")
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
         return redirect("visits:record", household_id=scheduled.household_id)
 
 

@@ -620,7 +620,23 @@ def signup_check_in(
     if (code or "").strip() != activity.checkin_code:
         raise InvalidInput.field("code", "签到码不正确")
     if not _within_window(activity, now):
-        raise Conflict("不在签到时间内", state="outside_window")
+        # Say when it opens (or that it has closed), in local time: "not now" alone sends people away guessing.
+        opens = activity.starts_at - dt.timedelta(minutes=CHECKIN_EARLY_MINUTES)
+        if now < opens:
+            local = timezone.localtime(opens)
+            today = local.date() == timezone.localtime(now).date()
+            when = f"今天 {local:%H:%M}" if today else f"{local.month}月{local.day}日 {local:%H:%M}"
+            raise Conflict(
+                f"签到尚未开始：{when} 开放签到（任务开始前 {CHECKIN_EARLY_MINUTES} 分钟）",
+                state="outside_window",
+                opens_at=opens.isoformat(),
+            )
+        ends = timezone.localtime(activity.ends_at)
+        raise Conflict(
+            f"任务已于 {ends.month}月{ends.day}日 {ends:%H:%M} 结束，签到已关闭",
+            state="outside_window",
+            opens_at=opens.isoformat(),
+        )
     if activity.checkin_radius_m and activity.lat is not None:
         if lat is None or lng is None:
             raise InvalidInput.field("lat", "本任务需要定位签到")
@@ -698,7 +714,14 @@ def signup_approve_hours(*, signup_id: int, by: Any, hours: Decimal | float | No
     present = signup.hours or Decimal(0)
     approved = present if hours is None else Decimal(str(hours)).quantize(Decimal("0.01"))
     if approved < 0 or approved > present:
-        raise InvalidInput.field("hours", f"时长须在 0 到 {present} 小时之间")
+        # The bound is the time present within the task window; say so, and say it plainly when it is nothing.
+        if present <= 0:
+            raise InvalidInput.field(
+                "hours", "任务时段内没有在场时长（签到、签退不在任务时间内），只能核定 0 小时"
+            )
+        raise InvalidInput.field(
+            "hours", f"核定时长须在 0 到 {present.normalize():f} 小时之间（不超过在场时长）"
+        )
     signup.hours = approved
     signup.hours_approved_at = timezone.now()
     signup.hours_approved_by = by

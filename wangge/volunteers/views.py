@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
-from wangge.core.errors import Forbidden, ServiceError
+from wangge.core.errors import Forbidden, ServiceError, describe, labelled
+from wangge.core.feedback import error_message
 
 from . import selectors, services
 from .forms import ActivityForm, ProfileForm
@@ -26,7 +27,7 @@ def _try(request: HttpRequest, fn: Callable[[], Any], ok: str) -> Any:
     try:
         result = fn()
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
         return None
     messages.success(request, ok)
     return result or True
@@ -90,7 +91,7 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         s, _created = services.signup_create(activity_id=pk, user=request.user)
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     else:
         messages.success(
             request, _("报名成功") if s.status == Signup.Status.CONFIRMED else _("名额已满，已进入候补")
@@ -237,7 +238,10 @@ def publish(request: HttpRequest) -> HttpResponse:
             )
         except ServiceError as exc:
             for e in exc.errors or [{"field": "", "message": exc.detail}]:
-                form.add_error(e["field"] if e["field"] in form.fields else None, e["message"])
+                if e["field"] in form.fields:
+                    form.add_error(e["field"], e["message"])
+                else:  # not a field of this form: say which one, by its label
+                    form.add_error(None, describe([labelled(e)]))
         else:
             messages.success(request, _("任务已发布"))
             return redirect("volunteers:run", pk=a.pk)

@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from wangge.accounts.models import User
 from wangge.areas.models import Area
+from wangge.core.downloads import download_response
 from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.schemas import ErrorOut
 from wangge.registry.models import Building, Household, Resident
@@ -44,9 +45,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    resp = HttpResponse(content, content_type=XLSX)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return resp
+    return download_response(content, filename)  # the Chinese file name survives (core.downloads)
 
 
 def _area(code: str) -> Area:

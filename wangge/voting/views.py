@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
+from wangge.core.downloads import download_response
 from wangge.core.errors import InvalidInput, NotFound, ServiceError
+from wangge.core.feedback import error_message
 from wangge.core.scoping import scope_for
 from wangge.registry.models import Building, Household
 
@@ -90,7 +92,7 @@ def vote_cast(request: HttpRequest, pk: int) -> HttpResponse:
                              voter_id=int(voter) if voter else None)  # fmt: skip
         messages.success(request, _("已提交表决意见，谢谢参与"))
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     except ValueError:
         messages.error(request, _("业主身份无效"))
     return redirect("voting:vote", pk=pk)
@@ -107,7 +109,7 @@ def vote_paper(request: HttpRequest, pk: int) -> HttpResponse:
         )  # fmt: skip
         messages.success(request, _("纸质表决票已录入"))
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     except ValueError:
         messages.error(request, _("业主编号无效"))
     return redirect("voting:vote", pk=pk)
@@ -131,7 +133,7 @@ def vote_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             {"open": _("表决已开始"), "close": _("表决已截止并计票"), "publish": _("结果已公示")}[step],
         )
     except ServiceError as exc:
-        messages.error(request, exc.detail)
+        error_message(request, exc)
     return redirect("voting:vote", pk=pk)
 
 
@@ -147,12 +149,8 @@ def vote_ballots(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "voting/ballots.html", {"vote": vote, "ballots": ballots})
 
 
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    resp = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-    return resp
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    return download_response(content, filename)  # the Chinese file name survives (core.downloads)
 
 
 @login_required
@@ -208,7 +206,7 @@ def vote_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("表决已创建（草稿），核对范围后开始表决"))
             return redirect("voting:vote", pk=vote.pk)
         except ServiceError as exc:
-            messages.error(request, exc.detail)
+            error_message(request, exc)
         except ValueError:
             messages.error(request, _("单元须为数字"))
     ctx = {"areas": areas, "buildings": buildings, "rule_sets": selectors.ruleset_list(), "matters": Matter.choices,
@@ -249,7 +247,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("已提交，谢谢参与"))
                 return redirect("voting:survey_results", pk=pk)
         except ServiceError as exc:
-            messages.error(request, exc.detail)
+            error_message(request, exc)
     ctx = {
         "survey": survey,
         "questions": list(survey.questions.all()),
@@ -335,7 +333,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("民意征集已发布"))
             return redirect("voting:survey", pk=survey.pk)
         except ServiceError as exc:
-            messages.error(request, exc.detail)
+            error_message(request, exc)
     return render(
         request, "voting/survey_new.html", {"areas": areas, "form": form, "pers": Survey.Per.choices}
     )

@@ -18,6 +18,7 @@ from wangge.accounts.models import Unit
 from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
 from wangge.core.errors import NotFound, ServiceError
+from wangge.core.feedback import error_message
 from wangge.core.pii import mask_name
 from wangge.core.ratelimit import rate_limit
 from wangge.core.scoping import scope_for
@@ -28,7 +29,7 @@ from .models import Kind, Season
 
 
 def _fail(request: HttpRequest, exc: ServiceError) -> None:
-    messages.error(request, exc.detail)
+    error_message(request, exc)
 
 
 def _wish_or_404(request: HttpRequest, pk: int) -> Any:
