@@ -15,12 +15,12 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from wangge.accounts.roles import Role, user_can
 from wangge.core import pii
 from wangge.core.errors import Forbidden
-from wangge.core.scoping import get_visible_or_404
+from wangge.core.scoping import get_visible_or_404, prefix_range
 
 from .models import Building, House, Household, Resident, Tag, Tagging
 
@@ -127,15 +127,19 @@ def household_list(
     house: int | None = None,
     party_center: bool | None = None,
 ) -> QuerySet[Household]:
+    """Households in the list order ``(area_code, id)`` — one b-tree range for the scope and the order
+    (``household_scope_idx``). Member counts are not annotated here (a GROUP BY before the LIMIT would count
+    every household of the scope): ``with_member_counts`` adds them to the rows of one page."""
     qs = _visible(viewer, Household.objects.select_related("house__building__area"))
     if q:
+        q = q.strip()
         qs = qs.filter(
             Q(number__icontains=q)
-            | Q(house__building__address__icontains=q)
+            | Q(house_id__in=House.objects.filter(building__address__icontains=q).values("id"))
             | Q(pk__in=Resident.objects.filter(name__icontains=q).values("household_id"))
         )
     if area:
-        qs = qs.filter(house__building__area__code__startswith=area)
+        qs = qs.filter(prefix_range("area_code", area))
     if house:
         qs = qs.filter(house_id=house)
     if party_center is not None:
@@ -143,14 +147,24 @@ def household_list(
     if tag:
         token = _tag_token_for(viewer, tag)
         qs = qs.filter(
-            Q(pk__in=Tagging.objects.filter(token=token, household__isnull=False).values("household_id"))
-            | Q(pk__in=Resident.objects.filter(taggings__token=token).values("household_id"))
+            Exists(Tagging.objects.filter(household_id=OuterRef("pk"), token=token))
+            | Exists(Tagging.objects.filter(resident__household_id=OuterRef("pk"), token=token))
         )
-    return (
-        qs.annotate(member_count=Count("residents", distinct=True))
-        .prefetch_related("taggings")
-        .order_by("house__building__area__code", "house__building__address", "house__room", "id")
+    return qs.prefetch_related("taggings").order_by("area_code", "id")
+
+
+def with_member_counts(households: Any) -> list[Household]:
+    """The households of one page with ``member_count`` set (one grouped query over their ids)."""
+    rows = list(households)
+    counts = dict(
+        Resident.objects.filter(household_id__in=[h.pk for h in rows])
+        .values_list("household_id")
+        .annotate(n=Count("id"))
+        .values_list("household_id", "n")
     )
+    for h in rows:
+        h.member_count = counts.get(h.pk, 0)
+    return rows
 
 
 def household_get(*, viewer: Any, pk: int) -> Household:
@@ -185,19 +199,21 @@ def resident_list(
 ) -> QuerySet[Resident]:
     qs = _visible(viewer, Resident.objects.select_related("household__house__building__area"))
     if q:
-        qs = qs.filter(name__icontains=q.strip())
+        qs = qs.filter(name__icontains=q.strip())  # served by the trigram index on PostgreSQL (≥ 3 chars)
     if id_number:
         qs = qs.filter(id_hash__in=pii.id_hashes(id_number))
     if phone:
         qs = qs.filter(phone_hash__in=pii.phone_hashes(phone))
     if tag:
         token = _tag_token_for(viewer, tag)
+        # EXISTS probes on the taggings' unique (resident, token) and (household, token) indexes while the
+        # scope index is walked in list order: a page stops after its rows.
         qs = qs.filter(
-            Q(pk__in=Tagging.objects.filter(token=token, resident__isnull=False).values("resident_id"))
-            | Q(household_id__in=Tagging.objects.filter(token=token).values("household_id"))
+            Exists(Tagging.objects.filter(resident_id=OuterRef("pk"), token=token))
+            | Exists(Tagging.objects.filter(household_id=OuterRef("household_id"), token=token))
         )
     if area:
-        qs = qs.filter(household__house__building__area__code__startswith=area)
+        qs = qs.filter(prefix_range("area_code", area))
     if residence_type:
         qs = qs.filter(residence_type=residence_type)
     if political_status:
@@ -211,7 +227,91 @@ def resident_list(
         qs = qs.filter(household_id=household)
     if active is not None:
         qs = qs.filter(active=active)
-    return qs.prefetch_related("taggings").order_by("household__house__building__area__code", "id")
+    return qs.prefetch_related("taggings").order_by("area_code", "id")
+
+
+EXPORT_FIELDS = (
+    "area_code",
+    "id",
+    "household__house__building__area__name",
+    "household__house__building__address",
+    "household__house__entrance",
+    "household__house__room",
+    "household__number",
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "political_status",
+    "relation",
+    "residence_type",
+)
+_LABELLED = ("gender", "political_status", "relation", "residence_type")
+
+
+def export_rows(qs: QuerySet[Resident], viewer: Any, chunk: int = 2000) -> Any:
+    """The rows of the masked export of a resident list, streamed in key order (``(area_code, id)``) in
+    chunks of ``chunk`` (keyset, so every chunk is an index range), as plain values: choice labels from a
+    dict built once (not ``get_*_display()`` per row), the visible tags of a chunk in one query."""
+    from .paging import KEY
+
+    labels = {f: {k: str(v) for k, v in Resident._meta.get_field(f).flatchoices} for f in _LABELLED}
+    visible = tag_map(viewer)
+    base = qs.select_related(None).prefetch_related(None).order_by(*KEY).values_list(*EXPORT_FIELDS)
+    key: tuple[str, int] | None = None
+    while True:
+        part = (
+            base.filter(Q(area_code__gte=key[0]) & (Q(area_code__gt=key[0]) | Q(id__gt=key[1])))
+            if key
+            else base
+        )
+        batch = list(part[:chunk])
+        if not batch:
+            return
+        tags: dict[int, list[Tag]] = {}
+        for rid, token in Tagging.objects.filter(resident_id__in=[r[1] for r in batch]).values_list(
+            "resident_id", "token"
+        ):
+            if token in visible:
+                tags.setdefault(rid, []).append(visible[token])
+        for (
+            code,
+            rid,
+            grid,
+            address,
+            entrance,
+            room,
+            number,
+            name,
+            gender,
+            born,
+            idn,
+            phone,
+            pol,
+            rel,
+            res,
+        ) in batch:
+            yield [
+                code,
+                grid,
+                address,
+                entrance,
+                room,
+                number,
+                name,
+                labels["gender"].get(gender, gender),
+                born.isoformat() if born else "",
+                pii.mask_id_number(idn),
+                pii.mask_phone(phone),
+                labels["political_status"].get(pol, pol),
+                labels["relation"].get(rel, rel),
+                labels["residence_type"].get(res, res),
+                "、".join(t.name for t in sorted(tags.get(rid, []), key=lambda t: (t.sort_order, t.code))),
+            ]
+        if len(batch) < chunk:
+            return
+        key = (batch[-1][0], batch[-1][1])
 
 
 def resident_get(*, viewer: Any, pk: int) -> Resident:
