@@ -31,12 +31,25 @@ def _area_q(viewer: Any, action: str, path: str, ranged: bool = False) -> Q:
     return scope.range_q(path) if ranged else scope.q(path)
 
 
-def own_household_ids(viewer: Any) -> Any:
-    """A subquery: the household(s) the viewer lives in (through ``Resident.account``); empty for anyone
-    else. Everyone may see their own household — this is how residents and volunteers reach the registry."""
+def own_household_ids(viewer: Any) -> list[int] | None:
+    """The household(s) the viewer lives in (through ``Resident.account``), or None when there are none.
+    Everyone may see their own household — this is how residents and volunteers see theirs.
+
+    Evaluated to a list (cached on the viewer for the request), not left as a subquery: an OR with a
+    subquery keeps PostgreSQL from using the scope column's index range, and most staff live elsewhere
+    (None: no OR at all)."""
     if not getattr(viewer, "is_authenticated", False) or viewer.pk is None:
         return None
-    return Resident.objects.filter(account_id=viewer.pk).values("household_id")
+    cached = getattr(viewer, "_wangge_own_households", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    ids = list(Resident.objects.filter(account_id=viewer.pk).values_list("household_id", flat=True))
+    out = ids or None
+    try:
+        viewer._wangge_own_households = out
+    except AttributeError:  # pragma: no cover - AnonymousUser and friends
+        pass
+    return out
 
 
 class RegistryScoped(ScopedModel):

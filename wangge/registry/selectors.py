@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from wangge.accounts.roles import Role, user_can
 from wangge.core import pii
@@ -132,11 +134,18 @@ def household_list(
     every household of the scope): ``with_member_counts`` adds them to the rows of one page."""
     qs = _visible(viewer, Household.objects.select_related("house__building__area"))
     if q:
-        q = q.strip()
+        # One UNION of three index-served searches (trigram indexes on PostgreSQL), not an OR across
+        # three tables: an OR makes the database test every household of the scope.
+        like = _like(q)
         qs = qs.filter(
-            Q(number__icontains=q)
-            | Q(house_id__in=House.objects.filter(building__address__icontains=q).values("id"))
-            | Q(pk__in=Resident.objects.filter(name__icontains=q).values("household_id"))
+            pk__in=RawSQL(
+                "SELECT id FROM registry_household WHERE UPPER(number) LIKE UPPER(%s) ESCAPE '\\' "
+                "UNION SELECT h.id FROM registry_household h JOIN registry_house ho ON ho.id = h.house_id "
+                "JOIN registry_building b ON b.id = ho.building_id WHERE UPPER(b.address) LIKE UPPER(%s) "
+                "ESCAPE '\\' UNION SELECT household_id FROM registry_resident WHERE UPPER(name) LIKE UPPER(%s) "
+                "ESCAPE '\\'",
+                [like, like, like],
+            )
         )
     if area:
         qs = qs.filter(prefix_range("area_code", area))
@@ -146,9 +155,19 @@ def household_list(
         qs = qs.filter(is_party_center=party_center)
     if tag:
         token = _tag_token_for(viewer, tag)
-        qs = qs.filter(
-            Exists(Tagging.objects.filter(household_id=OuterRef("pk"), token=token))
-            | Exists(Tagging.objects.filter(resident__household_id=OuterRef("pk"), token=token))
+        # Households tagged themselves or through a member: one UNION from the taggings' token index.
+        qs = _filter_tagged(
+            qs,
+            "SELECT household_id FROM registry_tagging WHERE token = %s AND household_id IS NOT NULL "
+            "UNION SELECT r.household_id FROM registry_tagging t JOIN registry_resident r "
+            "ON r.id = t.resident_id WHERE t.token = %s",
+            [token, token],
+            Q(pk__in=Tagging.objects.filter(token=token, household__isnull=False).values("household_id"))
+            | Q(
+                pk__in=Tagging.objects.filter(token=token, resident__isnull=False).values(
+                    "resident__household_id"
+                )
+            ),
         )
     return qs.prefetch_related("taggings").order_by("area_code", "id")
 
@@ -176,6 +195,29 @@ def household_get(*, viewer: Any, pk: int) -> Household:
 
 
 # --- residents --------------------------------------------------------------------------------------
+
+
+TAGGED_IDS_INLINE = 20_000
+
+
+def _filter_tagged(qs: QuerySet[Any], ids_sql: str, params: list[Any], common: Q) -> QuerySet[Any]:
+    """Rows whose id is in ``ids_sql`` (a UNION over the taggings' token index). A tag of up to
+    ``TAGGED_IDS_INLINE`` rows (district-wide) is read first and inlined as a list — the page and the count
+    are then primary-key look-ups, whatever the planner thinks of the subquery; a larger (common) tag is
+    ``common``: IN subqueries the planner hashes and tests while it walks the scope index in list order (a
+    page stops early because the tag is common)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id FROM ({ids_sql}) tagged(id) LIMIT %s", [*params, TAGGED_IDS_INLINE + 1])
+        ids = [row[0] for row in cur.fetchall()]
+    if len(ids) <= TAGGED_IDS_INLINE:
+        return qs.filter(pk__in=ids)
+    return qs.filter(common)
+
+
+def _like(q: str) -> str:
+    """``%q%`` for LIKE … ESCAPE '\\', with the user's own % and _ taken literally."""
+    q = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{q}%"
 
 
 def _tag_token_for(viewer: Any, code: str) -> str:
@@ -206,11 +248,21 @@ def resident_list(
         qs = qs.filter(phone_hash__in=pii.phone_hashes(phone))
     if tag:
         token = _tag_token_for(viewer, tag)
-        # EXISTS probes on the taggings' unique (resident, token) and (household, token) indexes while the
-        # scope index is walked in list order: a page stops after its rows.
-        qs = qs.filter(
-            Exists(Tagging.objects.filter(resident_id=OuterRef("pk"), token=token))
-            | Exists(Tagging.objects.filter(household_id=OuterRef("household_id"), token=token))
+        # Residents tagged themselves or through their household: one UNION read from the taggings' token
+        # index (a semi-join the planner can drive from either side), not an OR of two IN subqueries that
+        # tests every resident of the scope.
+        qs = _filter_tagged(
+            qs,
+            "SELECT resident_id FROM registry_tagging WHERE token = %s AND resident_id IS NOT NULL "
+            "UNION SELECT r.id FROM registry_tagging t JOIN registry_resident r "
+            "ON r.household_id = t.household_id WHERE t.token = %s",
+            [token, token],
+            Q(pk__in=Tagging.objects.filter(token=token, resident__isnull=False).values("resident_id"))
+            | Q(
+                household_id__in=Tagging.objects.filter(token=token, household__isnull=False).values(
+                    "household_id"
+                )
+            ),
         )
     if area:
         qs = qs.filter(prefix_range("area_code", area))

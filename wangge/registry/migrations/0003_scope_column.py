@@ -13,8 +13,10 @@ Database triggers keep the column right whatever writes the rows (services, admi
   (a boundary re-coding) recompute the households under them (and so their residents).
 
 On PostgreSQL the migration also adds pg_trgm GIN indexes for the registry's text searches (resident names,
-household numbers, building addresses): ``icontains`` of three or more characters is then served by an
-index. SQLite needs neither.
+household numbers, building addresses), on ``UPPER(column)`` because that is what Django's ``icontains``
+(and the registry's own searches) compare: a search of three or more characters is then served by an index.
+(Names are stored in plaintext — only ID numbers and phones are encrypted — so they can be indexed.)
+SQLite needs neither.
 """
 
 from django.db import migrations, models
@@ -74,9 +76,9 @@ PG_BACKWARD = [
 
 PG_TRGM = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS resident_name_trgm ON registry_resident USING gin (name gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS household_number_trgm ON registry_household USING gin (number gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS building_address_trgm ON registry_building USING gin (address gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS resident_name_trgm ON registry_resident USING gin (UPPER(name) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS household_number_trgm ON registry_household USING gin (UPPER(number) gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS building_address_trgm ON registry_building USING gin (UPPER(address) gin_trgm_ops)",
 ]
 PG_TRGM_BACKWARD = [
     "DROP INDEX IF EXISTS resident_name_trgm",
