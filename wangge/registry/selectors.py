@@ -207,7 +207,7 @@ def _filter_tagged(qs: QuerySet[Any], ids_sql: str, params: list[Any], common: Q
     ``common``: IN subqueries the planner hashes and tests while it walks the scope index in list order (a
     page stops early because the tag is common)."""
     with connection.cursor() as cur:
-        cur.execute(f"SELECT id FROM ({ids_sql}) tagged(id) LIMIT %s", [*params, TAGGED_IDS_INLINE + 1])
+        cur.execute(f"SELECT * FROM ({ids_sql}) tagged LIMIT %s", [*params, TAGGED_IDS_INLINE + 1])
         ids = [row[0] for row in cur.fetchall()]
     if len(ids) <= TAGGED_IDS_INLINE:
         return qs.filter(pk__in=ids)
