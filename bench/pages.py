@@ -32,13 +32,13 @@ def _load() -> str:
         return "?"
 
 
-def _time(client: Client, url: str, rounds: int, headers: dict[str, str]) -> tuple[float, int, int]:
-    resp = client.get(url, **headers)  # warm-up (per-process caches, session)
+def _time(client: Client, url: str, rounds: int) -> tuple[float, int, int]:
+    resp = client.get(url)  # warm-up (per-process caches, session)
     status, size = resp.status_code, len(resp.content)
     samples = []
     for _ in range(rounds):
         t0 = time.perf_counter()
-        resp = client.get(url, **headers)
+        resp = client.get(url)
         b"".join(resp) if getattr(resp, "streaming", False) else resp.content
         samples.append((time.perf_counter() - t0) * 1000)
         status = resp.status_code
@@ -104,7 +104,7 @@ def main(argv: list[str]) -> None:
         for label, c, url, limit in cases:
             if only and only not in label:
                 continue
-            med, status, size = _time(c, url, rounds, {})
+            med, status, size = _time(c, url, rounds)
             ok = status == 200 and med <= limit
             rows.append((who, label, med, status, size, limit))
             mark = "ok" if ok else "OVER" if status == 200 else f"HTTP {status}"

@@ -6,6 +6,7 @@ Tag assignments store a keyed token instead of the tag, so the database never sa
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db import models
@@ -42,13 +43,11 @@ def own_household_ids(viewer: Any) -> list[int] | None:
         return None
     cached = getattr(viewer, "_wangge_own_households", False)
     if cached is not False:
-        return cached  # type: ignore[no-any-return]
+        return cached  # type: ignore[no-any-return,return-value]
     ids = list(Resident.objects.filter(account_id=viewer.pk).values_list("household_id", flat=True))
     out = ids or None
-    try:
+    with contextlib.suppress(AttributeError):  # AnonymousUser and friends
         viewer._wangge_own_households = out
-    except AttributeError:  # pragma: no cover - AnonymousUser and friends
-        pass
     return out
 
 

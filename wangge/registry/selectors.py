@@ -210,6 +210,8 @@ def _filter_tagged(qs: QuerySet[Any], ids_sql: str, params: list[Any], common: Q
         cur.execute(f"SELECT * FROM ({ids_sql}) tagged LIMIT %s", [*params, TAGGED_IDS_INLINE + 1])
         ids = [row[0] for row in cur.fetchall()]
     if len(ids) <= TAGGED_IDS_INLINE:
+        if connection.vendor == "postgresql":  # one array parameter: 10,000 bound ints cost Django 0.5 s
+            return qs.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
         return qs.filter(pk__in=ids)
     return qs.filter(common)
 
