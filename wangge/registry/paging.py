@@ -116,22 +116,27 @@ def page_rows_at_offset(qs: QuerySet[Any], offset: int, limit: int) -> list[Any]
     return list(qs.filter(pk__in=ids).order_by(*KEY)) if ids else []
 
 
+class RegistryPageIn(Schema):
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+    cursor: str | None = Field(None, max_length=60)
+
+
+class RegistryPageOut(Schema):
+    items: list[Any]
+    count: int
+    next_cursor: str | None = None
+
+
 class RegistryPagination(PaginationBase):
     """``limit``/``offset`` as before (``count`` exact), plus ``cursor``: the ``next_cursor`` of the previous
     page — keyset paging, the same cost at any depth. With a cursor, ``offset`` is ignored."""
 
-    class Input(Schema):
-        limit: int = Field(100, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=10_000_000)
-        cursor: str | None = Field(None, max_length=60)
-
-    class Output(Schema):
-        items: list[Any]
-        count: int
-        next_cursor: str | None = None
+    Input = RegistryPageIn  # type: ignore[assignment]
+    Output = RegistryPageOut  # type: ignore[assignment]
 
     def paginate_queryset(  # type: ignore[override]
-        self, queryset: QuerySet[Any], pagination: Input, request: HttpRequest, **params: Any
+        self, queryset: QuerySet[Any], pagination: RegistryPageIn, request: HttpRequest, **params: Any
     ) -> Any:
         limit = pagination.limit
         if pagination.cursor:
