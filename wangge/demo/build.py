@@ -28,6 +28,7 @@ from wangge.areas.models import Area, PartyOrg
 from wangge.areas.services import bump_index_version
 from wangge.core import pii
 from wangge.core.audit import audit
+from wangge.registry.maintenance import analyze_database
 from wangge.registry.models import Building, House, Household, HouseOwner, Resident, Tag, Tagging
 
 from . import names
@@ -177,6 +178,12 @@ def build_demo(*, size: str = "small", seed: int = 2024, stdout: Any = None, run
                     err = traceback.format_exc()
                     built.hook_errors.append(f"{app}: {err}")
                     _log(out, f"警告：{app} 演示数据生成失败：\n{err}")
+    t0 = time.monotonic()
+    analyze_database()  # autovacuum may be off or behind: the planner needs statistics for what we loaded
+    _log(
+        out,
+        f"统计信息（ANALYZE）完成，用时 {time.monotonic() - t0:.1f} 秒；总用时 {time.monotonic() - started:.1f} 秒",
+    )
     return built
 
 

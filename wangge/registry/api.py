@@ -14,6 +14,7 @@ from wangge.core.schemas import ErrorOut
 
 from . import change_selectors, change_services, excel, selectors, services
 from .change_schemas import RegistryChangeOut
+from .paging import RegistryPagination
 from .schemas import (
     BuildingIn,
     BuildingOut,
@@ -117,8 +118,9 @@ def house_update(request: HttpRequest, pk: int, data: HousePatch):  # type: igno
 
 
 @router.get("/households", response=list[HouseholdOut])
-@paginate(LimitOffsetPagination)
+@paginate(RegistryPagination)
 def household_list(request: HttpRequest, filters: Query[HouseholdFilter]):  # type: ignore[no-untyped-def]
+    """Ordered by grid code and id. ``cursor`` (the previous page's ``next_cursor``) pages by key."""
     return selectors.household_list(viewer=request.user, **filters.dict())
 
 
@@ -150,8 +152,10 @@ def household_update(request: HttpRequest, pk: int, data: HouseholdPatch):  # ty
 
 
 @router.get("/residents", response=list[ResidentOut])
-@paginate(LimitOffsetPagination)
+@paginate(RegistryPagination)
 def resident_list(request: HttpRequest, filters: Query[ResidentFilter]):  # type: ignore[no-untyped-def]
+    """Ordered by grid code and id. ``cursor`` (the previous page's ``next_cursor``) pages by key; a deep
+    ``offset`` is served from the scope index."""
     return selectors.resident_list(viewer=request.user, **filters.dict())
 
 

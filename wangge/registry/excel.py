@@ -717,6 +717,9 @@ def import_registry(
             changes={"file": filename[:100], **created},
             note=f"导入 {len(parsed)} 行",
         )
+    from .maintenance import analyze
+
+    analyze()  # planner statistics for what was loaded
     return ImportResult(ok=True, rows=len(parsed), created=created)
 
 
@@ -770,33 +773,14 @@ EXPORT_HEADERS = [
 _safe = xlsx_safe  # every value written into a workbook goes through it: export, annotated copy, headers
 
 
-def export_workbook(residents: Iterable[Resident], tags_of: Callable[[Resident], list[Tag]]) -> bytes:
-    """The masked export of a resident list (ID numbers and phones masked; only the tags the viewer may see)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("居民")
-    ws.append(EXPORT_HEADERS)
-    for r in residents:
-        hh = r.household
-        house = hh.house
-        b = house.building
-        row = [
-            b.area.code,
-            b.area.name,
-            b.address,
-            house.entrance,
-            house.room,
-            hh.number,
-            r.name,
-            r.get_gender_display(),
-            r.birth_date.isoformat() if r.birth_date else "",
-            pii.mask_id_number(r.id_number),
-            pii.mask_phone(r.phone),
-            r.get_political_status_display(),
-            r.get_relation_display(),
-            r.get_residence_type_display(),
-            "、".join(t.name for t in tags_of(r)),
-        ]
-        ws.append([_safe(v) for v in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+def export_workbook(rows: Iterable[list[Any]]) -> bytes:
+    """The masked export of a resident list: ``rows`` are ready values (``selectors.export_rows``: ID numbers
+    and phones masked, only the tags the viewer may see), streamed into one sheet (``xlsx.write``)."""
+    from . import xlsx
+
+    def cells() -> Iterator[list[Any]]:
+        yield EXPORT_HEADERS
+        for row in rows:
+            yield [_safe(v) for v in row]
+
+    return xlsx.write("居民", cells())

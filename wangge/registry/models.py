@@ -6,6 +6,7 @@ Tag assignments store a keyed token instead of the tag, so the database never sa
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db import models
@@ -22,19 +23,32 @@ from wangge.core.scoping import NEVER, ScopedModel, scope_for
 _ACTION_PERM = {"view": "registry.read", "change": "registry.write", "reveal": "pii.reveal"}
 
 
-def _area_q(viewer: Any, action: str, path: str) -> Q:
-    """Records under the viewer's areas, for a role that may ``action`` the registry at all."""
+def _area_q(viewer: Any, action: str, path: str, ranged: bool = False) -> Q:
+    """Records under the viewer's areas, for a role that may ``action`` the registry at all. ``ranged``:
+    the path is a denormalised code column, filtered as index ranges (``Scope.range_q``)."""
     if not user_can(viewer, _ACTION_PERM.get(action, "registry.write")):
         return NEVER
-    return scope_for(viewer).q(path)
+    scope = scope_for(viewer)
+    return scope.range_q(path) if ranged else scope.q(path)
 
 
-def own_household_ids(viewer: Any) -> Any:
-    """A subquery: the household(s) the viewer lives in (through ``Resident.account``); empty for anyone
-    else. Everyone may see their own household — this is how residents and volunteers reach the registry."""
+def own_household_ids(viewer: Any) -> list[int] | None:
+    """The household(s) the viewer lives in (through ``Resident.account``), or None when there are none.
+    Everyone may see their own household — this is how residents and volunteers see theirs.
+
+    Evaluated to a list (cached on the viewer for the request), not left as a subquery: an OR with a
+    subquery keeps PostgreSQL from using the scope column's index range, and most staff live elsewhere
+    (None: no OR at all)."""
     if not getattr(viewer, "is_authenticated", False) or viewer.pk is None:
         return None
-    return Resident.objects.filter(account_id=viewer.pk).values("household_id")
+    cached = getattr(viewer, "_wangge_own_households", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return,return-value]
+    ids = list(Resident.objects.filter(account_id=viewer.pk).values_list("household_id", flat=True))
+    out = ids or None
+    with contextlib.suppress(AttributeError):  # AnonymousUser and friends
+        viewer._wangge_own_households = out
+    return out
 
 
 class RegistryScoped(ScopedModel):
@@ -50,7 +64,7 @@ class RegistryScoped(ScopedModel):
 
     @classmethod
     def visible_q(cls, viewer: Any, action: str = "view") -> Q:
-        q = _area_q(viewer, action, cls.scope_path)
+        q = _area_q(viewer, action, cls.scope_path, cls.scope_ranged)
         if action != "view" or scope_for(viewer).everything:
             return q
         own = own_household_ids(viewer)
@@ -215,7 +229,10 @@ class HouseOwner(TimeStampedModel, RegistryScoped):
 
 
 class Household(TimeStampedModel, RegistryScoped):
-    scope_path = "house__building__area__code"
+    # The grid's code, copied from house → building → area by database triggers (migration 0003): the
+    # scope filter and the list order are one index range instead of a four-table join.
+    scope_path = "area_code"
+    scope_ranged = True
 
     house = models.ForeignKey(
         House, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="households"
@@ -236,11 +253,13 @@ class Household(TimeStampedModel, RegistryScoped):
     # Bumped by every applied change (pages, API, corrections): an offline edit based on an older version
     # lands as a conflict instead of overwriting (see ``change_services``).
     version = models.PositiveIntegerField(_("版本"), default=1)
+    area_code = models.CharField(_("网格编码"), max_length=24, default="", editable=False)
 
     class Meta:
         ordering = ["house_id", "id"]
         verbose_name = _("户")
         verbose_name_plural = _("户")
+        indexes = [models.Index(fields=["area_code", "id"], name="household_scope_idx")]
 
     def __str__(self) -> str:
         return self.number or f"户{self.pk}"
@@ -251,7 +270,9 @@ class Household(TimeStampedModel, RegistryScoped):
 
 
 class Resident(TimeStampedModel, RegistryScoped):
-    scope_path = "household__house__building__area__code"
+    # The grid's code, copied from the household by database triggers (migration 0003).
+    scope_path = "area_code"
+    scope_ranged = True
 
     class Gender(models.TextChoices):
         MALE = "male", _("男")
@@ -314,12 +335,16 @@ class Resident(TimeStampedModel, RegistryScoped):
         _("离开原因"), max_length=10, blank=True, choices=[("moved_out", _("迁出")), ("deceased", _("死亡"))]
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
+    area_code = models.CharField(_("网格编码"), max_length=24, default="", editable=False)
 
     class Meta:
         ordering = ["household_id", "id"]
         verbose_name = _("居民")
         verbose_name_plural = _("居民")
-        indexes = [models.Index(fields=["name"], name="resident_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="resident_name_idx"),
+            models.Index(fields=["area_code", "id"], name="resident_scope_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -333,7 +358,8 @@ class Tagging(RegistryScoped):
     """A tag on a household or a resident. ``token`` is a keyed hash of the tag code (see module docstring).
     Its scope is its target's: a household's, or a resident's household's."""
 
-    scope_path = "household__house__building__area__code"
+    scope_path = "household__area_code"
+    scope_ranged = True
 
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.CASCADE, related_name="taggings"
@@ -362,9 +388,7 @@ class Tagging(RegistryScoped):
 
     @classmethod
     def visible_q(cls, viewer: Any, action: str = "view") -> Q:
-        q = super().visible_q(viewer, action) | _area_q(
-            viewer, action, "resident__household__house__building__area__code"
-        )
+        q = super().visible_q(viewer, action) | _area_q(viewer, action, "resident__area_code", ranged=True)
         own = own_household_ids(viewer) if action == "view" else None
         return q if own is None else q | Q(resident__household_id__in=own)
 

@@ -522,7 +522,7 @@ def resident_export(*, by: Any, filters: dict[str, Any]) -> bytes:
     if not user_can(by, "registry.export"):
         raise Forbidden("无权导出人房信息")
     qs = selectors.resident_list(viewer=by, **filters)
-    content = excel.export_workbook(qs.iterator(chunk_size=2000), lambda r: selectors.tags_of(r, by))
+    content = excel.export_workbook(selectors.export_rows(qs, by))
     audit(
         "export",
         None,

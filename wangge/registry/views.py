@@ -19,6 +19,7 @@ from wangge.core.ratelimit import rate_limit
 
 from . import excel, selectors, services
 from .models import HouseOwner, Resident
+from .paging import KeysetPage, keyset_page
 
 PAGE_SIZE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,15 +46,39 @@ def _rows(residents: Any, viewer: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _keyset(request: HttpRequest, qs: Any) -> tuple[KeysetPage, dict[str, str]]:
+    """The page the request asks for (``after``/``before`` cursors, ``last=1``) and the links to the first,
+    previous, next and last pages (the other query parameters kept)."""
+    g = request.GET
+    page = keyset_page(
+        qs, after=g.get("after"), before=g.get("before"), last=g.get("last") == "1", size=PAGE_SIZE
+    )
+    base = request.GET.copy()
+    for k in ("after", "before", "last", "page"):
+        base.pop(k, None)
+    rest = base.urlencode()
+
+    def url(extra: str) -> str:
+        return "?" + "&".join(p for p in (rest, extra) if p)
+
+    links = {}
+    if not page.is_first:
+        links["first"] = url("")
+        links["prev"] = url(f"before={page.prev_cursor}")
+    if not page.is_last:
+        links["next"] = url(f"after={page.next_cursor}")
+        links["last"] = url("last=1")
+    return page, links
+
+
 @login_required
 def residents(request: HttpRequest) -> HttpResponse:
     filters = _resident_filters(request)
-    page = Paginator(selectors.resident_list(viewer=request.user, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page, links = _keyset(request, selectors.resident_list(viewer=request.user, **filters))
     context = {
         "page": page,
-        "rows": _rows(page, request.user),
+        "links": links,
+        "rows": _rows(page.rows, request.user),
         "filters": filters,
         "tags": selectors.tag_options(request.user),
         "residence_types": Resident.ResidenceType.choices,
@@ -109,10 +134,13 @@ def households(request: HttpRequest) -> HttpResponse:
         tag=filters["tag"],
         party_center=True if party == "1" else None,
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"h": h, "tags": selectors.tags_of(h, request.user)} for h in page]
+    page, links = _keyset(request, qs)
+    rows = [
+        {"h": h, "tags": selectors.tags_of(h, request.user)} for h in selectors.with_member_counts(page.rows)
+    ]
     context = {
         "page": page,
+        "links": links,
         "rows": rows,
         "filters": filters,
         "party_center": party == "1",

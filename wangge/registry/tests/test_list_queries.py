@@ -20,14 +20,16 @@ pytestmark = pytest.mark.django_db
 API = ["/api/v1/buildings", "/api/v1/houses", "/api/v1/households", "/api/v1/residents"]
 PAGES = ["/registry/residents/", "/registry/households/", "/registry/buildings/"]
 # The most queries each may take (auth, session, scope, the count, the page, prefetched tags …).
+# + 1 everywhere since issue 12: the viewer's own household ids are read as a list (an OR with a subquery
+# kept the scope from being one index range).
 MAX = {
-    "/api/v1/buildings": 4,
-    "/api/v1/houses": 4,
-    "/api/v1/households": 6,
-    "/api/v1/residents": 6,
-    "/registry/residents/": 7,
-    "/registry/households/": 7,
-    "/registry/buildings/": 5,
+    "/api/v1/buildings": 5,
+    "/api/v1/houses": 5,
+    "/api/v1/households": 7,
+    "/api/v1/residents": 7,
+    "/registry/residents/": 8,
+    "/registry/households/": 9,  # + the page's member counts (no GROUP BY over the whole scope)
+    "/registry/buildings/": 6,
 }
 
 
