@@ -150,7 +150,11 @@ def months(table: str) -> list[tuple[str, dt.date | None, int]]:
         out: list[tuple[str, dt.date | None, int]] = []
         for name, rows in cur.fetchall():
             suffix = name.rsplit("_p", 1)[-1]
-            month = dt.date(int(suffix[:4]), int(suffix[4:]), 1) if suffix.isdigit() and len(suffix) == 6 else None
+            month = (
+                dt.date(int(suffix[:4]), int(suffix[4:]), 1)
+                if suffix.isdigit() and len(suffix) == 6
+                else None
+            )
             out.append((name, month, max(int(rows), 0)))
         return out
 
@@ -189,16 +193,20 @@ def partition_table(
     with conn.cursor() as cur:
         cur.execute(
             "SELECT conname, conrelid::regclass::text FROM pg_constraint WHERE confrelid = to_regclass(%s) "
-            "AND contype = 'f'",
+            "AND contype = 'f' AND conparentid = 0",
             [table],
         )
         incoming = cur.fetchall()
         if incoming:
-            raise RuntimeError(f"foreign keys point to {table}; make them db_constraint=False first: {incoming}")
+            raise RuntimeError(
+                f"foreign keys point to {table}; make them db_constraint=False first: {incoming}"
+            )
         unique = _unique_without(cur, table, column)
         dropped = unique if drop_unique == "*" else [u for u in unique if u in drop_unique]
         if set(unique) - set(dropped):
-            raise RuntimeError(f"{table}: unique indexes without {column}: {sorted(set(unique) - set(dropped))}")
+            raise RuntimeError(
+                f"{table}: unique indexes without {column}: {sorted(set(unique) - set(dropped))}"
+            )
         cur.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
             [table],
