@@ -457,7 +457,14 @@ def main(argv: list[str]) -> None:
                 n = args.cases - loaded
             roll = "1" if lo >= rolled_from else "0"
             r = _self(
-                env, "_month", lo.isoformat(), hi.isoformat(), str(n), str(args.events), str(args.districts), roll
+                env,
+                "_month",
+                lo.isoformat(),
+                hi.isoformat(),
+                str(n),
+                str(args.events),
+                str(args.districts),
+                roll,
             )
             loaded += n
             months.append(r)

@@ -68,10 +68,10 @@ def _reporter(ctx: JobContext, latest: dict[str, Any], stop: threading.Event) ->
     try:
         while True:
             finished = stop.wait(1.0)
-            now = (latest.get("stage"), latest.get("done"), latest.get("total"))
+            now = (latest.get("stage"), latest.get("done", 0), latest.get("total", 0))
             if now != shown and now[0] is not None:
                 with contextlib.suppress(JobFenced):
-                    ctx.progress(int(now[1]), int(now[2]), STAGES.get(str(now[0]), str(now[0])))
+                    ctx.progress(int(now[1] or 0), int(now[2] or 0), STAGES.get(str(now[0]), str(now[0])))
                 shown = now
             if finished:
                 return
