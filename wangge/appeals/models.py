@@ -641,8 +641,15 @@ class Attachment(TimeStampedModel):
         OTHER = "other", _("其他")
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    # No database constraint: the timeline is partitioned by month on PostgreSQL and its key there is (id, at);
+    # a foreign key needs the whole key (docs/scale.md). Events are append-only, so the id never dangles.
     event = models.ForeignKey(
-        AppealEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+        AppealEvent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+        db_constraint=False,
     )
     purpose = models.CharField(_("用途"), max_length=8, choices=Purpose.choices, default=Purpose.REPORT)
     file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=200)

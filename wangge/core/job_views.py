@@ -12,6 +12,11 @@ from . import jobs
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = jobs.job_get(job_id=pk, viewer=request.user)  # NotFound → 404 for someone else's job
-    context = {"job": job, "label": jobs.KINDS[job.kind].label if job.kind in jobs.KINDS else job.kind}
+    spec = jobs.KINDS.get(job.kind)
+    context = {
+        "job": job,
+        "label": spec.label if spec else job.kind,
+        "result_template": spec.result_template if spec and job.state == job.State.DONE else "",
+    }
     template = "core/_job_progress.html" if getattr(request, "htmx", False) else "core/job.html"
     return render(request, template, context)

@@ -49,6 +49,7 @@ class JobKind:
     label: str
     plain: bool = False
     perm: str = "config.write"
+    result_template: str = ""  # shown on the progress page when the job is done (given ``result``)
 
 
 KINDS: dict[str, JobKind] = {
@@ -57,6 +58,12 @@ KINDS: dict[str, JobKind] = {
         "wangge.notifications.services:deliver_pending", "发送待发短信/微信", plain=True
     ),
     "rotate_pii_key": JobKind("wangge.core.rotation:run", "更换个人信息密钥并重新加密"),
+    "registry_import": JobKind(
+        "wangge.registry.jobs:import_run",
+        "导入人房信息",
+        perm="registry.import",
+        result_template="registry/_import_job_result.html",
+    ),
 }
 
 

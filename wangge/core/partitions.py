@@ -26,7 +26,14 @@ log = logging.getLogger("wangge.partitions")
 
 AHEAD = 3  # months of partitions kept ready after the current one
 # table → the time column it is partitioned on (those converted by a migration).
-PARTITIONED: dict[str, str] = {"core_auditlog": "at"}
+# ``appeals_appeal`` is partitioned only by the city simulation (bench/city.py); ``ensure`` skips plain tables.
+PARTITIONED: dict[str, str] = {
+    "core_auditlog": "at",
+    "appeals_appealevent": "at",
+    "notifications_notification": "created_at",
+    "points_pointentry": "created_at",
+    "appeals_appeal": "reported_at",
+}
 
 
 def _month(d: dt.datetime) -> dt.date:
@@ -89,17 +96,25 @@ def _create_month(cur: Any, table: str, column: str, month: dt.date) -> bool:
     return True
 
 
-def ensure(now: dt.datetime | None = None, tables: dict[str, str] | None = None) -> list[str]:
-    """Create the partitions from this month to ``AHEAD`` months on. Returns the partitions created."""
+def ensure(
+    now: dt.datetime | None = None, tables: dict[str, str] | None = None, since: dt.datetime | None = None
+) -> list[str]:
+    """Create the partitions from this month (or the month of ``since``) to ``AHEAD`` months on. Returns the
+    partitions created."""
     if connection.vendor != "postgresql":
         return []
     month = _month(now or timezone.now())
+    first = min(_month(since), month) if since else month
+    count = AHEAD + 1
+    m = first
+    while m < month:
+        m, count = _next(m), count + 1
     created: list[str] = []
     for table, column in (tables or PARTITIONED).items():
         if not is_partitioned(table):
             continue
-        m = month
-        for _ in range(AHEAD + 1):
+        m = first
+        for _ in range(count):
             try:
                 with transaction.atomic(), connection.cursor() as cur:
                     if _create_month(cur, table, column, m):
@@ -124,19 +139,79 @@ def detach(table: str, month: dt.date) -> str:
     return name
 
 
-def partition_table(conn: Any, table: str, column: str, now: dt.datetime | None = None) -> None:
+def months(table: str) -> list[tuple[str, dt.date | None, int]]:
+    """The partitions of ``table`` as (name, month or None for DEFAULT, estimated rows), oldest first."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.relname, c.reltuples::bigint FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = to_regclass(%s) ORDER BY c.relname",
+            [table],
+        )
+        out: list[tuple[str, dt.date | None, int]] = []
+        for name, rows in cur.fetchall():
+            suffix = name.rsplit("_p", 1)[-1]
+            month = (
+                dt.date(int(suffix[:4]), int(suffix[4:]), 1)
+                if suffix.isdigit() and len(suffix) == 6
+                else None
+            )
+            out.append((name, month, max(int(rows), 0)))
+        return out
+
+
+def _unique_without(cur: Any, table: str, column: str) -> list[str]:
+    """The unique indexes (and unique constraints) of ``table`` that do not contain ``column``: a partitioned
+    table cannot have them (PostgreSQL needs the partition key in every unique key)."""
+    cur.execute(
+        "SELECT i.relname FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid "
+        "WHERE ix.indrelid = to_regclass(%s) AND ix.indisunique AND NOT ix.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = ix.indrelid "
+        "AND a.attnum = ANY(ix.indkey) AND a.attname = %s)",
+        [table, column],
+    )
+    return sorted(r[0] for r in cur.fetchall())
+
+
+def partition_table(
+    conn: Any,
+    table: str,
+    column: str,
+    now: dt.datetime | None = None,
+    drop_unique: tuple[str, ...] | str = (),
+) -> list[str]:
     """Turn a plain PostgreSQL table into one partitioned by month on ``column``, keeping its rows, indexes,
-    check and foreign-key constraints and identity. For a migration (``RunPython``); no-op elsewhere."""
+    check and foreign-key constraints and identity. For a migration (``RunPython``); no-op elsewhere.
+
+    A unique index without ``column`` cannot exist on the partitioned table: each must be named in
+    ``drop_unique`` (the caller enforces that uniqueness another way) or the conversion stops ("*": drop
+    all, for the simulation). A foreign key pointing *to* the table must have been removed first
+    (``db_constraint=False``). Returns the unique indexes dropped."""
     if conn.vendor != "postgresql" or is_partitioned(table, conn):
-        return
+        return []
     q = conn.ops.quote_name
     old = f"{table}_unpartitioned"
     with conn.cursor() as cur:
         cur.execute(
+            "SELECT conname, conrelid::regclass::text FROM pg_constraint WHERE confrelid = to_regclass(%s) "
+            "AND contype = 'f' AND conparentid = 0",
+            [table],
+        )
+        incoming = cur.fetchall()
+        if incoming:
+            raise RuntimeError(
+                f"foreign keys point to {table}; make them db_constraint=False first: {incoming}"
+            )
+        unique = _unique_without(cur, table, column)
+        dropped = unique if drop_unique == "*" else [u for u in unique if u in drop_unique]
+        if set(unique) - set(dropped):
+            raise RuntimeError(
+                f"{table}: unique indexes without {column}: {sorted(set(unique) - set(dropped))}"
+            )
+        cur.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
             [table],
         )
-        indexes = [(n, d) for n, d in cur.fetchall() if not n.endswith("_pkey")]
+        indexes = [(n, d) for n, d in cur.fetchall() if not n.endswith("_pkey") and n not in dropped]
         cur.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(%s) "
             "AND contype = 'f'",
@@ -178,3 +253,4 @@ def partition_table(conn: Any, table: str, column: str, now: dt.datetime | None 
             cur.execute(definition)
         for name, definition in foreign:
             cur.execute(f"ALTER TABLE {q(table)} ADD CONSTRAINT {q(name)} {definition}")
+    return dropped

@@ -93,8 +93,11 @@ class PointEntry(AppendOnlyModel):
     quantity = models.FloatField(_("数量"), default=1)
     factor = models.FloatField(_("系数"), default=1)
     reason = models.CharField(_("原因/说明"), max_length=200, blank=True)
-    reverses = models.OneToOneField(
+    # At most one reversal per entry: the key "reverses:<id>" in ``PointEntryKey`` (a unique key on the
+    # partitioned ledger would have to include ``created_at``; no foreign key can point into it either).
+    reverses = models.ForeignKey(
         "self",
+        db_constraint=False,
         verbose_name=_("冲正对象"),
         null=True,
         blank=True,
@@ -115,12 +118,9 @@ class PointEntry(AppendOnlyModel):
         ordering = ["-created_at", "-id"]
         verbose_name = _("积分流水")
         verbose_name_plural = _("积分流水")
+        indexes = [models.Index(fields=["user", "-created_at"], name="points_entry_user_created")]
+        # "Earn once per (rule, source)" is the unique key "earn:<rule>:<source>" in ``PointEntryKey``.
         constraints = [
-            models.UniqueConstraint(
-                fields=["rule_code", "source_key"],
-                condition=Q(kind="earn"),
-                name="points_earn_once_per_source",
-            ),
             models.CheckConstraint(
                 condition=(
                     Q(kind="earn", points__gt=0)
@@ -137,6 +137,23 @@ class PointEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind} {self.points:+d}"
+
+
+class PointEntryKey(models.Model):
+    """The ledger's uniqueness, kept beside it: the ledger is partitioned by month on PostgreSQL, where a unique
+    key must include the partition key (``created_at``), so "a source pays once" and "an entry is reversed
+    once" cannot be unique indexes on it. Written in the entry's transaction (``services._post``):
+    ``earn:<rule_code>:<source_key>`` and ``reverses:<entry id>``."""
+
+    key = models.CharField(max_length=160, unique=True)
+    entry_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("积分流水唯一键")
+        verbose_name_plural = _("积分流水唯一键")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Reward(TimeStampedModel, ScopedModel):
@@ -215,8 +232,13 @@ class Redemption(TimeStampedModel, ScopedModel):
     quantity = models.PositiveIntegerField(_("数量"), default=1)
     points = models.PositiveIntegerField(_("积分"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
-    spend_entry = models.OneToOneField(
-        PointEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="redemption"
+    spend_entry = models.OneToOneField(  # no database constraint: the ledger is partitioned (docs/scale.md)
+        PointEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redemption",
+        db_constraint=False,
     )
     handed_over_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
     handed_over_by = models.ForeignKey(

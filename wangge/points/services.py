@@ -24,7 +24,7 @@ from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, from
 from wangge.core.scoping import scope_for
 from wangge.core.transactions import use_case
 
-from .models import EarningRule, PointAccount, PointEntry, Redemption, Reward
+from .models import EarningRule, PointAccount, PointEntry, PointEntryKey, Redemption, Reward
 from .rules import DEFAULT_EARNING_RULES
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def _post(
             updated_at=timezone.now(),
         )
     account.refresh_from_db(fields=["balance", "earned_total"])
-    return PointEntry.objects.create(
+    entry = PointEntry.objects.create(
         user_id=account.user_id,
         kind=kind,
         points=points,
@@ -88,6 +88,15 @@ def _post(
         occurred_on=occurred_on,
         by=by if getattr(by, "pk", None) else None,
     )
+    # The ledger's unique keys (models.PointEntryKey): a second earning for the source or a second reversal of
+    # the entry fails here with IntegrityError and the caller's transaction (or savepoint) undoes it all.
+    keys = []
+    if kind == PointEntry.Kind.EARN:
+        keys.append(f"earn:{rule_code}:{source_key}")
+    if reverses is not None:
+        keys.append(f"reverses:{reverses.pk}")
+    PointEntryKey.objects.bulk_create([PointEntryKey(key=k, entry_id=entry.pk) for k in keys])
+    return entry
 
 
 def earning_rule_get(code: str) -> EarningRule | None:

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
@@ -18,6 +19,7 @@ from wangge.core.pii import mask_id_number, mask_phone
 from wangge.core.ratelimit import rate_limit
 
 from . import excel, selectors, services
+from . import jobs as import_jobs
 from .models import HouseOwner, Resident
 from .paging import KeysetPage, keyset_page
 
@@ -190,6 +192,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if upload is None:
         context["file_error"] = "请选择要导入的文件"
+    elif (upload.size or 0) > import_jobs.job_bytes():  # a large file: a job with a progress page
+        job = import_jobs.import_start(upload.read(), upload.name or "", by=request.user)
+        url = reverse("core:job", args=[job.pk])
+        if getattr(request, "htmx", False):
+            return HttpResponse(status=202, headers={"HX-Redirect": url})
+        return HttpResponseRedirect(url, status=303)
     else:
         try:
             result = excel.import_registry(upload.read(), upload.name or "", by=request.user)
