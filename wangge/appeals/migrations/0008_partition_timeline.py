@@ -15,7 +15,7 @@ def forward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appeals", "0006_cache_stamps"),
+        ("appeals", "0007_errandagent"),
     ]
 
     operations = [
