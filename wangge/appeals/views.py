@@ -37,6 +37,7 @@ from wangge.core.scoping import scope_for
 
 from . import forms, loop, selectors, services
 from .models import Appeal, Attachment
+from .prefill import building_prefill
 
 PAGE_SIZE = 30
 
@@ -140,17 +141,6 @@ def _apply_errors(form: djforms.Form, exc: ServiceError) -> None:
         form.add_error(None, exc.detail)
 
 
-def _building_prefill(raw: str | None) -> dict[str, Any] | None:
-    """The address and location of the building a 便民服务卡 was printed for (``?building=<id>``). Not read
-    through ``visible_to`` on purpose: it is what the card on that building's door already shows, and a
-    resident may report about any place. A bad or unknown id fills nothing."""
-    if not raw or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        return None
-    from wangge.registry.models import Building
-
-    return Building.objects.filter(pk=int(raw)).values("address", "lat", "lng").first()
-
-
 @login_required
 @rate_limit("submissions")
 @rate_limit("uploads")
@@ -210,7 +200,7 @@ def report(request: HttpRequest) -> HttpResponse:
             status = 422
     else:
         initial: dict[str, Any] = {"token": uuid.uuid4().hex}
-        building = _building_prefill(request.GET.get("building"))
+        building = building_prefill(request.GET.get("building"))
         if building:  # opened from a 便民服务卡's QR code: the building filled in
             initial.update(address=building["address"], lat=building["lat"], lng=building["lng"])
         form = forms.ReportForm(initial=initial)

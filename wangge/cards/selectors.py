@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404
-from django.urls import reverse
 
 from wangge.accounts.models import Post
 from wangge.accounts.roles import user_can
+from wangge.appeals.prefill import report_path_for_building
 from wangge.areas.models import Area, Level
 from wangge.registry.models import Household, Resident
 
@@ -36,7 +36,8 @@ class Card:
 
 
 def report_path(building_id: int) -> str:
-    return f"{reverse('appeals:report')}?building={building_id}"
+    """The report page with this building filled in (a signed token: see ``appeals.prefill``)."""
+    return report_path_for_building(building_id)
 
 
 def _cards(households: list[dict[str, Any]]) -> list[Card]:

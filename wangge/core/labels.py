@@ -23,6 +23,13 @@ from django.utils.translation import gettext_lazy
 FIELD_LABELS: dict[str, Any] = {
     # Shared names, and names of inputs that are not model fields.
     "accuracy_m": gettext_lazy("定位精度"),
+    "area_code": gettext_lazy("区域编码"),
+    "consent": gettext_lazy("隐私告知同意"),
+    "invite": gettext_lazy("邀请码"),
+    "milestone_id": gettext_lazy("项目节点"),
+    "milestones": gettext_lazy("项目节点"),
+    "notes": gettext_lazy("备注"),
+    "to": gettext_lazy("结束日期"),
     "action": gettext_lazy("操作"),
     "add": gettext_lazy("补充数量"),
     "address": gettext_lazy("地址"),

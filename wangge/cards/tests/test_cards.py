@@ -13,6 +13,7 @@ from django.test import Client
 
 from wangge.accounts.models import Post
 from wangge.accounts.roles import Role
+from wangge.appeals.prefill import report_path_for_building
 from wangge.registry.models import Resident
 from wangge.testing import make_user
 from wangge.visits.tests.factories import make_household
@@ -68,7 +69,7 @@ def test_grid_pdf_has_one_card_per_household_and_each_qr_opens_its_building(tree
     assert len(pages) == 2
     assert [(text.count("扫码反映问题"), len(codes)) for text, codes in pages] == [(8, 8), (1, 1)]
     decoded = sorted(code for _, codes in pages for code in codes)
-    by_building = sorted(f"{BASE}/appeals/report/?building={h.house.building_id}" for h in households)
+    by_building = sorted(f"{BASE}{report_path_for_building(h.house.building_id)}" for h in households)
     assert decoded == by_building
     text = "".join(t for t, _ in pages)
     assert "王网格" in text and "13906270001" in text and "0513-88765432" in text and tree.grid_a.name in text
@@ -103,7 +104,7 @@ def test_resident_sees_their_card_with_an_inline_svg_qr(tree, grid_a):
         "<svg" in card and "<script" not in card and "<img" not in card and " on" not in card.split("<svg")[0]
     )
     assert "13906270001" in body and "0513-88765432" in body and "王网格" in body
-    assert f"/appeals/report/?building={h.house.building_id}" in body
+    assert report_path_for_building(h.house.building_id) in body
     fragment = c.get("/cards/mine/", HTTP_HX_REQUEST="true").content.decode()
     assert fragment.count('id="service-card"') == 1 and "<html" not in fragment
     # The home page loads it; someone without a household gets nothing.
@@ -117,8 +118,10 @@ def test_report_page_opened_from_the_qr_has_the_building_filled_in(tree):
     h = make_household(tree.grid_a)
     b = h.house.building
     c = _login(make_user(Role.RESIDENT))
-    body = c.get(f"/appeals/report/?building={b.pk}").content.decode()
+    body = c.get(report_path_for_building(b.pk)).content.decode()
     assert f'value="{b.address}"' in body and f'value="{b.lat}"' in body
-    for bad in ("abc", "99999999", "１２", "1" * 40):
+    # A bare id (walking the ids) or a forged token fills nothing.
+    forged = report_path_for_building(b.pk).rsplit(":", 1)[0] + ":forged"
+    for bad in (str(b.pk), forged.split("building=")[1], "abc", "99999999", "１２", "1" * 40):
         r = c.get(f"/appeals/report/?building={bad}")
         assert r.status_code == 200 and f'value="{b.address}"' not in r.content.decode()

@@ -69,7 +69,12 @@ class Command(BaseCommand):
         elif not options["no_tick"] and "tick" in get_commands():
             procs.append(subprocess.Popen([sys.executable, "-m", "wangge.cli", "tick", "--loop"]))
 
+        stopping = []
+
         def _stop(signum: int, frame: Any) -> None:
+            # Remembered as well as raised: a KeyboardInterrupt raised inside an import (while printing the
+            # banner, say) can come out as another exception and be swallowed; the loop below still stops.
+            stopping.append(signum)
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, _stop)
@@ -79,8 +84,10 @@ class Command(BaseCommand):
             self._wait_ready(url, server)
             self.stdout.write(self.style.SUCCESS(f"Wangge 已启动: {url}  （Ctrl-C 停止）"))
             self._print_accounts()
-            while server.poll() is None:
+            while server.poll() is None and not stopping:
                 time.sleep(1)
+            if stopping:
+                raise KeyboardInterrupt
             self.stderr.write(f"gunicorn exited with code {server.returncode}")
         except KeyboardInterrupt:
             self.stdout.write("正在停止…")
