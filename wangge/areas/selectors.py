@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from wangge.core.cache import VersionedCache, instance
 from wangge.core.errors import InvalidInput
-from wangge.core.scoping import get_visible_or_404
+from wangge.core.scoping import get_visible_or_404, scope_for
 
 from . import geo
 from .models import Area, AreaIndexState, Level, PartyOrg
@@ -103,6 +103,25 @@ def area_list(*, viewer: Any, level: str | None = None, parent_code: str | None 
     if parent_code:
         qs = qs.filter(parent__code=parent_code)
     return qs.order_by("code")
+
+
+# The code length of the level below each level (GB/T 30428.1): district → street → community → grid → micro-grid.
+CHILD_LENGTH = {6: 9, 9: 12, 12: 15, 15: 17}
+
+
+def default_area_code(viewer: Any) -> str:
+    """The area a figures page shows when none is chosen: the root for the whole scope, else the viewer's one
+    area; a viewer with several areas must choose (422 naming ``area``)."""
+    scope = scope_for(viewer)
+    if scope.everything:
+        root = (
+            Area.objects.filter(parent__isnull=True).order_by("code").values_list("code", flat=True).first()
+        )
+        if root:
+            return root
+    if len(scope.codes) == 1:
+        return scope.codes[0]
+    raise InvalidInput.field("area", "请选择区域")
 
 
 def area_get(*, viewer: Any, code: str) -> Area:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from wangge.accounts.models import Post, User
 from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
+from wangge.areas.selectors import CHILD_LENGTH, default_area_code
 from wangge.core.errors import Forbidden, InvalidInput, NotFound
 from wangge.core.scoping import get_visible_or_404, scope_for
 from wangge.registry.models import Building
@@ -257,21 +258,6 @@ def patrol_log(*, viewer: Any, worker: int | None = None, day: dt.date | None = 
 
 # --- figures --------------------------------------------------------------------------------------------
 
-CHILD_LENGTH = {6: 9, 9: 12, 12: 15, 15: 17}
-
-
-def _default_area(viewer: Any) -> str:
-    scope = scope_for(viewer)
-    if scope.everything:
-        root = (
-            Area.objects.filter(parent__isnull=True).order_by("code").values_list("code", flat=True).first()
-        )
-        if root:
-            return root
-    if len(scope.codes) == 1:
-        return scope.codes[0]
-    raise InvalidInput.field("area", "请选择区域")
-
 
 def _figures(vals: list[int], days: int) -> dict[str, Any]:
     """``vals``: buildings, buildings passed in the period, patrols, discoveries, Σ buildings passed per day."""
@@ -294,7 +280,7 @@ def patrol_metrics(
     period / buildings; ``daily_coverage``: the mean over the period's days of buildings passed that day /
     buildings (how much of the grid a morning's patrol covers)."""
     _require_read(viewer)
-    code = area or _default_area(viewer)
+    code = area or default_area_code(viewer)
     if not scope_for(viewer).contains(code):
         raise InvalidInput.field("area", "区域不存在或不在您的管辖范围内")
     node = Area.objects.filter(code=code).values("code", "name", "level").first()

@@ -18,6 +18,7 @@ from wangge.accounts.models import Post
 from wangge.accounts.roles import user_can
 from wangge.areas import geo
 from wangge.areas.models import Area
+from wangge.areas.selectors import CHILD_LENGTH, default_area_code
 from wangge.core.errors import Forbidden, InvalidInput
 from wangge.core.scoping import get_visible_or_404, scope_for
 
@@ -147,7 +148,6 @@ def today_page(*, viewer: Any, lat: float | None = None, lng: float | None = Non
 
 # --- figures --------------------------------------------------------------------------------------------
 
-CHILD_LENGTH = {6: 9, 9: 12, 12: 15, 15: 17}
 
 # Figures another app adds to these ("module:function" called with viewer, code, date_from, date_to, returning
 # a dict merged into the answer): the place for the patrols app's ``patrol_coverage`` (issue 8). Strings, so
@@ -180,26 +180,13 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _default_area(viewer: Any) -> str:
-    scope = scope_for(viewer)
-    if scope.everything:
-        root = (
-            Area.objects.filter(parent__isnull=True).order_by("code").values_list("code", flat=True).first()
-        )
-        if root:
-            return root
-    if len(scope.codes) == 1:
-        return scope.codes[0]
-    raise InvalidInput.field("area", "请选择区域")
-
-
 def visit_metrics(
     *, viewer: Any, area: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None
 ) -> dict[str, Any]:
     """Completion (completed / due) for the area, per child area and per grid worker, and special households
     visited within their frequency, for periods due in [date_from, date_to] (default: the last 30 days)."""
     _require_read(viewer)
-    code = area or _default_area(viewer)
+    code = area or default_area_code(viewer)
     if not scope_for(viewer).contains(code):
         raise InvalidInput.field("area", "区域不存在或不在您的管辖范围内")
     node = Area.objects.filter(code=code).values("code", "name", "level").first()
