@@ -21,4 +21,6 @@ def test_no_template_has_a_comment_over_several_lines() -> None:
         for m in COMMENT.finditer(text):
             if "\n" in m.group(1):
                 found.append(f"{path.relative_to(ROOT)}:{text[: m.start()].count(chr(10)) + 1}")
-    assert found == [], "use {% comment %}…{% endcomment %} for a comment over several lines: " + ", ".join(found)
+    assert found == [], "use {% comment %}…{% endcomment %} for a comment over several lines: " + ", ".join(
+        found
+    )
