@@ -4,6 +4,7 @@ returns."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -24,10 +25,19 @@ def _phone(page: Any) -> Any:
     return page
 
 
+def _until(page: Any, expression: str, timeout_s: float = 30) -> None:
+    """Poll ``expression`` with ``page.evaluate`` (not ``wait_for_function``: its polling evaluates a string with
+    eval, which the pages' CSP forbids once the first check is false)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout_s} s: {expression}"
+        page.wait_for_timeout(200)
+
+
 def _ready(page: Any) -> None:
     """The service worker controls the page and the page's households are saved on the phone."""
     page.wait_for_selector("#offline-sync[data-ready='1']", state="attached")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    _until(page, "navigator.serviceWorker.controller !== null")
 
 
 def _waiting(page: Any, n: int) -> None:
@@ -75,7 +85,7 @@ def test_today_and_a_household_card_open_with_no_network(browser_page: Any) -> N
     assert page.evaluate("caches.has('wangge-pages')") is True
     page.evaluate("document.querySelector(\"form[action='/accounts/logout/']\").requestSubmit()")
     page.wait_for_url("**/accounts/login/")
-    page.wait_for_function("caches.has('wangge-pages').then((has) => !has)")
+    _until(page, "caches.has('wangge-pages').then((has) => !has)")
 
 
 def _record_visit_offline(page: Any, household_id: int, waiting: int, duration: str = "20") -> None:
