@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from wangge.core.cache import VersionedCache, instance
 from wangge.core.errors import InvalidInput
@@ -122,6 +123,20 @@ def default_area_code(viewer: Any) -> str:
     if len(scope.codes) == 1:
         return scope.codes[0]
     raise InvalidInput.field("area", "请选择区域")
+
+
+def figures_area(viewer: Any, code: str | None) -> dict[str, Any]:
+    """The area a figures read is for (``code``, else the viewer's default) as ``{code, name, level}``. Out of
+    scope answers like missing: 422 naming ``area`` (an area is chosen in a form, so it is input, not a record)."""
+    code = code or default_area_code(viewer)
+    node = (
+        Area.objects.filter(code=code).values("code", "name", "level").first()
+        if scope_for(viewer).contains(code)
+        else None
+    )
+    if node is None:
+        raise InvalidInput.field("area", gettext("区域不存在或不在您的管辖范围内"))
+    return node
 
 
 def area_get(*, viewer: Any, code: str) -> Area:

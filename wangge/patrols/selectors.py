@@ -18,7 +18,7 @@ from django.utils import timezone
 from wangge.accounts.models import Post, User
 from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
-from wangge.areas.selectors import CHILD_LENGTH, default_area_code
+from wangge.areas.selectors import CHILD_LENGTH, figures_area
 from wangge.core.errors import Forbidden, InvalidInput, NotFound
 from wangge.core.scoping import get_visible_or_404, scope_for
 from wangge.registry.models import Building
@@ -280,12 +280,8 @@ def patrol_metrics(
     period / buildings; ``daily_coverage``: the mean over the period's days of buildings passed that day /
     buildings (how much of the grid a morning's patrol covers)."""
     _require_read(viewer)
-    code = area or default_area_code(viewer)
-    if not scope_for(viewer).contains(code):
-        raise InvalidInput.field("area", "区域不存在或不在您的管辖范围内")
-    node = Area.objects.filter(code=code).values("code", "name", "level").first()
-    if node is None:
-        raise InvalidInput.field("area", "区域不存在或不在您的管辖范围内")
+    node = figures_area(viewer, area)
+    code = node["code"]
     date_to = date_to or timezone.localdate()
     date_from = date_from or date_to - dt.timedelta(days=29)
     if date_from > date_to:

@@ -83,11 +83,7 @@ def projects_list(request: HttpRequest, filters: Query[ProjectFilter], limit: in
 @router.get("/projects/public/{code}", response={200: list[ProjectOut], **ERRORS})
 def projects_public(request: HttpRequest, code: str, limit: int = 50, offset: int = 0):  # type: ignore[no-untyped-def]
     """A community's public project list (approved and later); owners' names masked."""
-    community = Area.objects.filter(code=code[:12], level="community").first()
-    if community is None:
-        from wangge.core.errors import NotFound
-
-        raise NotFound("未找到")
+    community = selectors.public_community(code)
     return [
         project_out(p, public=True) for p in selectors.public_list(community.code)[offset : offset + limit]
     ]

@@ -6,7 +6,10 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from wangge.areas.models import Area
+from wangge.core.errors import NotFound
 from wangge.core.scoping import get_visible_or_404
 
 from .models import Project
@@ -42,6 +45,14 @@ def project_list(
 
 def project_get(viewer: Any, pk: int) -> Project:
     return get_visible_or_404(_annotated(Project.objects.all()).prefetch_related("milestones"), viewer, pk=pk)
+
+
+def public_community(code: str) -> Area:
+    """The community whose public list is asked for (public by design: no viewer); NotFound otherwise."""
+    community = Area.objects.filter(code=code[:12], level="community").first()
+    if community is None:
+        raise NotFound(gettext("未找到"))
+    return community
 
 
 def public_list(community_code: str) -> QuerySet[Project]:

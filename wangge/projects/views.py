@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from wangge.areas.models import Area
 from wangge.core.errors import NotFound, ServiceError
 from wangge.core.roles import user_can
 
@@ -113,9 +112,10 @@ def step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 def public(request: HttpRequest, code: str) -> HttpResponse:
     """A community's public list (no sign-in): approved projects and later, owners not named."""
-    community = Area.objects.filter(code=code, level="community").first()
-    if community is None:
-        raise Http404
+    try:
+        community = selectors.public_community(code)
+    except NotFound as exc:
+        raise Http404 from exc
     return render(
         request,
         "projects/public.html",

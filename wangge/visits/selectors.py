@@ -18,9 +18,9 @@ from wangge.accounts.models import Post
 from wangge.accounts.roles import user_can
 from wangge.areas import geo
 from wangge.areas.models import Area
-from wangge.areas.selectors import CHILD_LENGTH, default_area_code
+from wangge.areas.selectors import CHILD_LENGTH, figures_area
 from wangge.core.errors import Forbidden, InvalidInput
-from wangge.core.scoping import get_visible_or_404, scope_for
+from wangge.core.scoping import get_visible_or_404
 
 from . import rollup, services
 from .models import ScheduledVisit, Visit, area_range
@@ -186,12 +186,8 @@ def visit_metrics(
     """Completion (completed / due) for the area, per child area and per grid worker, and special households
     visited within their frequency, for periods due in [date_from, date_to] (default: the last 30 days)."""
     _require_read(viewer)
-    code = area or default_area_code(viewer)
-    if not scope_for(viewer).contains(code):
-        raise InvalidInput.field("area", "区域不存在或不在您的管辖范围内")
-    node = Area.objects.filter(code=code).values("code", "name", "level").first()
-    if node is None:
-        raise InvalidInput.field("area", "区域不存在或不在您的管辖范围内")
+    node = figures_area(viewer, area)
+    code = node["code"]
     date_to = date_to or timezone.localdate()
     date_from = date_from or date_to - dt.timedelta(days=29)
     if date_from > date_to:
