@@ -154,11 +154,15 @@ def _add_routers() -> None:
     from wangge.appeals.api import router as appeals_router
     from wangge.appeals.metrics_api import router as metrics_router
     from wangge.areas.api import router as areas_router
+    from wangge.assessment.api import router as assessment_router
+    from wangge.attendance.api import router as attendance_router
+    from wangge.command.api import router as command_router
     from wangge.core.api import router as core_router
     from wangge.core.jobs_api import router as jobs_router
     from wangge.deliberation.api import router as deliberation_router
     from wangge.notifications.api import router as notifications_router
     from wangge.pairing.api import router as pairing_router
+    from wangge.party.api import router as party_router
     from wangge.patrols.api import router as patrols_router
     from wangge.places.api import router as places_router
     from wangge.points.api import router as points_router
@@ -191,6 +195,10 @@ def _add_routers() -> None:
     api.add_router("/", projects_router)
     api.add_router("/registry", registry_changes_router)
     api.add_router("/", patrols_router)
+    api.add_router("/", command_router)
+    api.add_router("/", attendance_router)
+    api.add_router("/", assessment_router)
+    api.add_router("/", party_router)
 
 
 _add_routers()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,6 +104,13 @@ def browser_page(_browser: Any, live_server: Any) -> Iterator[Any]:
     page.base_url = live_server.url
     yield page
     context.close()
+    # Let the live server finish any request still in flight (a page's last fetch, the service worker's
+    # precache) before the database is flushed: on PostgreSQL such a request's locks and the flush's
+    # TRUNCATE can deadlock, the flush fails and the next test finds this one's rows.
+    httpd = getattr(live_server.thread, "httpd", None)
+    deadline = time.monotonic() + 15
+    for thread in list(getattr(httpd, "_threads", None) or ()):
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def browser_login(page: Any, username: str, password: str) -> None:

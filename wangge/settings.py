@@ -85,6 +85,10 @@ INSTALLED_APPS = [
     "wangge.offline",
     "wangge.patrols",
     "wangge.cards",
+    "wangge.command",
+    "wangge.attendance",
+    "wangge.assessment",
+    "wangge.party",
     "wangge.demo",
 ]
 

@@ -32,6 +32,10 @@ urlpatterns = [
     path("", include("wangge.offline.urls")),
     path("patrols/", include("wangge.patrols.urls")),
     path("cards/", include("wangge.cards.urls")),
+    path("command/", include("wangge.command.urls")),
+    path("attendance/", include("wangge.attendance.urls")),
+    path("assessment/", include("wangge.assessment.urls")),
+    path("party/", include("wangge.party.urls")),
     path("notifications/", include("wangge.notifications.urls")),
     path("open311/v2/", include("wangge.appeals.open311_urls")),
 ]
