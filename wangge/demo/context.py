@@ -39,6 +39,10 @@ DEMO_HOOK_APPS = [
     "signup",
     "patrols",
     "cards",
+    "party",
+    "attendance",
+    "command",
+    "assessment",
 ]
 
 
