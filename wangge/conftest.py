@@ -104,11 +104,16 @@ def browser_page(_browser: Any, live_server: Any) -> Iterator[Any]:
     page.base_url = live_server.url
     yield page
     context.close()
-    # Let the live server finish any request still in flight (a page's last fetch, the service worker's
-    # precache) before the database is flushed: on PostgreSQL such a request's locks and the flush's
-    # TRUNCATE can deadlock, the flush fails and the next test finds this one's rows.
+    settle_live_server(live_server)
+
+
+def settle_live_server(live_server: Any, timeout_s: float = 15) -> None:
+    """Let the live server finish the requests still in flight (a page's last fetch, the service worker's
+    precache) before the database is flushed. Call it after closing a browser context: on PostgreSQL such a
+    request's locks and the flush's TRUNCATE can deadlock, the flush fails and the next test finds this
+    one's rows."""
     httpd = getattr(live_server.thread, "httpd", None)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + timeout_s
     for thread in list(getattr(httpd, "_threads", None) or ()):
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
 

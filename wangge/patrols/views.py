@@ -122,6 +122,7 @@ def _patrol_page(
         "batch_size": min(services.max_points_per_request(), 100),
         "points_url": reverse("api:patrol_points", kwargs={"ref": patrol.pk}),
         "discoveries_url": reverse("api:patrol_discover", kwargs={"ref": patrol.pk}),
+        "stop_url": reverse("api:patrol_stop", kwargs={"ref": patrol.pk}),
         "log_url": reverse("patrols:log")
         + f"?worker={patrol.worker_id}&date={timezone.localdate(patrol.started_at)}",
     }

@@ -8,7 +8,7 @@ import pytest
 
 from wangge.accounts.roles import Role
 from wangge.appeals.models import Appeal
-from wangge.conftest import browser_login
+from wangge.conftest import browser_login, settle_live_server
 from wangge.patrols.models import Patrol, PatrolPoint
 from wangge.patrols.tests.factories import make_building, offset
 from wangge.testing import PASSWORD, make_tree, make_user
@@ -94,3 +94,4 @@ def test_grid_worker_patrols_on_a_phone(_browser, live_server, settings):
         assert patrol.discoveries.get().appeal_id == appeal.pk
     finally:
         context.close()
+        settle_live_server(live_server)

@@ -253,6 +253,8 @@
     }
   });
   window.addEventListener("online", function () { flush(); });
+  // Another script of the page (the patrol page) put an item in the queue: show it.
+  document.addEventListener("wangge:queued", function () { render(); });
   window.addEventListener("offline", function () { status(msg("Offline")); });
 
   var flash = sessionStorage.getItem("wangge-offline-flash");

@@ -2,6 +2,10 @@
 // points recorded and the last accuracy, post them in batches to the API (a re-sent batch lands once: each
 // point is keyed by its time), send the 发现问题 form to the API and show each error next to its field, and
 // upload what is left before the stop form is sent. Settings, URLs and texts come from data-* attributes.
+// Without a network (a basement, a stairwell) nothing is lost: points, discoveries and the stop go into the
+// phone's sync queue (offline/queue.js) and are sent in order when the network returns — each lands once
+// (points by their time, a discovery by its client id, a second stop changes nothing).
+/* global WanggeQueue */
 (function () {
   "use strict";
   var box = document.getElementById("patrol-run");
@@ -13,6 +17,19 @@
   var pending = [], recorded = 0, lastAt = 0, last = null, sending = false;
   var $ = function (id) { return document.getElementById(id); };
   var status = $("gps-status");
+
+  var panel = $("offline-sync");
+  var queue = panel && window.WanggeQueue ? window.WanggeQueue : null;
+
+  // Puts an API request into the phone's queue; the sync panel shows it and replays it when online.
+  function enqueue(url, body, label) {
+    if (!queue) { return Promise.reject(new Error("no queue")); }
+    return queue.add({ user: panel.dataset.user, url: url, method: "POST", body: body, csrf: d.csrf, label: label })
+      .then(function (item) { document.dispatchEvent(new CustomEvent("wangge:queued")); return item; });
+  }
+
+  // No answer, or the server failed: worth a later try. A 4xx is the request's fault and is not queued.
+  function unreachable(status) { return status === 0 || status >= 500; }
 
   function post(url, body) {
     return fetch(url, {
@@ -27,16 +44,20 @@
     sending = true;
     var chunk = pending.slice(0, batch);
     return post(d.pointsUrl, {points: chunk}).then(function (r) {
-      if (!r.ok) { throw new Error(String(r.status)); }
+      if (!r.ok) { var e = new Error(String(r.status)); e.status = r.status; throw e; }
       return r.json();
     }).then(function (res) {
       pending = pending.slice(chunk.length);
       $("pt-saved").textContent = res.point_count;
       sending = false;
       if (pending.length) { return flush(); }
-    }).catch(function () {
-      sending = false;
+    }).catch(function (err) {
       status.textContent = d.msgOffline;
+      if (!queue || !unreachable(err.status || 0)) { sending = false; return; }
+      // Kept on the phone, not in this page's memory: closing the page offline loses nothing.
+      return enqueue(d.pointsUrl, {points: chunk}, d.msgQueuedPoints.replace("{n}", chunk.length)).then(function () {
+        pending = pending.slice(chunk.length);
+      }).finally(function () { sending = false; });
     });
   }
 
@@ -115,8 +136,18 @@
         form.description.value = ""; form.category.value = ""; form.checklist_code.value = "";
         form.client_id.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
       }).catch(function () {
-        button.disabled = false;
-        var el = $("error-discovery"); el.textContent = form.dataset.msgFailed; el.hidden = false;
+        // No network: the discovery waits on the phone with its client id and becomes a case once it lands.
+        enqueue(form.dataset.api, body, form.dataset.msgQueuedLabel + " " + form.description.value.slice(0, 20)).then(function () {
+          button.disabled = false;
+          var made = $("discovery-made");
+          made.textContent = panel.dataset.msgQueued;
+          made.hidden = false;
+          form.description.value = ""; form.category.value = ""; form.checklist_code.value = "";
+          form.client_id.value = queue.uuid();
+        }).catch(function () {
+          button.disabled = false;
+          var el = $("error-discovery"); el.textContent = form.dataset.msgFailed; el.hidden = false;
+        });
       });
     });
   }
@@ -125,6 +156,20 @@
   var stop = $("stop-form");
   if (stop) {
     stop.addEventListener("submit", function (e) {
+      if (queue && navigator.onLine === false) {
+        // Offline: the points left and then the stop go into the queue, in that order, and the worker goes
+        // back to today (the phone's copy). The stop keeps the time it was made.
+        e.preventDefault();
+        var checklist = {};
+        new FormData(stop).forEach(function (v, k) { if (k.indexOf("check_") === 0 && v) { checklist[k.slice(6)] = v; } });
+        var left = pending.splice(0, pending.length);
+        var first = left.length ? enqueue(d.pointsUrl, {points: left}, d.msgQueuedPoints.replace("{n}", left.length)) : Promise.resolve();
+        first.then(function () {
+          return enqueue(d.stopUrl, {ended_at: new Date().toISOString(), checklist: checklist, notes: stop.elements.notes.value},
+            d.msgQueuedStop);
+        }).then(function () { window.location.assign(panel.dataset.today); });
+        return;
+      }
       if (!pending.length) { return; }
       e.preventDefault();
       flush().then(function () { stop.submit(); });
