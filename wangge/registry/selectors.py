@@ -93,7 +93,23 @@ def building_list(*, viewer: Any, q: str | None = None, area: str | None = None)
         qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
     if area:
         qs = qs.filter(area__code__startswith=area)
-    return qs.annotate(house_count=Count("houses", distinct=True)).order_by("area__code", "name", "id")
+    # No house count here: grouped over the whole scope before the LIMIT it cost a district 700 ms. The
+    # page that shows counts adds them to its own rows (``with_house_counts``).
+    return qs.order_by("area__code", "name", "id")
+
+
+def with_house_counts(buildings: Any) -> list[Building]:
+    """The buildings of one page with ``house_count`` set (one grouped query over their ids)."""
+    rows = list(buildings)
+    counts = dict(
+        House.objects.filter(building_id__in=[b.pk for b in rows])
+        .values_list("building_id")
+        .annotate(n=Count("id"))
+        .values_list("building_id", "n")
+    )
+    for b in rows:
+        b.house_count = counts.get(b.pk, 0)
+    return rows
 
 
 def building_get(*, viewer: Any, pk: int) -> Building:

@@ -178,7 +178,8 @@ def buildings(request: HttpRequest) -> HttpResponse:
     template = (
         "registry/_building_rows.html" if getattr(request, "htmx", False) else "registry/buildings.html"
     )
-    return render(request, template, {"page": page, "filters": filters})
+    rows = selectors.with_house_counts(page.object_list)
+    return render(request, template, {"page": page, "rows": rows, "filters": filters})
 
 
 @login_required

@@ -29,7 +29,7 @@ MAX = {
     "/api/v1/residents": 7,
     "/registry/residents/": 8,
     "/registry/households/": 9,  # + the page's member counts (no GROUP BY over the whole scope)
-    "/registry/buildings/": 6,
+    "/registry/buildings/": 7,  # + the page's house counts (no GROUP BY over the whole scope)
 }
 
 
@@ -76,3 +76,15 @@ def test_a_resident_sees_their_household_in_the_same_number_of_queries(tree: Any
     assert _count(client, "/api/v1/residents") == before
     ids = {r["id"] for r in client.get("/api/v1/residents").json()["items"]}
     assert len(ids) == 4 and home.pk in ids
+
+
+def test_the_building_list_counts_each_buildings_houses(tree: Any) -> None:
+    admin = admin_user()
+    a = make_resident(tree.grid_a, admin).household.house.building
+    services.house_create(building=a, by=admin, room="2201")
+    b = make_resident(tree.grid_b, admin).household.house.building
+    page = Client()
+    page.force_login(make_user(Role.COMMUNITY_STAFF, tree.community))
+    rows = {r.pk: r.house_count for r in page.get("/registry/buildings/").context["rows"]}
+    assert rows[a.pk] == a.houses.count() and rows[b.pk] == b.houses.count()
+    assert rows[a.pk] == rows[b.pk] + 1
