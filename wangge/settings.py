@@ -212,7 +212,14 @@ def _tile_origin(url: str) -> list[str]:
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:
         return []
-    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+    # A host label with a sub-domain placeholder ("{s}.tile.example", "t{s}.tianditu.gov.cn") becomes "*": CSP
+    # allows a wildcard only as a whole leading label.
+    labels = parts.netloc.split(".")
+    if any("{" in label for label in labels[1:]):
+        return []  # a placeholder deeper in the host cannot be allowed by CSP: list the hosts by hand
+    if "{" in labels[0]:
+        labels[0] = "*"
+    return [f"{parts.scheme}://{'.'.join(labels)}"]
 
 
 # Map: no base-map tiles are required (intranets). Set a tile URL template to show one (docs/deploy.md, 底图).

@@ -98,7 +98,9 @@ def populate_demo(ctx: Any) -> None:
             lanes_in[area.code] += 1
             name = f"{area.name.removesuffix('社区').removesuffix('街道')}{cn_number(lanes_in[area.code])}巷"
             kind = BaseFeature.Kind.LANE
-        f = BaseFeature(kind=kind, name=name, area=area, geometry={"type": "LineString", "coordinates": coords})
+        f = BaseFeature(
+            kind=kind, name=name, area=area, geometry={"type": "LineString", "coordinates": coords}
+        )
         f.set_bbox()
         rows.append(f)
     BaseFeature.objects.bulk_create(rows, batch_size=500)

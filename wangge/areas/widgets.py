@@ -84,4 +84,4 @@ def area_center(areas: QuerySet[Area]) -> tuple[float, float] | None:
         .values_list("center_lat", "center_lng")
         .first()
     )
-    return (float(row[0]), float(row[1])) if row else None
+    return (float(row[0] or 0), float(row[1] or 0)) if row else None

@@ -401,4 +401,7 @@ def basemap_buildings(viewer: Any, code: str, limit: int) -> list[dict[str, Any]
         .order_by("area__code", "pk")
         .values_list("name", "lat", "lng", "area__name")[:limit]
     )
-    return [{"name": f"{grid} {name}", "lat": lat, "lng": lng, "kind": "building"} for name, lat, lng, grid in rows]
+    return [
+        {"name": f"{grid} {name}", "lat": lat, "lng": lng, "kind": "building"}
+        for name, lat, lng, grid in rows
+    ]

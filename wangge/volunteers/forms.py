@@ -36,7 +36,11 @@ class ActivityForm(forms.Form):
     visibility = forms.ChoiceField(label=_("可见范围"), choices=Activity.Visibility.choices)
     # The place on a map (tap, or "use my location"), never typed: hidden WGS84 latitude/longitude.
     lat = forms.FloatField(
-        label=_("活动位置"), required=False, min_value=-90, max_value=90, widget=MapPointPicker(lng_name="lng")
+        label=_("活动位置"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=MapPointPicker(lng_name="lng"),
     )
     lng = forms.FloatField(
         label=_("经度"), required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
