@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _map_box(page: Any, selector: str) -> dict[str, float]:
+    """The map's box in the viewport (scrolled into view first: mouse clicks are viewport coordinates)."""
+    page.locator(selector).scroll_into_view_if_needed()
     box = page.locator(selector).bounding_box()
     assert box, selector
     return box
@@ -126,3 +128,34 @@ def test_area_picker_chooses_by_name_and_a_missing_area_is_said_next_to_the_fiel
     page.wait_for_url("**/volunteers/**/")
     activity = Activity.objects.get()
     assert activity.area_id == tree.grid_b.pk and activity.lat is not None
+
+
+def test_gcj02_tiles_shift_our_overlays_and_unshift_picked_points(browser_page: Any, settings: Any) -> None:
+    from wangge.areas import geo
+
+    settings.WANGGE_TILE_URL = "/static/wangge/favicon.svg?z={z}&x={x}&y={y}"
+    settings.WANGGE_TILE_CRS = "gcj02"
+    make_tree()  # the district gives the resident's map its centre
+    make_user(Role.RESIDENT, username="res2")
+    page = browser_page
+    browser_login(page, "res2", PASSWORD)
+    page.goto(page.base_url + "/appeals/report/")
+    expect(page.locator("#report-map[data-basemap='tiles:gcj02']")).to_have_count(1)
+    assert page.locator("#report-map .leaflet-tile-pane img").count() > 0  # the tiles, not our own layer
+    # The script's conversion is the one the server uses (wangge.areas.geo), and picking undoes it.
+    got = page.evaluate("() => WanggeMap.wgs84ToGcj02(32.505, 120.405)")
+    want = geo.wgs84_to_gcj02(32.505, 120.405)
+    assert got == [pytest.approx(want[0], abs=1e-9), pytest.approx(want[1], abs=1e-9)]
+    back = page.evaluate("() => WanggeMap.gcj02ToWgs84(...WanggeMap.wgs84ToGcj02(32.505, 120.405))")
+    assert back == [pytest.approx(32.505, abs=1e-7), pytest.approx(120.405, abs=1e-7)]
+    # A tap at the map's centre stores the WGS84 point the map was centred on: the display is shifted onto the
+    # GCJ-02 tiles and the tapped point shifted back (without that, it would be off by the shift, > 100 m).
+    lat0 = float(page.get_attribute("#report-map", "data-lat") or 0)
+    lng0 = float(page.get_attribute("#report-map", "data-lng") or 0)
+    shift = geo.wgs84_to_gcj02(lat0, lng0)
+    assert abs(shift[0] - lat0) + abs(shift[1] - lng0) > 0.002
+    box = _map_box(page, "#report-map")
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#id_lat")).not_to_have_value("")
+    assert float(page.input_value("#id_lat")) == pytest.approx(lat0, abs=0.0002)
+    assert float(page.input_value("#id_lng")) == pytest.approx(lng0, abs=0.0002)
