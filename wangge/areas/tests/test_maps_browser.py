@@ -37,6 +37,7 @@ def test_report_page_names_the_grid_under_the_pin_and_draws_its_own_base_map(
     make_user(Role.RESIDENT, username="res1")
     page = browser_page
     page.set_default_timeout(30_000)  # two shared cores: the first page of a session can be slow
+    page.set_default_navigation_timeout(120_000)
     lat_a, lng_a = tree.grid_a.center_lat, tree.grid_a.center_lng
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": lat_a, "longitude": lng_a})
@@ -87,6 +88,7 @@ def test_area_picker_chooses_by_name_and_a_missing_area_is_said_next_to_the_fiel
     make_user(Role.COMMUNITY_STAFF, tree.community, username="cs1")
     page = browser_page
     page.set_default_timeout(30_000)  # two shared cores: the first page of a session can be slow
+    page.set_default_navigation_timeout(120_000)
     browser_login(page, "cs1", PASSWORD)
     page.goto(page.base_url + "/volunteers/manage/new/")
     page.fill("#id_title", "楼道清理")
@@ -141,6 +143,7 @@ def test_gcj02_tiles_shift_our_overlays_and_unshift_picked_points(browser_page: 
     make_user(Role.RESIDENT, username="res2")
     page = browser_page
     page.set_default_timeout(30_000)  # two shared cores: the first page of a session can be slow
+    page.set_default_navigation_timeout(120_000)
     browser_login(page, "res2", PASSWORD)
     page.goto(page.base_url + "/appeals/report/")
     expect(page.locator("#report-map[data-basemap='tiles:gcj02']")).to_have_count(1)
