@@ -212,11 +212,29 @@ def _tile_origin(url: str) -> list[str]:
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:
         return []
-    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+    # A host label with a sub-domain placeholder ("{s}.tile.example", "t{s}.tianditu.gov.cn") becomes "*": CSP
+    # allows a wildcard only as a whole leading label.
+    labels = parts.netloc.split(".")
+    if any("{" in label for label in labels[1:]):
+        return []  # a placeholder deeper in the host cannot be allowed by CSP: list the hosts by hand
+    if "{" in labels[0]:
+        labels[0] = "*"
+    return [f"{parts.scheme}://{'.'.join(labels)}"]
 
 
-# Map: no base-map tiles are required (intranets). Set a tile URL template to show one.
+# Map: no base-map tiles are required (intranets). Set a tile URL template to show one (docs/deploy.md, 底图).
+# Without one, every map draws its base layer from our own data (GET /api/v1/areas/{code}/basemap).
 WANGGE_TILE_URL = os.environ.get("WANGGE_TILE_URL", "")
+# The coordinate system of those tiles: "wgs84" or "cgcs2000" (天地图, most intranet tile servers: our data is
+# drawn as it is) or "gcj02" (高德/腾讯 tiles: our WGS84 overlays are shifted for display, picked points back).
+WANGGE_TILE_CRS = os.environ.get("WANGGE_TILE_CRS", "wgs84").strip().lower()
+if WANGGE_TILE_CRS not in {"wgs84", "cgcs2000", "gcj02"}:
+    raise ValueError(f"WANGGE_TILE_CRS must be wgs84, cgcs2000 or gcj02, not {WANGGE_TILE_CRS!r}")
+# Shown in the map's corner (天地图 and most providers require it), e.g. "© 天地图 GS(2024)0568号".
+WANGGE_TILE_ATTRIBUTION = os.environ.get("WANGGE_TILE_ATTRIBUTION", "")
+WANGGE_TILE_MAX_ZOOM = max(1, min(22, int(os.environ.get("WANGGE_TILE_MAX_ZOOM", "18"))))
+# 天地图 needs a key in the URL ("...&tk=KEY") and sub-domains t0…t7: WANGGE_TILE_SUBDOMAINS="01234567".
+WANGGE_TILE_SUBDOMAINS = os.environ.get("WANGGE_TILE_SUBDOMAINS", "abc")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

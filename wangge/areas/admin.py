@@ -11,7 +11,7 @@ from wangge.core.audit import audit
 from wangge.core.errors import InvalidInput
 
 from . import services
-from .models import Area, PartyOrg
+from .models import Area, BaseFeature, PartyOrg
 
 
 class AreaForm(forms.ModelForm):
@@ -72,5 +72,18 @@ class PartyOrgAdmin(ScopedAdmin):
     list_display = ["name", "kind", "area", "secretary_name", "member_count"]
     list_filter = ["kind"]
     search_fields = ["name", "area__code", "secretary_name"]
+    autocomplete_fields = ["area"]
+    list_select_related = ["area"]
+
+
+@admin.register(BaseFeature)
+class BaseFeatureAdmin(ScopedAdmin):
+    """Roads of the base map drawn without a tile server (geometry: a GeoJSON LineString, [lng, lat])."""
+
+    scope_path = "area__code"
+    write_perm = "areas.write"
+    list_display = ["name", "kind", "area"]
+    list_filter = ["kind"]
+    search_fields = ["name", "area__name"]
     autocomplete_fields = ["area"]
     list_select_related = ["area"]

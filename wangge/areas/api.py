@@ -3,8 +3,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Query, Router
 
-from . import selectors
-from .schemas import AreaDetailOut, AreaNode, LocateOut
+from . import basemap, selectors
+from .schemas import AreaDetailOut, AreaNode, BasemapOut, LocateOut
 
 router = Router(tags=["areas"])
 
@@ -16,7 +16,7 @@ def area_tree(request: HttpRequest) -> Any:
 
 
 # Declared before "/{code}" so that "locate" is not taken for an area code.
-@router.get("/locate", response=LocateOut)
+@router.get("/locate", response=LocateOut, url_name="area_locate")
 def locate(
     request: HttpRequest,
     lat: float = Query(..., ge=-90, le=90, description="纬度"),
@@ -33,6 +33,24 @@ def locate(
         "lng": lng,
         "coord_system": coord_system,
     }
+
+
+@router.get("/basemap", response=BasemapOut)
+def basemap_around(
+    request: HttpRequest,
+    lat: float = Query(..., ge=-90, le=90, description="纬度"),
+    lng: float = Query(..., ge=-180, le=180, description="经度"),
+) -> Any:
+    """The public base layer around a WGS84 point (~1.3 km each way): grid and community outlines and names and
+    the roads. For maps of viewers without an area (a resident reporting a problem); no registry records."""
+    return basemap.around_basemap(lat=lat, lng=lng)
+
+
+@router.get("/{code}/basemap", response=BasemapOut)
+def area_basemap(request: HttpRequest, code: str) -> Any:
+    """The base layer of one area in scope (404 outside it), drawn when no tile server is configured: community
+    and grid outlines and labels, roads, and the buildings the viewer may see (names and points only)."""
+    return basemap.area_basemap(viewer=request.user, code=code)
 
 
 @router.get("/{code}", response=AreaDetailOut)

@@ -122,3 +122,53 @@ class PartyOrg(TimeStampedModel, ScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BaseFeature(TimeStampedModel, ScopedModel):
+    """A line of the base map drawn when no tile server is configured: a road between blocks (public
+    geography, read by bounding box; ``area`` is the smallest area that holds it, for editing and scope)."""
+
+    scope_path = "area__code"
+
+    class Kind(models.TextChoices):
+        ROAD = "road", _("道路")
+        LANE = "lane", _("支路")
+        RIVER = "river", _("河道")
+
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.ROAD)
+    name = models.CharField(_("名称"), max_length=60, blank=True)
+    area = models.ForeignKey(
+        Area, verbose_name=_("所在区域"), on_delete=models.CASCADE, related_name="base_features"
+    )
+    # GeoJSON LineString in WGS84/CGCS2000, [lng, lat] order; the bounding box below is kept in step by save().
+    geometry = models.JSONField(_("线形"))
+    west = models.FloatField(editable=False, default=0)
+    south = models.FloatField(editable=False, default=0)
+    east = models.FloatField(editable=False, default=0)
+    north = models.FloatField(editable=False, default=0)
+
+    class Meta:
+        ordering = ["area__code", "kind", "name"]
+        verbose_name = _("底图要素")
+        verbose_name_plural = _("底图要素")
+        indexes = [models.Index(fields=["west", "east", "south", "north"], name="basefeature_bbox")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(west__lte=models.F("east"), south__lte=models.F("north")),
+                name="basefeature_bbox_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()
+
+    def set_bbox(self) -> None:
+        coords = self.geometry.get("coordinates") or []
+        if coords:
+            lngs = [float(p[0]) for p in coords]
+            lats = [float(p[1]) for p in coords]
+            self.west, self.east, self.south, self.north = min(lngs), max(lngs), min(lats), max(lats)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.set_bbox()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

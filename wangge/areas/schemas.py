@@ -60,3 +60,33 @@ class LocateOut(Schema):
     lat: float
     lng: float
     coord_system: str
+
+
+class BasemapAreaOut(Schema):
+    code: str
+    name: str
+    level: str
+    label: list[float] | None  # [lat, lng] where the name is written
+    outline: dict[str, Any] | None  # simplified GeoJSON geometry, [lng, lat]
+
+
+class BasemapLineOut(Schema):
+    kind: str
+    name: str
+    coordinates: list[list[float]]  # [[lng, lat], ...]
+
+
+class BasemapPointOut(Schema):
+    name: str
+    kind: str
+    lat: float
+    lng: float
+
+
+class BasemapOut(Schema):
+    code: str
+    bbox: list[float] | None  # west, south, east, north
+    areas: list[BasemapAreaOut]
+    lines: list[BasemapLineOut]
+    points: list[BasemapPointOut]
+    truncated: bool

@@ -14,5 +14,12 @@ def wangge(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_items": nav_for(user),
         "tile_url": settings.WANGGE_TILE_URL,
+        "basemap": {
+            "url": settings.WANGGE_TILE_URL,
+            "crs": settings.WANGGE_TILE_CRS,
+            "attribution": settings.WANGGE_TILE_ATTRIBUTION,
+            "max_zoom": settings.WANGGE_TILE_MAX_ZOOM,
+            "subdomains": settings.WANGGE_TILE_SUBDOMAINS,
+        },
         "can": (lambda perm: user_can(user, perm)),
     }

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from wangge.areas.models import Area
 
 DEMO_HOOK_APPS = [
+    "areas",  # roads between the blocks, for the base map drawn without tiles
     "appeals",
     "volunteers",
     "points",

@@ -14,3 +14,10 @@ class RegistryConfig(AppConfig):
 
         if area_registry_counts not in AREA_COUNTERS:
             AREA_COUNTERS.append(area_registry_counts)
+        # Maps without a tile server draw the buildings the viewer may see (wangge/areas/basemap.py).
+        from wangge.areas.basemap import BASEMAP_POINTS
+
+        from .selectors import basemap_buildings
+
+        if basemap_buildings not in BASEMAP_POINTS:
+            BASEMAP_POINTS.append(basemap_buildings)

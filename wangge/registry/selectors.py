@@ -404,3 +404,20 @@ def area_registry_counts(area_ids: list[int]) -> dict[str, int]:
         "residents": people["residents"],
         "party_members": people["party_members"],
     }
+
+
+def basemap_buildings(viewer: Any, code: str, limit: int) -> list[dict[str, Any]]:
+    """Buildings with a point under area ``code`` that the viewer may see, as base-map points (name and
+    position only; registered with ``wangge.areas.basemap.BASEMAP_POINTS`` in ``RegistryConfig.ready``)."""
+    if limit <= 0:
+        return []
+    rows = (
+        Building.objects.visible_to(viewer)
+        .filter(area__code__startswith=code, lat__isnull=False, lng__isnull=False)
+        .order_by("area__code", "pk")
+        .values_list("name", "lat", "lng", "area__name")[:limit]
+    )
+    return [
+        {"name": f"{grid} {name}", "lat": lat, "lng": lng, "kind": "building"}
+        for name, lat, lng, grid in rows
+    ]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wangge.areas.models import Area, Level
+from wangge.areas.widgets import AreaChoiceField, MapPointPicker, area_center
 from wangge.core.scoping import scope_for
 
 from .models import Activity, Member
@@ -16,7 +17,7 @@ class ActivityForm(forms.Form):
     description = forms.CharField(
         label=_("任务内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    area = forms.ModelChoiceField(label=_("社区/网格"), queryset=Area.objects.none(), to_field_name="code")
+    area = AreaChoiceField(label=_("社区/网格"))
     place = forms.CharField(label=_("地点"), max_length=120, required=False)
     starts_at = forms.DateTimeField(
         label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -33,15 +34,26 @@ class ActivityForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     visibility = forms.ChoiceField(label=_("可见范围"), choices=Activity.Visibility.choices)
-    lat = forms.FloatField(label=_("纬度"), required=False)
-    lng = forms.FloatField(label=_("经度"), required=False)
+    # The place on a map (tap, or "use my location"), never typed: hidden WGS84 latitude/longitude.
+    lat = forms.FloatField(
+        label=_("活动位置"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=MapPointPicker(lng_name="lng"),
+    )
+    lng = forms.FloatField(
+        label=_("经度"), required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
+    )
     checkin_radius_m = forms.IntegerField(label=_("签到距离限制（米，可空）"), required=False, min_value=10)
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.filter(  # type: ignore[attr-defined]
+        areas = Area.objects.filter(
             scope_for(user).q("code"), level__in=[Level.COMMUNITY, Level.GRID, Level.MICROGRID]
         ).order_by("code")
+        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
+        self.fields["lat"].widget.center = area_center(areas)  # type: ignore[attr-defined]
 
 
 class ProfileForm(forms.Form):

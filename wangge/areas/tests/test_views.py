@@ -59,7 +59,7 @@ def test_grid_worker_sees_their_grid_on_the_map(browser_page) -> None:  # type: 
     page.wait_for_selector("#area-map.ready")
     # The grid polygon (and its micro-grid outline) are SVG paths; only the grid is clickable.
     assert page.locator("#area-map path.leaflet-interactive").count() == 1
-    assert page.locator("#area-map path").count() == 2
+    assert page.locator("#area-map .leaflet-overlay-pane path").count() == 2
     assert page.locator(".grid-label", has_text=tree.grid_a.name).count() == 1
     page.locator("#area-map path.leaflet-interactive").click()
     page.wait_for_selector(f"#area-panel .area-panel[data-code='{tree.grid_a.code}']")

@@ -530,6 +530,7 @@ Factory = Callable[[World, Area], dict[str, Any]]
 DETAIL: dict[str, Factory] = {
     "/api/v1/areas/{code}": lambda w, a: {"code": a.code},
     "/api/v1/areas/{code}/geojson": lambda w, a: {"code": a.code},
+    "/api/v1/areas/{code}/basemap": lambda w, a: {"code": a.code},
     "/api/v1/buildings/{pk}": lambda w, a: {"pk": _resident(w, a).household.house.building_id},
     "/api/v1/houses/{pk}": lambda w, a: {"pk": _resident(w, a).household.house_id},
     "/api/v1/households/{pk}": lambda w, a: {"pk": _resident(w, a).household_id},
@@ -695,6 +696,7 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/auth/me": "the viewer's own account",
     "/api/v1/audit": "audit.read roles only (admin, district); the audit log is the district's record",
     "/api/v1/areas/locate": "routes a point to a grid; unscoped by design (reporting needs it anywhere)",
+    "/api/v1/areas/basemap": "public geography around a point (outlines, names, roads; no registry rows): areas tests",
     "/api/v1/residents/import-template": "a blank template",
     "/api/v1/metrics/appeals": "aggregate figures; their scope is tested in appeals/tests/test_metrics.py",
     "/api/v1/appeals/categories": "reference data (public)",

@@ -7,8 +7,7 @@
     if (!el || !window.L || el.dataset.ready) { return; }
     el.dataset.ready = "1";
     var lat = parseFloat(el.dataset.lat), lng = parseFloat(el.dataset.lng);
-    var map = L.map(el).setView([lat, lng], 16);
-    if (el.dataset.tileUrl) { L.tileLayer(el.dataset.tileUrl, {maxZoom: 19}).addTo(map); }
+    var map = WanggeMap.create(el).setView([lat, lng], 16);
     if (el.dataset.boundary) {
       try { L.geoJSON(JSON.parse(el.dataset.boundary), {style: {color: "#0b57d0", weight: 2, fillOpacity: .05}}).addTo(map); } catch (e) {}
     }

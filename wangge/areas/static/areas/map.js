@@ -1,12 +1,13 @@
-/* Grid map: draws the boundaries from /api/v1/areas/<code>/geojson with Leaflet (no CDN; tiles optional). */
+/* Grid map: draws the boundaries from /api/v1/areas/<code>/geojson with Leaflet (no CDN; base map from basemap.js). */
 (function () {
   "use strict";
   var el = document.getElementById("area-map");
   if (!el || typeof L === "undefined") return;
   var PALETTE = ["#4e79a7", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#e15759", "#bab0ac", "#86bcb6", "#8cd17d"];
-  var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, preferCanvas: false });
-  if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
   var codes = JSON.parse(el.dataset.codes || "[]");
+  // Base map: the configured tiles, else our own roads/buildings/names (the grids are labelled below).
+  var map = WanggeMap.create(el, { zoomSnap: 0.25, preferCanvas: false, gridLabels: false,
+    basemapCode: codes.length === 1 ? codes[0] : undefined });
   var group = L.featureGroup().addTo(map);
   var selected = null;
 

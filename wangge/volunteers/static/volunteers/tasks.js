@@ -4,8 +4,7 @@
   var data = document.getElementById("task-markers");
   if (el && data && window.L) {
     var markers = JSON.parse(data.textContent || "[]");
-    var map = L.map(el, {zoomControl: true});
-    if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, {maxZoom: 19}).addTo(map);
+    var map = WanggeMap.create(el, {zoomControl: true});
     var pts = [];
     markers.forEach(function (m) {
       var mk = L.circleMarker([m.lat, m.lng], {radius: 8, color: "#c8102e"}).addTo(map);
