@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from wangge.appeals.models import Appeal
+from wangge.appeals.models import Appeal, State
 
 from .models import CaseCell, CaseCellState
 
@@ -56,15 +56,19 @@ def rebuild(now: dt.datetime | None = None) -> dict[str, Any]:
     table = CaseCell._meta.db_table
     cases = Appeal._meta.db_table
     n = cells_across(FINEST)
-    cols = "level, cx, cy, area_code, state, supervision, n, sum_lat, sum_lng"
+    states = list(State.values)
+    state_cols = ", ".join(f"s_{st}" for st in states)
+    cols = f"level, cx, cy, area_code, supervision, n, {state_cols}, sum_lat, sum_lng"
+    per_state = ", ".join(f"SUM(CASE WHEN state = '{st}' THEN 1 ELSE 0 END)" for st in states)
+    sum_states = ", ".join(f"SUM(s_{st})" for st in states)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"DELETE FROM {table}")
         cur.execute(
             f"""INSERT INTO {table} ({cols})
             SELECT %s, {_floor(f"(lng + 180) * {n} / 360")}, {_floor(f"(lat + 180) * {n} / 360")},
-                   area_code, state, supervision_level, COUNT(*), SUM(lat), SUM(lng)
+                   area_code, supervision_level, COUNT(*), {per_state}, SUM(lat), SUM(lng)
             FROM {cases} WHERE lat IS NOT NULL AND lng IS NOT NULL
-            GROUP BY 2, 3, area_code, state, supervision_level""",
+            GROUP BY 2, 3, area_code, supervision_level""",
             [FINEST],
         )
         below = FINEST
@@ -72,9 +76,10 @@ def rebuild(now: dt.datetime | None = None) -> dict[str, Any]:
             f = 2 ** (below - level)
             cur.execute(
                 f"""INSERT INTO {table} ({cols})
-                SELECT %s, cx / {f}, cy / {f}, area_code, state, supervision, SUM(n), SUM(sum_lat), SUM(sum_lng)
+                SELECT %s, cx / {f}, cy / {f}, area_code, supervision, SUM(n), {sum_states},
+                       SUM(sum_lat), SUM(sum_lng)
                 FROM {table} WHERE level = %s
-                GROUP BY cx / {f}, cy / {f}, area_code, state, supervision""",
+                GROUP BY cx / {f}, cy / {f}, area_code, supervision""",
                 [level, below],
             )
             below = level

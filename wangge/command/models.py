@@ -15,7 +15,8 @@ from wangge.core.scoping import NEVER, ScopedManager, ScopedModel, scope_for
 
 
 class CaseCell(ScopedModel):
-    """Cases counted per map cell, one row per (level, cell, area code, state, supervision level).
+    """Cases counted per map cell: one row per (level, cell, area code, supervision level) with a count per
+    state (``s_<state>``), so a filter by states adds up columns and one by supervision level picks rows.
 
     A cell of ``level`` L is a square of ``360 / 2**(L + 2)`` degrees (64 px wide at zoom L), indexed from
     (−180°, −180°): ``cx = floor((lng + 180) * 2**(L+2) / 360)``, likewise ``cy`` from the latitude. The map at
@@ -31,9 +32,18 @@ class CaseCell(ScopedModel):
     cx = models.IntegerField()
     cy = models.IntegerField()
     area_code = models.CharField(max_length=17)
-    state = models.CharField(max_length=12)
     supervision = models.CharField(max_length=8)
     n = models.PositiveIntegerField()
+    s_submitted = models.PositiveIntegerField(default=0)
+    s_opened = models.PositiveIntegerField(default=0)
+    s_dispatched = models.PositiveIntegerField(default=0)
+    s_acknowledged = models.PositiveIntegerField(default=0)
+    s_in_progress = models.PositiveIntegerField(default=0)
+    s_resolved = models.PositiveIntegerField(default=0)
+    s_closed = models.PositiveIntegerField(default=0)
+    s_cancelled = models.PositiveIntegerField(default=0)
+    s_merged = models.PositiveIntegerField(default=0)
+    # Sums of the coordinates of all the row's cases: the cluster is drawn at their centroid.
     sum_lat = models.FloatField()
     sum_lng = models.FloatField()
 
@@ -52,7 +62,7 @@ class CaseCell(ScopedModel):
         return scope_for(viewer).range_q(cls.scope_path)
 
     def __str__(self) -> str:
-        return f"L{self.level} {self.cx},{self.cy} {self.area_code} {self.state}/{self.supervision} = {self.n}"
+        return f"L{self.level} {self.cx},{self.cy} {self.area_code} {self.supervision} = {self.n}"
 
 
 class CaseCellState(models.Model):

@@ -91,16 +91,6 @@ def parse_choices(field: str, raw: str | None, allowed: list[str], default: list
     return wanted
 
 
-def _breakdown(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    n = sum(r["n"] for r in rows)
-    by_state: dict[str, int] = defaultdict(int)
-    by_sup: dict[str, int] = defaultdict(int)
-    for r in rows:
-        by_state[r["state"]] += r["n"]
-        by_sup[r["supervision"]] += r["n"]
-    return {"n": n, "by_state": dict(by_state), "by_supervision": dict(by_sup)}
-
-
 def case_clusters(
     *, viewer: Any, bbox: str, zoom: int, states: str | None = None, supervision: str | None = None
 ) -> dict[str, Any]:
@@ -128,14 +118,15 @@ def case_clusters(
     if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_CELLS:
         raise InvalidInput.field("zoom", _("范围过大：请放大地图"))
     base = CaseCell.objects.visible_to(viewer).filter(
-        level=level, cx__gte=x0, cx__lte=x1, cy__gte=y0, cy__lte=y1, state__in=wanted_states
+        level=level, cx__gte=x0, cx__lte=x1, cy__gte=y0, cy__lte=y1
     )
     if len(wanted_sup) < len(Supervision.values):
         base = base.filter(supervision__in=wanted_sup)
+    sums = {f"n_{st}": Sum(f"s_{st}") for st in wanted_states}
     rows = list(
-        base.values("cx", "cy", "state", "supervision").annotate(
-            n=Sum("n"), slat=Sum("sum_lat"), slng=Sum("sum_lng")
-        )
+        base.values("cx", "cy", "supervision")
+        .annotate(slat=Sum("sum_lat"), slng=Sum("sum_lng"), all_n=Sum("n"), **sums)
+        .order_by()
     )
     out: dict[str, Any] = {
         "zoom": zoom,
@@ -143,29 +134,46 @@ def case_clusters(
         "as_of": state_row.isoformat() if state_row else None,
         "mode": "clusters",
     }
-    if zoom >= RAW_ZOOM and sum(r["n"] for r in rows) <= RAW_LIMIT:
-        return {**out, **_raw_cases(viewer, box, wanted_states, wanted_sup)}
-    groups: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[int, int], dict[str, Any]] = {}
+    total = 0
     for r in rows:
-        groups[(r["cx"], r["cy"])].append(r)
-    clusters = []
-    for (cx, cy), group in sorted(groups.items()):
-        n = sum(r["n"] for r in group)
-        clusters.append(
-            {
-                "lat": round(sum(r["slat"] for r in group) / n, 6),
-                "lng": round(sum(r["slng"] for r in group) / n, 6),
-                "cell": [cx, cy],
-                **_breakdown(group),
-            }
-        )
+        n = sum(r[k] for k in sums)
+        if not n:
+            continue
+        total += n
+        g = groups.setdefault(
+            (r["cx"], r["cy"]), {"n": 0, "slat": 0.0, "slng": 0.0, "all": 0, "by_state": defaultdict(int),
+                                 "by_supervision": defaultdict(int)}
+        )  # fmt: skip
+        g["n"] += n
+        g["slat"] += r["slat"]
+        g["slng"] += r["slng"]
+        g["all"] += r["all_n"]
+        g["by_supervision"][r["supervision"]] += n
+        for st in wanted_states:
+            if r[f"n_{st}"]:
+                g["by_state"][st] += r[f"n_{st}"]
+    if zoom >= RAW_ZOOM and total <= RAW_LIMIT:
+        return {**out, **_raw_cases(viewer, box, wanted_states, wanted_sup)}
+    clusters = [
+        {
+            # At the centroid of the cell's cases (of every state: the position, not a count).
+            "lat": round(g["slat"] / g["all"], 6),
+            "lng": round(g["slng"] / g["all"], 6),
+            "cell": [cx, cy],
+            "n": g["n"],
+            "by_state": dict(g["by_state"]),
+            "by_supervision": dict(g["by_supervision"]),
+        }
+        for (cx, cy), g in sorted(groups.items())
+    ]
     snapped = Box(
         cells.cell_edge(x0, level),
         cells.cell_edge(y0, level),
         cells.cell_edge(x1 + 1, level),
         cells.cell_edge(y1 + 1, level),
     )
-    return {**out, "box": snapped.as_list(), "total": sum(c["n"] for c in clusters), "clusters": clusters}
+    return {**out, "box": snapped.as_list(), "total": total, "clusters": clusters}
 
 
 def _raw_cases(viewer: Any, box: Box, states: list[str], sup: list[str]) -> dict[str, Any]:
