@@ -86,7 +86,9 @@ def _internal_seed(n: int) -> None:
     print(json.dumps({"inserted": n, "seconds": round(time.perf_counter() - t0, 1)}))
 
 
-def _screen_box(lat: float, lng: float, zoom: int, width_px: int = 1920, height_px: int = 1080) -> list[float]:
+def _screen_box(
+    lat: float, lng: float, zoom: int, width_px: int = 1920, height_px: int = 1080
+) -> list[float]:
     import math
 
     w = width_px * 360 / (256 * 2**zoom)
@@ -109,11 +111,19 @@ def _internal_time(runs: int) -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT level, count(*) FROM command_casecell GROUP BY level ORDER BY level")
         rows_per_level = dict(cur.fetchall())
-    admin = make_user(Role.ADMIN, username="bench-map-admin")
+    from wangge.accounts.models import User
+
+    admin = User.objects.filter(username="bench-map-admin").first() or make_user(
+        Role.ADMIN, username="bench-map-admin"
+    )
     centre = (SOUTH + SIZE / 2, WEST + SIZE / 2)
     town = (SOUTH + SIZE * ((3 * 0.6180339887) % 1), WEST + SIZE * ((3 * 0.7548776662) % 1))
     cases: list[tuple[str, list[float], int]] = [
-        ("district (whole, padded)", [WEST - 0.05, SOUTH - 0.05, WEST + SIZE + 0.05, SOUTH + SIZE + 0.05], 11),
+        (
+            "district (whole, padded)",
+            [WEST - 0.05, SOUTH - 0.05, WEST + SIZE + 0.05, SOUTH + SIZE + 0.05],
+            11,
+        ),
         ("district screen z12", _screen_box(*centre, 12), 12),
         ("district screen z13", _screen_box(*centre, 13), 13),
         ("street screen z14", _screen_box(*town, 14), 14),
@@ -195,6 +205,7 @@ def main(argv: list[str]) -> None:
     p.add_argument("--cases", type=int, default=1_000_000)
     p.add_argument("--runs", type=int, default=7)
     p.add_argument("--keep", type=int, default=0)
+    p.add_argument("--reuse", type=int, default=0, help="time again on the database a keep=1 run left")
     p.add_argument(
         "--pg-url",
         default=os.environ.get("WANGGE_BENCH_MAP_PG", "postgres://postgres@127.0.0.1:5432/wangge_bench_map"),
@@ -207,7 +218,9 @@ def main(argv: list[str]) -> None:
         env = scratch_env("pg", args.pg_url, Path(tmp))
         recreate_pg(args.pg_url)
         try:
-            subprocess.run([str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
+            subprocess.run(
+                [str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
+            )
             migrated = time.perf_counter()
             seeded = _last_json(_self(env, "_seed", str(args.cases)))
             print(f"seeded {seeded['inserted']:,} cases in {seeded['seconds']} s", flush=True)
@@ -216,7 +229,9 @@ def main(argv: list[str]) -> None:
             if not args.keep:
                 drop_pg(args.pg_url)
     reb = found["rebuild"]
-    print(f"cell table rebuilt: {reb['cases']:,} located cases in {reb['wall_s']} s; rows per level {reb['rows_per_level']}")
+    print(
+        f"cell table rebuilt: {reb['cases']:,} located cases in {reb['wall_s']} s; rows per level {reb['rows_per_level']}"
+    )
     print(f"{'box':28} {'zoom':>4} {'mode':>8} {'lvl':>3} {'clus':>5} {'cases':>9} {'sum ok':>6} "
           f"{'map p50':>8} {'map max':>8} {'bare count p50':>14}")  # fmt: skip
     for r in found["results"]:

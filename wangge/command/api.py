@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from wangge.core.schemas import ErrorOut
 
@@ -29,7 +29,9 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Erro
 class ClusterFilter(Schema):
     bbox: str = Field(..., max_length=100, description="west,south,east,north (WGS84 degrees)")
     zoom: int = Field(..., ge=0, le=22)
-    states: str | None = Field(None, max_length=200, description="comma list of states, or all (default: live)")
+    states: str | None = Field(
+        None, max_length=200, description="comma list of states, or all (default: live)"
+    )
     supervision: str | None = Field(None, max_length=40, description="comma list: normal,yellow,red")
 
 
@@ -82,10 +84,11 @@ def map_layer_volunteers(request: HttpRequest):  # type: ignore[no-untyped-def]
     return selectors.volunteers_layer(viewer=request.user)
 
 
-@router.get("/map/layers/{key}", response={200: dict[str, Any], **ERRORS})
-def map_layer(request: HttpRequest, key: str):  # type: ignore[no-untyped-def]
-    """An imported layer as GeoJSON: features with their own codes and the grids of ours they overlap."""
-    return selectors.layer_geojson(viewer=request.user, key=key[:40])
+@router.get("/map/layers/features", response={200: dict[str, Any], **ERRORS})
+def map_layer_features(request: HttpRequest, key: str = Query(..., max_length=40)):  # type: ignore[no-untyped-def]  # noqa: B008
+    """An imported layer as GeoJSON: features with their own codes and the grids of ours (in the viewer's
+    scope) they overlap."""
+    return selectors.layer_geojson(viewer=request.user, key=key)
 
 
 @router.post("/map/layers", response={201: MapLayerImportedOut, **ERRORS})
@@ -101,13 +104,16 @@ def map_layer_import(request: HttpRequest, data: MapLayerIn):  # type: ignore[no
         name_field=data.name_field,
         by=request.user,
     )
-    return 201, {
-        "key": layer.key,
-        "name": layer.name,
-        "kind": layer.kind,
-        "features": layer.features.count(),
-        "links": selectors.GridLayerLink.objects.filter(feature__layer=layer).count(),
-    }
+    return Status(
+        201,
+        {
+            "key": layer.key,
+            "name": layer.name,
+            "kind": layer.kind,
+            "features": layer.features.count(),
+            "links": selectors.GridLayerLink.objects.filter(feature__layer=layer).count(),
+        },
+    )
 
 
 @router.get("/map/grids/{code}/other-grids", response={200: list[MapGridLinkOut], **ERRORS})

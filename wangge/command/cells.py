@@ -20,8 +20,8 @@ from wangge.appeals.models import Appeal, State
 
 from .models import CaseCell, CaseCellState
 
-# Levels stored, finest last: a cell of level L is 360 / 2**(L+2) degrees (64 px at zoom L).
-LEVELS = (4, 6, 8, 10, 12, 14, 16)
+# Levels stored, finest last: a cell of level L is 360 / 2**(L+2) degrees (64 px at zoom L, 128 px at L+1).
+LEVELS = tuple(range(4, 17))
 FINEST = LEVELS[-1]
 
 
@@ -41,8 +41,9 @@ def cell_edge(index: int, level: int) -> float:
 
 
 def level_for(zoom: int) -> int:
-    """The finest stored level not finer than ``zoom`` (so a cell is 64–128 px on screen)."""
-    return max([lv for lv in LEVELS if lv <= zoom] or [LEVELS[0]])
+    """The level whose cells are 128 px on screen at ``zoom`` (coarsest/finest stored at the ends): a
+    cluster per 128 px square keeps a 4K screen under ~500 clusters."""
+    return max(LEVELS[0], min(zoom - 1, FINEST))
 
 
 def _floor(expr: str) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import TimeStampedModel
 from wangge.core.roles import user_can
-from wangge.core.scoping import NEVER, ScopedManager, ScopedModel, scope_for
+from wangge.core.scoping import NEVER, ScopedModel, scope_for
 
 
 class CaseCell(ScopedModel):
@@ -26,7 +26,6 @@ class CaseCell(ScopedModel):
 
     scope_path = "area_code"
     scope_ranged = True
-    objects = ScopedManager()
 
     level = models.PositiveSmallIntegerField()
     cx = models.IntegerField()
@@ -143,7 +142,9 @@ class GridLayerLink(models.Model):
         verbose_name_plural = _("网格与外部图层对应")
         constraints = [
             models.UniqueConstraint(fields=["feature", "grid_code"], name="command_link_unique"),
-            models.CheckConstraint(condition=Q(share__gt=0) & Q(share__lte=1.0001), name="command_link_share"),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=1.0001), name="command_link_share"
+            ),
         ]
 
     def __str__(self) -> str:

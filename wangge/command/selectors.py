@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -224,7 +224,9 @@ class _FeatureIndex:
                 rows = LayerFeature.objects.select_related("layer").order_by("layer__key", "code")
                 for f in rows:
                     try:
-                        items.append((f.layer.key, f.layer.name, f.code, f.name, geo.parse_boundary(f.geometry)))
+                        items.append(
+                            (f.layer.key, f.layer.name, f.code, f.name, geo.parse_boundary(f.geometry))
+                        )
                     except geo.BoundaryError:  # pragma: no cover - imports validate every geometry
                         continue
                 self.items = items
@@ -283,15 +285,13 @@ def layer_list(*, viewer: Any) -> list[dict[str, Any]]:
         ("special_households", _("重点关爱户（按网格计数）"), "builtin"),
         ("volunteers", _("在岗志愿者"), "builtin"),
     ]
-    out = [{"key": k, "name": str(n), "kind": kind, "features": None} for k, n, kind in own]
-    for layer in MapLayer.objects.order_by("key").values("key", "name", "kind"):
-        out.append({**layer, "kind": layer["kind"], "features": None})
-    counts = dict(
-        LayerFeature.objects.values_list("layer__key").annotate(c=Sum(1)).values_list("layer__key", "c")
-    )
-    for row in out:
-        if row["kind"] != "builtin":
-            row["features"] = counts.get(row["key"], 0)
+    out: list[dict[str, Any]] = [
+        {"key": k, "name": str(n), "kind": kind, "features": None} for k, n, kind in own
+    ]
+    for key, name, kind, count in (
+        MapLayer.objects.order_by("key").annotate(c=Count("features")).values_list("key", "name", "kind", "c")
+    ):
+        out.append({"key": key, "name": name, "kind": kind, "features": count})
     return out
 
 
@@ -381,7 +381,7 @@ def volunteers_layer(*, viewer: Any, at: dt.datetime | None = None) -> dict[str,
     on_duty = dict(
         Signup.objects.filter(activity__in=tasks, status=Signup.Status.CHECKED_IN)
         .values("activity_id")
-        .annotate(c=Sum(1))
+        .annotate(c=Count("id"))
         .values_list("activity_id", "c")
     )
     return {

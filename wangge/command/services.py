@@ -26,7 +26,9 @@ def can_import_layers(user: Any) -> bool:
     return user_can(user, "areas.write") or user_can(user, "metrics.read_all")
 
 
-def parse_geojson(raw: str | bytes | dict[str, Any], *, code_field: str = "code", name_field: str = "name") -> list[dict[str, Any]]:
+def parse_geojson(
+    raw: str | bytes | dict[str, Any], *, code_field: str = "code", name_field: str = "name"
+) -> list[dict[str, Any]]:
     """The features of a GeoJSON FeatureCollection as ``{code, name, geometry, bounds}``, or InvalidInput
     naming the ``geojson`` field and the first bad feature."""
     if isinstance(raw, bytes):
@@ -71,7 +73,9 @@ def parse_geojson(raw: str | bytes | dict[str, Any], *, code_field: str = "code"
         except geo.BoundaryError as exc:
             raise InvalidInput.field("geojson", f"{where}（{code}）: {exc}") from None
         except (TypeError, ValueError, KeyError, IndexError):
-            raise InvalidInput.field("geojson", _("%(w)s（%(c)s）的坐标格式错误") % {"w": where, "c": code}) from None
+            raise InvalidInput.field(
+                "geojson", _("%(w)s（%(c)s）的坐标格式错误") % {"w": where, "c": code}
+            ) from None
         west, south, east, north = geom.bounds
         out.append(
             {
@@ -113,7 +117,12 @@ def layer_import(
     features = parse_geojson(geojson, code_field=code_field, name_field=name_field)
     layer, created = MapLayer.objects.update_or_create(
         key=key,
-        defaults={"name": name, "kind": kind, "source": source[:120], "imported_by": by if getattr(by, "pk", None) else None},
+        defaults={
+            "name": name,
+            "kind": kind,
+            "source": source[:120],
+            "imported_by": by if getattr(by, "pk", None) else None,
+        },
     )
     layer.features.all().delete()
     LayerFeature.objects.bulk_create(

@@ -80,7 +80,7 @@ def test_cluster_counts_add_up_to_the_cases_in_the_box(tree: Tree, zoom: int) ->
                 case_clusters(viewer=admin, bbox=",".join(map(str, bbox)), zoom=zoom)
             continue
         out = case_clusters(viewer=admin, bbox=",".join(map(str, bbox)), zoom=zoom)
-        added = sum(c["n"] for c in out["clusters"]) + len(out["cases"] if "cases" in out else [])
+        added = sum(c["n"] for c in out["clusters"]) + len(out.get("cases", []))
         assert out["total"] == added
         assert added == raw_count(admin, out["box"]), (bbox, zoom, out["mode"])
         for c in out["clusters"]:
@@ -104,8 +104,12 @@ def test_filters_by_state_and_supervision(tree: Tree) -> None:
     make_cases(tree, 300)
     cells.rebuild()
     admin = make_user(Role.ADMIN)
-    out = case_clusters(viewer=admin, bbox="120,32,121,33", zoom=10, states="closed,submitted", supervision="red")
-    want = Appeal.objects.filter(state__in=["closed", "submitted"], supervision_level="red", lat__isnull=False)
+    out = case_clusters(
+        viewer=admin, bbox="120,32,121,33", zoom=10, states="closed,submitted", supervision="red"
+    )
+    want = Appeal.objects.filter(
+        state__in=["closed", "submitted"], supervision_level="red", lat__isnull=False
+    )
     assert out["total"] == want.count() > 0
     assert {s for c in out["clusters"] for s in c["by_state"]} <= {"closed", "submitted"}
 
