@@ -216,14 +216,17 @@ def main(argv: list[str]) -> None:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         env = scratch_env("pg", args.pg_url, Path(tmp))
-        recreate_pg(args.pg_url)
+        if not args.reuse:
+            recreate_pg(args.pg_url)
         try:
-            subprocess.run(
-                [str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
-            )
+            if not args.reuse:
+                subprocess.run(
+                    [str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
+                )
             migrated = time.perf_counter()
-            seeded = _last_json(_self(env, "_seed", str(args.cases)))
-            print(f"seeded {seeded['inserted']:,} cases in {seeded['seconds']} s", flush=True)
+            if not args.reuse:
+                seeded = _last_json(_self(env, "_seed", str(args.cases)))
+                print(f"seeded {seeded['inserted']:,} cases in {seeded['seconds']} s", flush=True)
             found = _last_json(_self(env, "_time", str(args.runs)))
         finally:
             if not args.keep:

@@ -29,6 +29,7 @@ def test_commander_drills_down_and_imports_a_police_layer(
     make_cases(tree, 80)
     cells.rebuild()
     page = browser_page
+    page.set_default_timeout(60_000)  # the shared 2-core machine can be slow
     page.set_viewport_size({"width": 360, "height": 740})
     browser_login(page, "zhihui01", PASSWORD)
     page.goto(page.base_url + "/command/map/")
