@@ -9,7 +9,7 @@ from typing import Any
 from wangge.areas import geo
 
 from . import cells
-from .services import layer_import
+from .services import layer_import_within
 
 
 def police_layer(bounds: tuple[float, float, float, float], rng: Any, cell: float) -> dict[str, Any]:
@@ -55,7 +55,8 @@ def populate_demo(ctx: Any) -> None:
         sizes = sorted(max(s.bounds[2] - s.bounds[0], s.bounds[3] - s.bounds[1]) for s in shapes)
         cell = sizes[len(sizes) // 2] * 1.7
         fc = police_layer((west, south, east, north), ctx.rng, cell)
-        layer = layer_import(
+        # The demo hooks run inside one transaction: the non-durable form of the import service.
+        layer = layer_import_within(
             key="police", name="公安警格", geojson=fc, source="demo: 公安分局警格（模拟）", by=None
         )
         ctx.log(f"command: 警格图层 {layer.features.count()} 个警格")

@@ -89,7 +89,13 @@ def parse_geojson(
 
 
 @transaction.atomic(durable=True)
-def layer_import(
+def layer_import(**kwargs: Any) -> MapLayer:
+    """Import (or replace) a layer (see ``layer_import_within``), as one durable transaction."""
+    return layer_import_within(**kwargs)
+
+
+@transaction.atomic
+def layer_import_within(
     *,
     key: str,
     name: str,

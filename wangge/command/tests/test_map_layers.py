@@ -217,3 +217,22 @@ def test_no_layer_shows_a_special_households_location_or_a_small_count(tree: Tre
     assert 6 in counts  # grid_b's count is on the map
     assert all(c is None or c >= 5 for c in counts), counts
     assert 3 not in counts
+
+
+def test_the_demo_hook_imports_the_police_layer_inside_the_demo_transaction(tree: Tree) -> None:
+    from types import SimpleNamespace
+
+    from django.db import transaction
+
+    from wangge.command.demo import populate_demo
+    from wangge.command.models import CaseCellState
+
+    logged: list[str] = []
+    ctx = SimpleNamespace(
+        grids=[tree.grid_a, tree.grid_b, tree.grid_c], rng=random.Random(5), log=logged.append
+    )
+    with transaction.atomic():
+        populate_demo(ctx)
+    assert MapLayer.objects.get(key="police").features.count() >= 2
+    assert GridLayerLink.objects.filter(grid_code=tree.grid_a.code).exists()
+    assert CaseCellState.objects.filter(pk=1).exists() and len(logged) == 2
