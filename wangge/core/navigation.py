@@ -13,6 +13,7 @@ from wangge.core.roles import user_can
 NAV: list[tuple[str, Any, str | None]] = [
     ("home", _("首页"), None),
     ("areas:tree", _("区域网格"), "areas.read"),
+    ("command:map", _("全市一张图"), "registry.read"),
     ("registry:residents", _("居民"), "registry.read"),
     ("registry:households", _("户"), "registry.read"),
     ("registry:buildings", _("楼栋"), "registry.read"),

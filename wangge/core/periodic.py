@@ -45,6 +45,7 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
         "wangge.visits.rollup:tick",
         86400,
     ),  # daily repair: the figures rebuilt from the records
+    ("map_cells", "wangge.command.cells:tick", 600),  # the one map's case cells and layer links
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
     ("jobs_reap", "wangge.core.jobs:reap", 300),

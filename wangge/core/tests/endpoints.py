@@ -569,6 +569,8 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/registry/changes/{pk}": lambda w, a: {"pk": _registry_change(w, a).pk},
     "/api/v1/patrols/{ref}": lambda w, a: {"ref": _patrol(w, a).pk},
     "/api/v1/patrols/{ref}/points": lambda w, a: {"ref": _patrol(w, a).pk},
+    "/api/v1/map/cases/{pk}": lambda w, a: {"pk": _appeal(w, a).pk},
+    "/api/v1/map/grids/{code}/other-grids": lambda w, a: {"code": a.code},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -721,6 +723,16 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/metrics/patrols": (
         "aggregate figures of one area the viewer reaches (another area is 422); patrols/tests/test_log.py"
     ),
+    "/api/v1/map/clusters": (
+        "aggregate counts from the cell table through CaseCell.visible_to; command/tests/test_map_clusters.py"
+    ),
+    "/api/v1/map/areas": "aggregate figures of one area the viewer reaches (another area is 422; command tests)",
+    "/api/v1/map/layers": "the catalogue of map layers (reference data, no rows of an area)",
+    "/api/v1/map/layers/features": (
+        "another network's grids (reference data); their links to our grids are cut to the viewer's scope"
+    ),
+    "/api/v1/map/layers/places": "service places: public information (inactive ones are not on the map)",
+    "/api/v1/map/layers/volunteers": "tasks under way through Activity.visible_to, counts only (no names)",
     "/api/v1/metrics/visits": (
         "aggregate figures of one area the viewer reaches (another area is 422, not rows to look for); "
         "their scope is tested in visits/tests/test_api.py"

@@ -34,7 +34,22 @@ QUERY: dict[str, Callable[[World], str]] = {
     "/api/v1/areas/basemap": lambda w: "?lat=32.505&lng=120.405",
     "/api/v1/commitments/compliance": lambda w: f"?company={_company_in_grid_a(w)}",
     "/api/v1/places/nearest": lambda w: "?lat=32.505&lng=120.405&include_closed=true",
+    "/api/v1/map/clusters": lambda w: "?bbox=120.39,32.49,120.43,32.53&zoom=14",
+    "/api/v1/map/layers/features": lambda w: _police_layer(w),
 }
+
+
+def _police_layer(w: World) -> str:
+    from wangge.command.models import MapLayer
+    from wangge.command.services import layer_import
+    from wangge.testing import rect
+
+    if not MapLayer.objects.filter(key="police").exists():
+        grid = {"type": "Feature", "properties": {"code": "JG1"}, "geometry": rect(120.39, 32.49, 0.05, 0.05)}
+        layer_import(
+            key="police", name="警格", geojson={"type": "FeatureCollection", "features": [grid]}, by=None
+        )
+    return "?key=police"
 
 
 def _company_in_grid_a(w: World) -> int:
