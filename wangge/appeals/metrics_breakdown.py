@@ -137,12 +137,17 @@ def appeal_trend(
 
 
 def _cases(
-    viewer: Any, area: str | None, start: str | None, end: str | None, channel: str | None
+    viewer: Any,
+    area: str | None,
+    start: str | None,
+    end: str | None,
+    channel: str | None,
+    now: dt.datetime | None,
 ) -> tuple[Any, QuerySet[Appeal], dict[str, Any]]:
     area = _clean("area", area)
     start, end = _clean("from", start, 40), _clean("to", end, 40)
     channel = channel_clean(channel)
-    now = timezone.now()
+    now = now or timezone.now()
     period = period_parse(start, end, now=now)
     the_area, area_q = _scoped_area(viewer, area)
     qs = Appeal.objects.filter(area_q, reported_at__gte=period.start, reported_at__lt=period.end)
@@ -166,13 +171,14 @@ def appeal_breakdown(
     start: str | None = None,
     end: str | None = None,
     channel: str | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The cases of the area and period grouped by ``by``: ``category`` (class, 大类), ``channel`` or ``unit``
     (the lead unit: departments and property companies, ranked by on-time close rate, those under the
     minimum sample last)."""
     if by not in BREAKDOWNS:
         raise InvalidInput.field("by", "统计维度须为 category、channel 或 unit")
-    as_of, qs, head = _cases(viewer, area, start, end, channel)
+    as_of, qs, head = _cases(viewer, area, start, end, channel, now)
     aggs = _aggregates(as_of)
     items: list[dict[str, Any]] = []
     if by == "category":
