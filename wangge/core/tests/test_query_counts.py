@@ -33,6 +33,7 @@ QUERY: dict[str, Callable[[World], str]] = {
     "/api/v1/areas/locate": lambda w: "?lat=32.505&lng=120.405",
     "/api/v1/commitments/compliance": lambda w: f"?company={_company_in_grid_a(w)}",
     "/api/v1/places/nearest": lambda w: "?lat=32.505&lng=120.405&include_closed=true",
+    "/api/v1/metrics/appeals/breakdown": lambda w: "?by=unit",
 }
 
 
