@@ -3,7 +3,7 @@ unit, for any area subtree the viewer reaches. Definitions: docs/metrics.md ("Tr
 
 * ``appeal_trend``: one row per calendar month (local time) of the last ``months`` months, from the rollup
   (``AppealDailyStat`` summed by month, one grouped query) when it has been built and no channel is asked
-  for; from the cases otherwise (one grouped query over ``appeal_channel_area_reported``).
+  for; from the cases otherwise (one grouped query).
 * ``appeal_breakdown``: the cases of the area and period grouped by class (大类) of category, by channel or
   by lead unit (departments and property companies), one grouped query plus one for the names.
 

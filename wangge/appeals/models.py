@@ -351,8 +351,6 @@ class Appeal(TimeStampedModel):
             models.Index(fields=["area_code", "reported_at"], name="appeal_area_reported"),
             models.Index(fields=["state", "resolve_due_at"], name="appeal_state_due"),
             models.Index(fields=["category", "reported_at"], name="appeal_category_reported"),
-            # One channel's cases of an area and period (the 12345 trend, the channel filter of lists/figures).
-            models.Index(fields=["channel", "area_code", "reported_at"], name="appeal_channel_area_reported"),
             # The metrics rollup's refresh finds the cases changed since its last run.
             models.Index(fields=["updated_at"], name="appeal_updated"),
             # Response deadlines still waiting for an acknowledgement (the rollup's as-of correction).
