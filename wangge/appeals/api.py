@@ -102,6 +102,7 @@ def list_appeals(
     supervision: str | None = None,
     due_before: datetime | None = Query(None, description="处置期限早于此时间的在办诉求（临期/超期清单）"),
     q: str | None = None,
+    channel: str | None = Query(None, description="来源渠道（如 hotline_12345）"),
     limit: int = Query(50, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
@@ -112,6 +113,7 @@ def list_appeals(
         ("role", role),
         ("supervision", supervision),
         ("q", q),
+        ("channel", channel),
     ):
         if value is not None:
             _clean_param(name, value)
@@ -127,6 +129,7 @@ def list_appeals(
         supervision=supervision,
         due_before=due_before,
         q=q,
+        channel=channel,
     )
     items = [selectors.appeal_summary(a) for a in qs[offset : offset + limit]]
     return {"count": qs.count(), "items": items}

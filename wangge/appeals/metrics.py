@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "default_days": 30,
 }
 
+# A rate over fewer cases than this is "样本不足" (settings.WANGGE_METRICS_MIN_SAMPLE overrides it).
+DEFAULT_RATE_MIN_SAMPLE = 5
+
 COUNT_KEYS = (
     "reported",
     "opened",
@@ -85,6 +88,15 @@ def _clean(field: str, value: str | None, max_length: int = 17) -> str | None:
         return None
     if len(value) > max_length or "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
         raise InvalidInput.field(field, "无效的值")
+    return value
+
+
+def channel_clean(value: str | None) -> str | None:
+    """A ``channel`` filter: one of ``Appeal.Channel`` (an unknown one is 422, never silently ignored)."""
+    if value is None or value == "":
+        return None
+    if value not in Appeal.Channel.values:
+        raise InvalidInput.field("channel", "未知的来源渠道")
     return value
 
 
@@ -253,7 +265,27 @@ def _derive(raw: dict[str, Any], cfg: dict[str, Any]) -> dict[str, Any]:
     for key in SPANS:
         out[f"avg_{key}_hours"] = _avg_hours(raw.get(f"sum_{key}"), raw.get(f"n_{key}"))
     out["score"] = composite_score(out, cfg["weights"])
+    # The sample (denominator) of each rate, and the rates whose sample is below the minimum.
+    samples = {
+        "response_rate": int(raw.get("response_due_n") or 0),
+        "resolution_rate": rated,
+        "satisfaction_rate": rated,
+        "on_time_close_rate": base,
+        "close_rate": base,
+        "rework_rate": out["closed"],
+        "extension_rate": int(raw.get("live_opened") or 0),
+        "overdue_rate": int(raw.get("live_opened") or 0),
+    }
+    floor = rate_min_sample()
+    out["rate_samples"] = samples
+    out["rates_insufficient"] = [k for k in RATE_KEYS if samples[k] < floor]
     return out
+
+
+def rate_min_sample() -> int:
+    """``WANGGE_METRICS_MIN_SAMPLE``: below this many cases in its denominator a rate is shown as
+    "样本不足（n=…）", not as a percentage (one closed case is not "结案率 100%")."""
+    return max(1, int(getattr(settings, "WANGGE_METRICS_MIN_SAMPLE", DEFAULT_RATE_MIN_SAMPLE)))
 
 
 def composite_score(rates: Mapping[str, Any], weights: Mapping[str, float]) -> float | None:
@@ -296,6 +328,7 @@ def appeal_metrics(
     unit: int | None = None,
     person: int | None = None,
     category: str | None = None,
+    channel: str | None = None,
     ranking: bool = True,
     now: dt.datetime | None = None,
     source: str = "auto",
@@ -303,8 +336,10 @@ def appeal_metrics(
     """The metrics of the cases reported in the period inside ``area`` (a subtree), optionally only those
     led by ``unit``/``person`` or in ``category`` (a subclass code, or a class code for all its subclasses).
 
+    ``channel``: only the cases that came in through that channel (``Appeal.Channel``; unknown → 422).
+
     ``source``: ``auto`` reads the rollup (``AppealDailyStat``, at most one tick stale) for the whole days
-    of the period when it has been built and no unit/person/category filter is given, the raw cases
+    of the period when it has been built and no unit/person/category/channel filter is given, the raw cases
     otherwise; ``raw`` always aggregates the cases; ``rollup`` insists on the rollup.
     """
     cfg = metrics_config()
@@ -324,6 +359,9 @@ def appeal_metrics(
         qs = qs.filter(lead_unit_id=unit)
     if person is not None:
         qs = qs.filter(lead_user_id=person)
+    channel = channel_clean(channel)
+    if channel:
+        qs = qs.filter(channel=channel)
     if category:
         cat = Category.objects.filter(code=category).first()
         if cat is None:
@@ -333,7 +371,14 @@ def appeal_metrics(
     children = _children(the_area, viewer)
     length = len(next(iter(children))) if children else 0
     state = None
-    if source != "raw" and unit is None and person is None and not category and rollup.enabled():
+    if (
+        source != "raw"
+        and unit is None
+        and person is None
+        and not category
+        and not channel
+        and rollup.enabled()
+    ):
         state = AppealRollupState.objects.filter(pk=1).first()
     if source == "rollup" and state is None:
         raise InvalidInput.field("source", "统计汇总表尚未生成（wangge appeals_rollup --rebuild）")
@@ -344,11 +389,11 @@ def appeal_metrics(
         rows = _raw_rows(qs, as_of, length)
     raw = _combine(rows)
     result: dict[str, Any] = {
-        "area": {"code": the_area.code, "name": the_area.name} if the_area else None,
+        "area": {"code": the_area.code, "name": the_area.name, "level": the_area.level} if the_area else None,
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
         "as_of": as_of.isoformat(),
-        "filters": {"unit": unit, "person": person, "category": category},
+        "filters": {"unit": unit, "person": person, "category": category, "channel": channel},
         "weights": cfg["weights"],
         "basically_satisfied_weight": cfg["basically_satisfied_weight"],
         "min_sample": cfg["min_sample"],
@@ -461,6 +506,8 @@ def _ranking(
                 "ranked": sample >= int(cfg["min_sample"]) and figures["score"] is not None,
                 **{k: figures[k] for k in ("score", "response_rate", "resolution_rate", "satisfaction_rate")},
                 **{k: figures[k] for k in ("on_time_close_rate", "close_rate", "rework_rate", "reported")},
+                "rate_samples": figures["rate_samples"],
+                "rates_insufficient": figures["rates_insufficient"],
             }
         )
     ranked = sorted((r for r in out if r["ranked"]), key=lambda r: (-r["score"], r["code"]))

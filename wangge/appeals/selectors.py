@@ -48,10 +48,12 @@ def appeal_list(
     supervision: str | None = None,
     due_before: dt.datetime | None = None,
     q: str | None = None,
+    channel: str | None = None,
 ) -> QuerySet[Appeal]:
     """Cases the viewer may see, newest first. ``role``: ``handling`` (my inbox and my unit's) or
     ``reported`` (mine); ``state`` may list several, comma-separated; ``category`` a class or subclass code;
-    ``area`` an area code (its subtree); ``due_before`` for the about-to-be-overdue list."""
+    ``area`` an area code (its subtree); ``due_before`` for the about-to-be-overdue list; ``channel`` one of
+    ``Appeal.Channel`` (unknown → 422 naming ``channel``)."""
     qs = Appeal.objects.visible_to(viewer)
     if role == "handling":
         qs = qs.filter(Appeal.handling_q(viewer)) if user_can(viewer, "appeals.handle") else qs.none()
@@ -67,6 +69,10 @@ def appeal_list(
         qs = qs.filter(state__in=states)
     if category:
         qs = qs.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if channel:
+        if channel not in Appeal.Channel.values:
+            raise InvalidInput.field("channel", "未知的来源渠道")
+        qs = qs.filter(channel=channel)
     if area:
         qs = qs.filter(area_code__startswith=area)
     if overdue is not None:
@@ -346,14 +352,20 @@ BOARD_VIEWS = ("new", "dispatch", "overdue", "soon", "whistled", "resolved")
 
 
 def board_counts(
-    *, viewer: Any, now: dt.datetime | None = None, due_soon_hours: float = 24
+    *,
+    viewer: Any,
+    now: dt.datetime | None = None,
+    due_soon_hours: float = 24,
+    channel: str | None = None,
 ) -> dict[str, int]:
     """The dispatcher's board in numbers, in one query (plus one for the report-ins): the same filters as the
-    board's tabs (``views.board``)."""
+    board's tabs (``views.board``), optionally of one channel."""
     now = now or timezone.now()
     active = [State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS]
     soon = now + dt.timedelta(hours=due_soon_hours)
     qs = Appeal.objects.visible_to(viewer)
+    if channel:
+        qs = qs.filter(channel=channel)
     counts = qs.aggregate(
         n_new=Count("pk", filter=Q(state=State.SUBMITTED)),
         n_dispatch=Count("pk", filter=Q(state=State.OPENED)),

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import Post, Unit
 from wangge.accounts.roles import user_can
-from wangge.areas.models import Area, Level
+from wangge.areas.models import CHILD_LEVEL, Area, Level
 from wangge.areas.selectors import area_list
 from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from wangge.core.ratelimit import rate_limit
@@ -234,6 +234,13 @@ def subcategories(request: HttpRequest) -> HttpResponse:
 # --- lists ---------------------------------------------------------------------------------------------
 
 
+def _channel_param(request: HttpRequest) -> str | None:
+    """The lists' and figures' ``channel`` filter (unknown → 422 naming the field, never ignored)."""
+    from .metrics import channel_clean
+
+    return channel_clean(request.GET.get("channel") or None)
+
+
 def _render_list(
     request: HttpRequest,
     qs: Any,
@@ -244,6 +251,9 @@ def _render_list(
     view: str,
     counts: dict[str, int] | None = None,
 ) -> HttpResponse:
+    channel = _channel_param(request)
+    if channel:
+        qs = qs.filter(channel=channel)
     page = Paginator(qs.select_related("grid"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "counts": counts or {},
@@ -253,6 +263,8 @@ def _render_list(
         "page": page,
         "views": views,
         "view": view,
+        "channel": channel or "",
+        "channels": Appeal.Channel.choices,
     }
     template = "appeals/_list_body.html" if _is_htmx(request) else "appeals/list.html"
     return render(request, template, context)
@@ -326,7 +338,9 @@ def board(request: HttpRequest) -> HttpResponse:
     else:
         view = "new"
         qs = selectors.appeal_list(viewer=user, state="submitted")
-    counts = selectors.board_counts(viewer=user, due_soon_hours=due_soon_hours())
+    counts = selectors.board_counts(
+        viewer=user, due_soon_hours=due_soon_hours(), channel=_channel_param(request)
+    )
     return _render_list(request, qs, tab="board", heading=_("调度台"), views=views, view=view, counts=counts)
 
 
@@ -645,56 +659,192 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
 
 
+# The rates a map of the child areas can be coloured by (the key is the ``rate`` parameter).
+MAP_RATES = [
+    ("on_time_close_rate", _("按期结案率")),
+    ("response_rate", _("响应率")),
+    ("resolution_rate", _("解决率")),
+    ("satisfaction_rate", _("满意率")),
+    ("close_rate", _("结案率")),
+]
+# Colour classes of the map (lower bound in %, label); the colours are in figures.css/figures.js.
+MAP_CLASSES = [(90, "≥ 90%"), (80, "80–90%"), (60, "60–80%"), (0, "< 60%")]
+
+
+def _rate_cell(value: float | None, sample: int, insufficient: bool) -> dict[str, Any]:
+    return {"pct": _pct(value), "sample": sample, "insufficient": insufficient}
+
+
+def _figures_area(request: HttpRequest) -> str:
+    code = request.GET.get("area") or ""
+    if code:
+        return code
+    from wangge.areas.selectors import default_area_code
+
+    try:
+        return default_area_code(request.user)
+    except InvalidInput:
+        first = area_list(viewer=request.user).exclude(level__in=[Level.MICROGRID, Level.GRID]).first()
+        return first.code if first else ""
+
+
+def _breadcrumb(viewer: Any, code: str) -> list[dict[str, str]]:
+    """The chosen area's ancestors the viewer reaches, then the area itself (one query)."""
+    scope = scope_for(viewer)
+    prefixes = [code[:n] for n in (6, 9, 12, 15) if n < len(code) and scope.contains(code[:n])]
+    names = dict(Area.objects.filter(code__in=[*prefixes, code]).values_list("code", "name"))
+    return [{"code": c, "name": names[c]} for c in [*prefixes, code] if c in names]
+
+
 @login_required
 def figures(request: HttpRequest) -> HttpResponse:
+    """The figures an area reads: the rates (each with its sample), the monthly trend, the breakdowns by
+    category, channel (12345) and handling unit, and a map of the child areas coloured by the chosen rate
+    (click one to drill down). The heading and breadcrumb follow the chosen area."""
     if not _perms(request.user)["can_read"]:
         raise Forbidden(_t("无权查看诉求统计"))
     from . import metrics
+    from .metrics_breakdown import appeal_breakdown, appeal_trend, hotline_share
 
-    area_code = request.GET.get("area") or ""
+    area_code = _figures_area(request)
     start = request.GET.get("from") or ""
     end = request.GET.get("to") or ""
     if not start and not end:
         today = timezone.localdate()
         start, end = (today - dt.timedelta(days=90)).isoformat(), today.isoformat()
-    areas = list(
-        area_list(viewer=request.user).exclude(level=Level.MICROGRID).exclude(level=Level.GRID)[:200]
-    )
-    if not area_code and areas:
-        area_code = areas[0].code
+    rate = request.GET.get("rate") or MAP_RATES[0][0]
+    channel = request.GET.get("channel") or ""
     context: dict[str, Any] = {
         **_perms(request.user),
         "tab": "figures",
-        "area_choices": areas,
         "area_code": area_code,
         "start": start,
         "end": end,
+        "rate": rate,
+        "channel": channel,
+        "map_rates": MAP_RATES,
+        "channels": Appeal.Channel.choices,
+        "tile_url": settings.WANGGE_TILE_URL,
     }
     try:
-        m = metrics.appeal_metrics(viewer=request.user, area=area_code or None, start=start, end=end)
+        if rate not in dict(MAP_RATES):
+            raise InvalidInput.field("rate", _t("未知的指标"))
+        ch = metrics.channel_clean(channel or None)
+        args: dict[str, Any] = {"viewer": request.user, "area": area_code or None}
+        m = metrics.appeal_metrics(**args, start=start, end=end, channel=ch)
+        trend = appeal_trend(**args, months=12, channel=ch)
+        hotline = appeal_trend(**args, months=12, channel=Appeal.Channel.HOTLINE_12345)
+        by_category = appeal_breakdown(**args, by="category", start=start, end=end, channel=ch)
+        by_channel = appeal_breakdown(**args, by="channel", start=start, end=end, channel=ch)
+        by_unit = appeal_breakdown(**args, by="unit", start=start, end=end, channel=ch)
     except (InvalidInput, NotFound) as exc:
         context["error"] = exc.detail
+        context["area_name"] = ""
         return render(request, "appeals/figures.html", context, status=exc.status_code)
-    ranking = [
-        {
-            **r,
-            "response_pct": _pct(r.get("response_rate")),
-            "resolution_pct": _pct(r.get("resolution_rate")),
-            "satisfaction_pct": _pct(r.get("satisfaction_rate")),
-            "on_time_pct": _pct(r.get("on_time_close_rate")),
-        }
-        for r in m.get("ranking", [])
+    the_area = m["area"] or {"code": "", "name": _t("全部区域")}
+    floor = metrics.rate_min_sample()
+    insufficient = set(m["rates_insufficient"])
+    samples = m["rate_samples"]
+    rates = [
+        {"key": k, "label": label, **_rate_cell(m.get(k), samples[k], k in insufficient)}
+        for k, label in RATE_LABELS
     ]
+    ranking = []
+    map_rates: dict[str, Any] = {}
+    for r in m.get("ranking", []):
+        bad = set(r["rates_insufficient"])
+        row = {
+            **r,
+            "cells": [
+                _rate_cell(r.get(k), r["rate_samples"][k], k in bad)
+                for k in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_close_rate")
+            ],
+        }
+        ranking.append(row)
+        map_rates[r["code"]] = {
+            "name": r["name"],
+            "value": _pct(r.get(rate)),
+            "sample": r["rate_samples"][rate],
+            "insufficient": rate in bad,
+        }
     ranked = [r for r in ranking if r.get("ranked")]
+    child_level = CHILD_LEVEL.get(m["area"]["level"]) if m["area"] else None
+
+    trend_chart = {
+        "months": [t["month"] for t in trend["items"]],
+        "reported": [t["reported"] for t in trend["items"]],
+        "closed": [t["closed"] for t in trend["items"]],
+        "overdue": [t["overdue"] for t in trend["items"]],
+        "on_time": [
+            None if "on_time_close_rate" in t["rates_insufficient"] else _pct(t["on_time_close_rate"])
+            for t in trend["items"]
+        ],
+    }
+    units = [
+        {
+            **u,
+            "on_time": _rate_cell(
+                u["on_time_close_rate"],
+                u["rate_samples"]["on_time_close_rate"],
+                "on_time_close_rate" in u["rates_insufficient"],
+            ),
+            "satisfaction": _rate_cell(
+                u["satisfaction_rate"],
+                u["rate_samples"]["satisfaction_rate"],
+                "satisfaction_rate" in u["rates_insufficient"],
+            ),
+        }
+        for u in by_unit["items"]
+    ]
+    for u in units:
+        u["cells"] = [u["on_time"], u["satisfaction"]]
+    dumps = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
     context.update(
         {
             "m": m,
-            "rates": [{"key": k, "label": label, "value": _pct(m.get(k))} for k, label in RATE_LABELS],
+            "area_name": the_area["name"],
+            "breadcrumb": _breadcrumb(request.user, the_area["code"]) if the_area["code"] else [],
+            "children": [{"code": r["code"], "name": r["name"]} for r in ranking],
+            "min_rate_sample": floor,
+            "rates": rates,
             "counts": [{"key": k, "label": label, "value": m.get(k, 0)} for k, label in COUNT_LABELS],
             "ranking": ranking,
-            "chart_json": json.dumps(
-                {"names": [r["name"] for r in ranked], "scores": [r["score"] for r in ranked]},
-                ensure_ascii=False,
+            "units": units,
+            "categories": by_category["items"],
+            "channel_rows": by_channel["items"],
+            "hotline": hotline_share(by_channel["items"]),
+            "rate_label": dict(MAP_RATES)[rate],
+            "map_classes": MAP_CLASSES,
+            "map_json": dumps(map_rates),
+            "geojson_url": (
+                f"/api/v1/areas/{the_area['code']}/geojson?levels={child_level}"
+                if child_level and the_area["code"]
+                else ""
+            ),
+            "trend_json": dumps(trend_chart),
+            "category_json": dumps(
+                {
+                    "names": [c["name"] for c in by_category["items"]],
+                    "counts": [c["reported"] for c in by_category["items"]],
+                }
+            ),
+            "channel_json": dumps(
+                {
+                    "names": [c["name"] for c in by_channel["items"]],
+                    "counts": [c["reported"] for c in by_channel["items"]],
+                    "months": [t["month"] for t in hotline["items"]],
+                    "hotline": [t["reported"] for t in hotline["items"]],
+                }
+            ),
+            "unit_json": dumps(
+                {
+                    "names": [u["name"] for u in units],
+                    "counts": [u["reported"] for u in units],
+                    "on_time": [None if u["on_time"]["insufficient"] else u["on_time"]["pct"] for u in units],
+                }
+            ),
+            "chart_json": dumps(
+                {"names": [r["name"] for r in ranked], "scores": [r["score"] for r in ranked]}
             ),
             "chart_height": max(120, 28 * len(ranked) + 40),
         }

@@ -181,7 +181,7 @@ def test_every_figure_matches_the_hand_computation(scenario: Tree) -> None:
     admin = make_user(Role.ADMIN)
     m = appeal_metrics(viewer=admin, area=scenario.community.code, now=NOW, **PERIOD)
     assert {k: m[k] for k in EXPECTED} == EXPECTED
-    assert m["area"] == {"code": scenario.community.code, "name": "东园社区"}
+    assert m["area"] == {"code": scenario.community.code, "name": "东园社区", "level": "community"}
     assert m["weights"] == {"response_rate": 30, "resolution_rate": 35, "satisfaction_rate": 35}
 
 

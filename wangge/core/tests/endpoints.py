@@ -701,6 +701,13 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/areas/basemap": "public geography around a point (outlines, names, roads; no registry rows): areas tests",
     "/api/v1/residents/import-template": "a blank template",
     "/api/v1/metrics/appeals": "aggregate figures; their scope is tested in appeals/tests/test_metrics.py",
+    "/api/v1/metrics/appeals/trend": (
+        "aggregate monthly figures of one area the viewer reaches (out of scope is 404); appeals/tests/test_figures.py"
+    ),
+    "/api/v1/metrics/appeals/breakdown": (
+        "aggregate figures by category/channel/unit of one area the viewer reaches (out of scope is 404); "
+        "appeals/tests/test_figures.py"
+    ),
     "/api/v1/appeals/categories": "reference data (public)",
     "/api/v1/members": "mobilisation roster; scoped by volunteers.selectors.member_list (volunteers tests)",
     "/api/v1/members/me": "the viewer's own membership",

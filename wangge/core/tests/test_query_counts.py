@@ -36,6 +36,7 @@ QUERY: dict[str, Callable[[World], str]] = {
     "/api/v1/places/nearest": lambda w: "?lat=32.505&lng=120.405&include_closed=true",
     "/api/v1/map/clusters": lambda w: "?bbox=120.39,32.49,120.43,32.53&zoom=14",
     "/api/v1/map/layers/features": lambda w: _police_layer(w),
+    "/api/v1/metrics/appeals/breakdown": lambda w: "?by=unit",
 }
 
 
