@@ -81,6 +81,8 @@ def party_org_recount(org: PartyOrg) -> int:
 
 
 def _check_resident(org: PartyOrg, resident: Resident) -> None:
+    # The grid code is written by database triggers: read the row, not the caller's (maybe fresh) object.
+    resident.area_code = Resident.objects.filter(pk=resident.pk).values_list("area_code", flat=True).first() or ""
     if not resident.active:
         raise InvalidInput.field("resident_id", "该居民已不在册")
     if resident.political_status not in PARTY_STATUSES:
@@ -195,6 +197,7 @@ def membership_end(*, membership: Membership, by: Any, until: dt.date | None = N
 
 
 def _household_in(org: PartyOrg, household: Household, field: str) -> None:
+    household.area_code = Household.objects.filter(pk=household.pk).values_list("area_code", flat=True).first() or ""
     if not household.active:
         raise InvalidInput.field(field, "该户已不在住")
     if not household.area_code.startswith(_grid_prefix(org)):
