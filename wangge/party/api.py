@@ -97,7 +97,9 @@ def alliance_out(a: Alliance) -> dict[str, Any]:
         "estate": a.estate,
         "focus": a.focus,
         "orgs": [{"id": link.org_id, "name": link.org.name, "lead": link.lead} for link in a.org_links.all()],
-        "units": [{"id": link.unit_id, "name": link.unit.name, "offer": link.offer} for link in a.unit_links.all()],
+        "units": [
+            {"id": link.unit_id, "name": link.unit.name, "offer": link.offer} for link in a.unit_links.all()
+        ],
     }
 
 
@@ -126,7 +128,10 @@ def party_org_detail(request: HttpRequest, org_id: int) -> Any:
 @router.get("/party/orgs/{org_id}/members", response=list[PartyMemberOut])
 def party_org_members(request: HttpRequest, org_id: int, include_past: bool = False) -> Any:
     org = selectors.party_org_get(viewer=request.user, pk=org_id)
-    return [member_out(m) for m in selectors.membership_list(viewer=request.user, org=org, include_past=include_past)]
+    return [
+        member_out(m)
+        for m in selectors.membership_list(viewer=request.user, org=org, include_past=include_past)
+    ]
 
 
 def _resident(by: Any, pk: int | None) -> Resident | None:
@@ -183,7 +188,9 @@ def party_member_role(request: HttpRequest, membership_id: int, payload: PartyRo
 
 @router.post("/party/members/{membership_id}/end", response=PartyMemberOut)
 def party_member_end(request: HttpRequest, membership_id: int, payload: PartyEndIn) -> Any:
-    m = services.membership_end(membership=_membership(request, membership_id), until=payload.until, by=request.user)
+    m = services.membership_end(
+        membership=_membership(request, membership_id), until=payload.until, by=request.user
+    )
     return member_out(m)
 
 
@@ -197,7 +204,12 @@ def _household(by: Any, pk: int) -> Household:
 @router.post("/party/orgs/{org_id}/centres", response={201: PartyCentreOut})
 def party_centre_create(request: HttpRequest, org_id: int, payload: PartyCentreIn) -> Any:
     org = selectors.party_org_get(viewer=request.user, pk=org_id)
-    keeper = Membership.objects.visible_to(request.user).select_related("resident").filter(pk=payload.keeper_id).first()
+    keeper = (
+        Membership.objects.visible_to(request.user)
+        .select_related("resident")
+        .filter(pk=payload.keeper_id)
+        .first()
+    )
     if keeper is None:
         raise InvalidInput.field("keeper_id", "户长不存在")
     c = services.centre_create(

@@ -15,7 +15,15 @@ from wangge.areas.models import PartyOrg
 from wangge.registry.models import Household, Resident
 from wangge.volunteers.models import CommunityReport, Member
 
-from .models import PARTY_STATUSES, Alliance, AllianceOrg, AllianceUnit, CentreHousehold, Membership, ServedHousehold
+from .models import (
+    PARTY_STATUSES,
+    Alliance,
+    AllianceOrg,
+    AllianceUnit,
+    CentreHousehold,
+    Membership,
+    ServedHousehold,
+)
 
 CENTRES_PER_GRID = 3
 OFFERS = ["每月一次义诊进小区", "法律咨询周周见", "认领楼道微改造", "助老助餐志愿服务", "青少年暑期课堂"]
@@ -26,7 +34,9 @@ def populate_demo(ctx: Any) -> None:
     today = timezone.localdate(ctx.now)
     branches = {
         o.area.code: o
-        for o in PartyOrg.objects.filter(kind=PartyOrg.Kind.GRID_BRANCH).select_related("area").order_by("area__code")
+        for o in PartyOrg.objects.filter(kind=PartyOrg.Kind.GRID_BRANCH)
+        .select_related("area")
+        .order_by("area__code")
     }
     if not branches:
         ctx.log("party: 没有网格党支部，跳过")
@@ -96,7 +106,10 @@ def populate_demo(ctx: Any) -> None:
         per_grid[grid] += 1
         centres.append(
             CentreHousehold(
-                org=branches[grid], household=h, keeper=keeper, since=today - dt.timedelta(days=rng.randint(30, 900))
+                org=branches[grid],
+                household=h,
+                keeper=keeper,
+                since=today - dt.timedelta(days=rng.randint(30, 900)),
             )
         )
     CentreHousehold.objects.bulk_create(centres, batch_size=1000)
@@ -150,7 +163,10 @@ def populate_demo(ctx: Any) -> None:
         )
         picked = rng.sample(units, min(2, len(units))) if units else []
         AllianceUnit.objects.bulk_create(
-            [AllianceUnit(alliance=alliance, unit=u, offer=OFFERS[rng.randrange(len(OFFERS))]) for u in picked]
+            [
+                AllianceUnit(alliance=alliance, unit=u, offer=OFFERS[rng.randrange(len(OFFERS))])
+                for u in picked
+            ]
         )
         made += 1
         if made == 2:

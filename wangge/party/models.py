@@ -9,6 +9,8 @@ active memberships (``services.party_org_recount``) whenever they change.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -63,14 +65,19 @@ class Membership(TimeStampedModel, ScopedModel):
         verbose_name_plural = _("党组织成员")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(resident__isnull=False, member__isnull=True) | Q(resident__isnull=True, member__isnull=False)),
+                condition=(
+                    Q(resident__isnull=False, member__isnull=True)
+                    | Q(resident__isnull=True, member__isnull=False)
+                ),
                 name="party_membership_one_person",
             ),
             models.CheckConstraint(
                 condition=Q(until__isnull=True) | Q(until__gte=F("since")), name="party_membership_dates"
             ),
             models.UniqueConstraint(
-                fields=["org", "resident"], condition=Q(until__isnull=True), name="party_membership_resident_once"
+                fields=["org", "resident"],
+                condition=Q(until__isnull=True),
+                name="party_membership_resident_once",
             ),
             models.UniqueConstraint(
                 fields=["org", "member"], condition=Q(until__isnull=True), name="party_membership_member_once"
@@ -139,7 +146,10 @@ class ServedHousehold(TimeStampedModel, ScopedModel):
         CentreHousehold, verbose_name=_("党员中心户"), on_delete=models.CASCADE, related_name="served"
     )
     household = models.OneToOneField(
-        "registry.Household", verbose_name=_("联系户"), on_delete=models.PROTECT, related_name="party_served_by"
+        "registry.Household",
+        verbose_name=_("联系户"),
+        on_delete=models.PROTECT,
+        related_name="party_served_by",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -160,13 +170,15 @@ class Alliance(TimeStampedModel, ScopedModel):
     scope_path = "area__code"
 
     name = models.CharField(_("联盟名称"), max_length=100)
-    area = models.ForeignKey("areas.Area", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="+"
+    )
     estate = models.CharField(_("小区"), max_length=100, blank=True)
     focus = models.CharField(_("共建事项"), max_length=300, blank=True)
-    orgs = models.ManyToManyField(
+    orgs: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         "areas.PartyOrg", verbose_name=_("成员党组织"), through="AllianceOrg", related_name="alliances"
     )
-    units = models.ManyToManyField(
+    units: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         "accounts.Unit", verbose_name=_("共建单位"), through="AllianceUnit", related_name="party_alliances"
     )
     created_by = models.ForeignKey(
@@ -185,19 +197,29 @@ class Alliance(TimeStampedModel, ScopedModel):
 
 class AllianceOrg(models.Model):
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="org_links")
-    org = models.ForeignKey("areas.PartyOrg", verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        "areas.PartyOrg", verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="+"
+    )
     lead = models.BooleanField(_("牵头"), default=False)
 
     class Meta:
         ordering = ["-lead", "id"]
         constraints = [models.UniqueConstraint(fields=["alliance", "org"], name="party_alliance_org_once")]
 
+    def __str__(self) -> str:
+        return f"{self.alliance_id} · {self.org_id}"
+
 
 class AllianceUnit(models.Model):
     alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="unit_links")
-    unit = models.ForeignKey("accounts.Unit", verbose_name=_("共建单位"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("共建单位"), on_delete=models.PROTECT, related_name="+"
+    )
     offer = models.CharField(_("共建内容"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["alliance", "unit"], name="party_alliance_unit_once")]
+
+    def __str__(self) -> str:
+        return f"{self.alliance_id} · {self.unit_id}"

@@ -25,7 +25,15 @@ from wangge.core.transactions import use_case
 from wangge.registry.models import Household, Resident
 from wangge.volunteers.models import CommunityReport, Member
 
-from .models import PARTY_STATUSES, Alliance, AllianceOrg, AllianceUnit, CentreHousehold, Membership, ServedHousehold
+from .models import (
+    PARTY_STATUSES,
+    Alliance,
+    AllianceOrg,
+    AllianceUnit,
+    CentreHousehold,
+    Membership,
+    ServedHousehold,
+)
 
 PAST_DAYS = 365 * 80
 FUTURE_DAYS = 31
@@ -82,7 +90,9 @@ def party_org_recount(org: PartyOrg) -> int:
 
 def _check_resident(org: PartyOrg, resident: Resident) -> None:
     # The grid code is written by database triggers: read the row, not the caller's (maybe fresh) object.
-    resident.area_code = Resident.objects.filter(pk=resident.pk).values_list("area_code", flat=True).first() or ""
+    resident.area_code = (
+        Resident.objects.filter(pk=resident.pk).values_list("area_code", flat=True).first() or ""
+    )
     if not resident.active:
         raise InvalidInput.field("resident_id", "该居民已不在册")
     if resident.political_status not in PARTY_STATUSES:
@@ -136,9 +146,12 @@ def membership_add(
         with transaction.atomic():
             m.save()
     except IntegrityError as exc:
-        if role == Membership.Role.SECRETARY and Membership.objects.filter(
-            org=org, role=Membership.Role.SECRETARY, until__isnull=True
-        ).exists():
+        if (
+            role == Membership.Role.SECRETARY
+            and Membership.objects.filter(
+                org=org, role=Membership.Role.SECRETARY, until__isnull=True
+            ).exists()
+        ):
             raise Conflict("本党组织已有书记，请先调整现任书记的职务") from exc
         field = "resident_id" if resident is not None else "member_id"
         raise InvalidInput.field(field, "此人已是本党组织成员") from exc
@@ -197,7 +210,9 @@ def membership_end(*, membership: Membership, by: Any, until: dt.date | None = N
 
 
 def _household_in(org: PartyOrg, household: Household, field: str) -> None:
-    household.area_code = Household.objects.filter(pk=household.pk).values_list("area_code", flat=True).first() or ""
+    household.area_code = (
+        Household.objects.filter(pk=household.pk).values_list("area_code", flat=True).first() or ""
+    )
     if not household.active:
         raise InvalidInput.field(field, "该户已不在住")
     if not household.area_code.startswith(_grid_prefix(org)):
@@ -247,7 +262,9 @@ def centre_serve(*, centre: CentreHousehold, household: Household, by: Any) -> S
         raise InvalidInput.field("household_id", "中心户不能联系自己")
     if c.served.count() >= SERVED_MAX:
         raise InvalidInput.field("household_id", f"一个中心户最多联系 {SERVED_MAX} 户")
-    served = ServedHousehold(centre=c, household=household, created_by=by if getattr(by, "pk", None) else None)
+    served = ServedHousehold(
+        centre=c, household=household, created_by=by if getattr(by, "pk", None) else None
+    )
     try:
         with transaction.atomic():
             served.save()

@@ -47,7 +47,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     org = _org(request, pk)
     members = selectors.membership_list(viewer=request.user, org=org)
     leaders = [m for m in members if m.role != Membership.Role.MEMBER]
-    rows = [{"m": m, "name": mask_name(m.person_name)} for m in members]
+    rows: list[dict[str, Any]] = [{"m": m, "name": mask_name(m.person_name)} for m in members]
     centres = [
         {"c": c, "keeper": mask_name(c.keeper.resident.name if c.keeper.resident_id else "")}
         for c in selectors.centre_list(viewer=request.user, org=org)

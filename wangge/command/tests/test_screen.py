@@ -127,7 +127,11 @@ def test_street_staff_see_their_street_only(tree: Tree) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.RESIDENT, Role.VOLUNTEER])
 def test_other_roles_are_refused(tree: Tree, role: str) -> None:
-    user = make_user(role, tree.community) if role in (Role.COMMUNITY_STAFF, Role.GRID_WORKER) else make_user(role)
+    user = (
+        make_user(role, tree.community)
+        if role in (Role.COMMUNITY_STAFF, Role.GRID_WORKER)
+        else make_user(role)
+    )
     assert api_client(user).get(URL).status_code == 403
 
 

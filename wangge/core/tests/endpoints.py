@@ -546,9 +546,14 @@ def _party_alliance(w: World, area: Area) -> Any:
     from wangge.party import services
 
     def make() -> Any:
-        other = PartyOrg.objects.create(kind=PartyOrg.Kind.BUILDING_GROUP, name=f"{area.name}楼栋党小组", area=area)
+        other = PartyOrg.objects.create(
+            kind=PartyOrg.Kind.BUILDING_GROUP, name=f"{area.name}楼栋党小组", area=area
+        )
         return services.alliance_create(
-            area=area, name=f"{area.name}党建联盟", orgs=[_party_org(w, area), other], by=w.staff_of(area)
+            area=area,
+            name=f"{area.name}党建联盟{next(_seq)}",
+            orgs=[_party_org(w, area), other],
+            by=w.staff_of(area),
         )
 
     return w.once("party_alliance", area, make)

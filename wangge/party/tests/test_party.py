@@ -122,7 +122,9 @@ def test_centre_household_serves_households_once(tree: Tree, branch: PartyOrg, s
 
 @pytest.mark.django_db
 def test_alliance_needs_two_orgs_of_the_community(tree: Tree, branch: PartyOrg, staff: Any) -> None:
-    committee = PartyOrg.objects.create(kind=PartyOrg.Kind.COMMUNITY_COMMITTEE, name="东园社区党委", area=tree.community)
+    committee = PartyOrg.objects.create(
+        kind=PartyOrg.Kind.COMMUNITY_COMMITTEE, name="东园社区党委", area=tree.community
+    )
     far = PartyOrg.objects.create(kind=PartyOrg.Kind.GRID_BRANCH, name="西园一网格党支部", area=tree.grid_c)
     unit = Unit.objects.create(name="县人民医院", kind=Unit.Kind.CO_BUILDING)
     with pytest.raises(InvalidInput):
@@ -144,7 +146,9 @@ def test_alliance_needs_two_orgs_of_the_community(tree: Tree, branch: PartyOrg, 
 
 
 @pytest.mark.django_db
-def test_members_per_grid_counts_active_members_of_grid_branches(tree: Tree, branch: PartyOrg, staff: Any) -> None:
+def test_members_per_grid_counts_active_members_of_grid_branches(
+    tree: Tree, branch: PartyOrg, staff: Any
+) -> None:
     other = PartyOrg.objects.create(kind=PartyOrg.Kind.GRID_BRANCH, name="二网格党支部", area=tree.grid_b)
     for _ in range(3):
         services.membership_add(org=branch, resident=party_resident(tree.grid_a), by=staff)
@@ -158,7 +162,9 @@ def test_members_per_grid_counts_active_members_of_grid_branches(tree: Tree, bra
 
 @pytest.mark.django_db
 def test_api_lists_detail_and_masks_names(tree: Tree, branch: PartyOrg, staff: Any) -> None:
-    services.membership_add(org=branch, resident=party_resident(tree.grid_a, name="张红梅"), role="secretary", by=staff)
+    services.membership_add(
+        org=branch, resident=party_resident(tree.grid_a, name="张红梅"), role="secretary", by=staff
+    )
     client = api_client(staff)
     orgs = client.get("/api/v1/party/orgs").json()
     assert [(o["id"], o["member_count"], o["secretary"]) for o in orgs] == [(branch.pk, 1, "张**")]
@@ -187,7 +193,9 @@ def test_api_add_member_names_the_field(tree: Tree, branch: PartyOrg, staff: Any
     )
     assert resp.status_code == 201 and resp.json()["role"] == "committee"
     mid = resp.json()["id"]
-    resp = client.post(f"/api/v1/party/members/{mid}/role", {"role": "secretary"}, content_type="application/json")
+    resp = client.post(
+        f"/api/v1/party/members/{mid}/role", {"role": "secretary"}, content_type="application/json"
+    )
     assert resp.status_code == 200
     branch.refresh_from_db()
     assert branch.secretary_name == r.name
@@ -198,9 +206,7 @@ def test_api_add_member_names_the_field(tree: Tree, branch: PartyOrg, staff: Any
 
 
 @pytest.mark.django_db
-def test_org_detail_costs_the_same_queries_for_more_members(
-    tree: Tree, branch: PartyOrg, staff: Any
-) -> None:
+def test_org_detail_costs_the_same_queries_for_more_members(tree: Tree, branch: PartyOrg, staff: Any) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
