@@ -272,7 +272,7 @@ def party_alliance_create(request: HttpRequest, payload: PartyAllianceIn) -> Any
     if payload.lead_id is not None:
         lead = found.get(payload.lead_id)
         if lead is None:
-            raise InvalidInput.field("lead_id", "牵头党组织须是联盟成员")
+            raise InvalidInput.field("lead_id", "牵头党组织须是联盟成员", label="牵头党组织")
     unit_ids = [u.unit_id for u in payload.units]
     units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
     if len(units) != len(set(unit_ids)):

@@ -306,7 +306,7 @@ def alliance_create(
         if not o.area.code.startswith(community) or not may_manage(by, o.area.code):
             raise InvalidInput.field("org_ids", f"{o.name} 不在本社区")
     if lead is not None and lead.pk not in {o.pk for o in orgs}:
-        raise InvalidInput.field("lead_id", "牵头党组织须是联盟成员")
+        raise InvalidInput.field("lead_id", "牵头党组织须是联盟成员", label="牵头党组织")
     alliance = Alliance(
         area=area,
         name=name,
