@@ -87,7 +87,7 @@ def populate_demo(ctx: Any) -> None:
                 org=org,
                 member_id=rep.member_id,
                 role=Membership.Role.MEMBER,
-                since=max(rep.created_at.date(), today - dt.timedelta(days=365)),
+                since=today - dt.timedelta(days=rng.randint(30, 365)),
             )
         )
     Membership.objects.bulk_create(memberships, batch_size=1000)

@@ -156,7 +156,7 @@ def membership_add(
         field = "resident_id" if resident is not None else "member_id"
         raise InvalidInput.field(field, "此人已是本党组织成员") from exc
     party_org_recount(org)
-    audit("party.membership_add", m, by=by, changes={"org": org.pk, "role": role})
+    audit("create", m, by=by, changes={"org": org.pk, "role": role})
     return m
 
 
@@ -187,7 +187,7 @@ def membership_change_role(*, membership: Membership, role: str, by: Any) -> Mem
     except IntegrityError as exc:
         raise Conflict("本党组织已有书记，请先调整现任书记的职务") from exc
     party_org_recount(m.org)
-    audit("party.membership_role", m, by=by, changes={"role": [before, role]})
+    audit("update", m, by=by, changes={"role": [before, role]})
     return m
 
 
@@ -205,7 +205,7 @@ def membership_end(*, membership: Membership, by: Any, until: dt.date | None = N
     m.until = end
     m.save(update_fields=["until", "updated_at"])
     party_org_recount(m.org)
-    audit("party.membership_end", m, by=by, changes={"until": str(end)})
+    audit("update", m, by=by, changes={"until": str(end)})
     return m
 
 
@@ -242,7 +242,7 @@ def centre_create(*, org: PartyOrg, household: Household, keeper: Membership, by
             centre.save()
     except IntegrityError as exc:
         raise InvalidInput.field("household_id", "该户已是党员中心户") from exc
-    audit("party.centre_create", centre, by=by, changes={"org": org.pk, "household": household.pk})
+    audit("create", centre, by=by, changes={"org": org.pk, "household": household.pk})
     return centre
 
 
@@ -270,7 +270,7 @@ def centre_serve(*, centre: CentreHousehold, household: Household, by: Any) -> S
             served.save()
     except IntegrityError as exc:
         raise InvalidInput.field("household_id", "该户已由其他党员中心户联系") from exc
-    audit("party.centre_serve", served, by=by, changes={"centre": c.pk, "household": household.pk})
+    audit("create", served, by=by, changes={"centre": c.pk, "household": household.pk})
     return served
 
 
@@ -279,7 +279,7 @@ def centre_unserve(*, served: ServedHousehold, by: Any) -> None:
     s = ServedHousehold.objects.select_related("centre__org__area").filter(pk=served.pk).first()
     if s is None or not may_manage(by, s.centre.org.area.code):
         raise NotFound("联系户不存在")
-    audit("party.centre_unserve", s, by=by, changes={"centre": s.centre_id, "household": s.household_id})
+    audit("delete", s, by=by, changes={"centre": s.centre_id, "household": s.household_id})
     s.delete()
 
 
@@ -337,7 +337,7 @@ def alliance_create(
         unit_links.append(AllianceUnit(alliance=alliance, unit=unit, offer=offer[:200]))
     AllianceUnit.objects.bulk_create(unit_links)
     audit(
-        "party.alliance_create",
+        "create",
         alliance,
         by=by,
         changes={"orgs": sorted(seen), "units": sorted(unit_seen)},

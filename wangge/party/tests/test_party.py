@@ -10,6 +10,7 @@ from wangge.accounts.models import Unit
 from wangge.accounts.roles import Role
 from wangge.areas.models import PartyOrg
 from wangge.core.errors import Conflict, InvalidInput, NotFound
+from wangge.core.models import AuditLog
 from wangge.party import selectors, services
 from wangge.party.models import Membership
 from wangge.registry.tests.factories import admin_user, make_household, make_resident
@@ -39,6 +40,7 @@ def test_members_make_the_count_and_the_secretary(tree: Tree, branch: PartyOrg, 
     m = services.membership_add(org=branch, resident=party_resident(tree.grid_a), by=staff)
     branch.refresh_from_db()
     assert branch.member_count == 3 and branch.secretary_name == "张红梅"
+    assert AuditLog.objects.filter(object_type="party.membership", action="create").count() == 3
     services.membership_end(membership=m, by=staff)
     branch.refresh_from_db()
     assert branch.member_count == 2
