@@ -181,10 +181,18 @@ def screen_data(*, viewer: Any, code: str | None = None, now: dt.datetime | None
     # The metrics module's ranking of the children (a few queries, independent of the number of rows).
     ranking: list[dict[str, Any]] = []
     min_sample = int(cfg["min_sample"])
+    ranking_area = area.name
     if area.level not in (Level.GRID, Level.MICROGRID):
         m = appeal_metrics(
             viewer=viewer, area=area.code, start=rate_from.isoformat(), end=now.isoformat(), now=now
         )
+        if len(m["ranking"]) == 1 and len(m["ranking"][0]["code"]) < GRID_CODE_LENGTH:
+            # A district of one street (or a street of one community): rank the level below instead.
+            only = m["ranking"][0]
+            m = appeal_metrics(
+                viewer=viewer, area=only["code"], start=rate_from.isoformat(), end=now.isoformat(), now=now
+            )
+            ranking_area = only["name"]
         min_sample = int(m["min_sample"])
         ranking = [
             {
@@ -236,6 +244,7 @@ def screen_data(*, viewer: Any, code: str | None = None, now: dt.datetime | None
         "grids": grid_rows,
         "rate_days": RATE_DAYS,
         "ranking": ranking,
+        "ranking_area": ranking_area,
         "min_sample": min_sample,
         "overdue": overdue_rows,
     }

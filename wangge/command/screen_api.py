@@ -70,6 +70,7 @@ class ScreenOut(Schema):
     grids: list[ScreenGridOut]
     rate_days: int
     ranking: list[ScreenRankOut]
+    ranking_area: str
     min_sample: int
     overdue: list[ScreenOverdueOut]
 

@@ -45,7 +45,8 @@ def test_wall_draws_map_figures_ranking_overdue_and_refreshes(browser_page: Any,
     # The map: one path per grid, coloured.
     expect(page.locator("#screen-map path.leaflet-interactive")).to_have_count(3)
     # The charts: canvases with pixels drawn on them.
-    expect(page.locator("#screen-ranking[data-drawn='1']")).to_have_count(1)
+    # The district has one street: its two communities are ranked (both under the minimum sample).
+    expect(page.locator("#screen-ranking[data-drawn='2']")).to_have_count(1)
     ranking_canvas = page.locator("#screen-ranking canvas").first
     assert ranking_canvas.evaluate(NON_BLANK) > 100
     assert page.locator("#screen-trend canvas").first.evaluate(NON_BLANK) > 100

@@ -120,6 +120,7 @@
     }, true);
     el.setAttribute("data-drawn", String(rows.length));
     text(root.querySelector("[data-min-sample]"), "≥" + data.min_sample + d.labelCases);
+    text(root.querySelector("[data-ranking-area]"), "· " + data.ranking_area);
   }
 
   function drawOverdue(data) {
