@@ -157,6 +157,7 @@ def _add_routers() -> None:
     from wangge.assessment.api import router as assessment_router
     from wangge.attendance.api import router as attendance_router
     from wangge.command.api import router as command_router
+    from wangge.command.screen_api import router as command_screen_router
     from wangge.core.api import router as core_router
     from wangge.core.jobs_api import router as jobs_router
     from wangge.deliberation.api import router as deliberation_router
@@ -196,6 +197,7 @@ def _add_routers() -> None:
     api.add_router("/registry", registry_changes_router)
     api.add_router("/", patrols_router)
     api.add_router("/", command_router)
+    api.add_router("/", command_screen_router)
     api.add_router("/", attendance_router)
     api.add_router("/", assessment_router)
     api.add_router("/", party_router)

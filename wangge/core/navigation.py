@@ -22,6 +22,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("volunteers:home", _("志愿服务"), None),
     ("wishes:wall", _("微心愿"), None),
     ("pairing:home", _("结对帮扶"), None),
+    ("party:home", _("党组织"), "mobilisation.read"),
     ("deliberation:home", _("议事协商"), None),
     ("voting:home", _("表决与征集"), None),
     ("property:home", _("红色物业"), None),
@@ -32,6 +33,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("patrols:home", _("网格巡查"), "registry.write"),
     ("visits:figures", _("走访数据"), "registry.read"),
     ("cards:index", _("便民服务卡"), "registry.read"),
+    ("command:screen", _("指挥大屏"), "metrics.read_all"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

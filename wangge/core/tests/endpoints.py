@@ -525,6 +525,40 @@ def _patrol(w: World, area: Area) -> Any:
     return w.once("patrol", area, make)
 
 
+def _party_org(w: World, area: Area) -> Any:
+    """A grid party branch in ``area`` with one resident party member (the secretary)."""
+    from wangge.areas.models import PartyOrg
+    from wangge.party import services
+    from wangge.registry.tests.factories import make_resident
+
+    def make() -> Any:
+        org = PartyOrg.objects.create(kind=PartyOrg.Kind.GRID_BRANCH, name=f"{area.name}党支部", area=area)
+        resident = make_resident(area, w.admin, political_status="party_member")
+        services.membership_add(org=org, resident=resident, role="secretary", by=w.staff_of(area))
+        return org
+
+    return w.once("party_org", area, make)
+
+
+def _party_alliance(w: World, area: Area) -> Any:
+    """A 党建联盟 of two party organisations in ``area``."""
+    from wangge.areas.models import PartyOrg
+    from wangge.party import services
+
+    def make() -> Any:
+        other = PartyOrg.objects.create(
+            kind=PartyOrg.Kind.BUILDING_GROUP, name=f"{area.name}楼栋党小组", area=area
+        )
+        return services.alliance_create(
+            area=area,
+            name=f"{area.name}党建联盟{next(_seq)}",
+            orgs=[_party_org(w, area), other],
+            by=w.staff_of(area),
+        )
+
+    return w.once("party_alliance", area, make)
+
+
 Factory = Callable[[World, Area], dict[str, Any]]
 
 DETAIL: dict[str, Factory] = {
@@ -571,6 +605,9 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/patrols/{ref}/points": lambda w, a: {"ref": _patrol(w, a).pk},
     "/api/v1/map/cases/{pk}": lambda w, a: {"pk": _appeal(w, a).pk},
     "/api/v1/map/grids/{code}/other-grids": lambda w, a: {"code": a.code},
+    "/api/v1/party/orgs/{org_id}": lambda w, a: {"org_id": _party_org(w, a).pk},
+    "/api/v1/party/orgs/{org_id}/members": lambda w, a: {"org_id": _party_org(w, a).pk},
+    "/api/v1/party/alliances/{alliance_id}": lambda w, a: {"alliance_id": _party_alliance(w, a).pk},
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -584,6 +621,11 @@ ROLE_FORBIDDEN: dict[str, set[str]] = {
     "/api/v1/patrols/{ref}": _NO_REGISTRY,
     "/api/v1/patrols/{ref}/points": _NO_REGISTRY,
     "areas:detail": _NO_MOBILISATION,
+    "/api/v1/party/orgs/{org_id}": _NO_MOBILISATION,
+    "/api/v1/party/orgs/{org_id}/members": _NO_MOBILISATION,
+    "/api/v1/party/alliances/{alliance_id}": _NO_MOBILISATION,
+    "party:org": _NO_MOBILISATION,
+    "party:alliance": _NO_MOBILISATION,
 }
 
 # Records only their owner (not any area role) reaches: no in-scope positive check for area staff.
@@ -691,6 +733,12 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/projects": ListCase(lambda w, a: _project(w, a).pk),
     "/api/v1/registry/changes": ListCase(lambda w, a: _registry_change(w, a).pk),
     "/api/v1/patrols": ListCase(lambda w, a: _patrol(w, a).pk),
+    "/api/v1/party/orgs": ListCase(lambda w, a: _party_org(w, a).pk),
+    "/api/v1/party/alliances": ListCase(lambda w, a: _party_alliance(w, a).pk),
+    "/api/v1/command/screen": (
+        "aggregate figures of one area the viewer reaches (district/street roles only, others 403; another area "
+        "is 404): command/tests/test_screen.py"
+    ),
     # Not lists of area-bound rows (the reason is the entry):
     "/api/v1/places": "active service places are public information; inactive ones by scope (places tests)",
     "/api/v1/places/nearest": "the nearest active places to a point: public information (places tests)",
@@ -783,6 +831,9 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "projects:step": "POST",
     "offline:correct": ("/api/v1/households/{pk}", {"pk": "pk"}),
     "patrols:patrol": ("/api/v1/patrols/{ref}", {"pk": "ref"}),
+    "party:org": ("/api/v1/party/orgs/{org_id}", {"pk": "org_id"}),
+    "party:alliance": ("/api/v1/party/alliances/{alliance_id}", {"pk": "alliance_id"}),
+    "party:member_add": "POST",
     "registry:reveal": "POST",
     "registry:resident_card": ("/api/v1/residents/{pk}", {"pk": "pk"}),
     "registry:resident_history": ("/api/v1/residents/{pk}", {"pk": "pk"}),

@@ -190,6 +190,8 @@ GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/places/nearest": (_new_place, "?lat=32.505&lng=120.405&include_closed=true"),
     "/api/v1/registry/changes": (_made_by("registry_change", "/api/v1/registry/changes"), ""),
     "/api/v1/patrols": (_made_by("patrol", "/api/v1/patrols"), ""),
+    "/api/v1/party/orgs": (_made_by("party_org", "/api/v1/party/orgs"), ""),
+    "/api/v1/party/alliances": (_made_by("party_alliance", "/api/v1/party/alliances"), ""),
 }
 
 
