@@ -1,6 +1,6 @@
 """Attendance of dispatched cadres (第一书记 / 下沉干部 / 包联领导).
 
-A ``CadreAssignment`` sends one person to one community for a period with a weekly rule ("at least N days a
+A ``CadreAssignment`` sends one person to one community (or one of its grids, 包联网格) for a period with a weekly rule ("at least N days a
 week in the community", a number on the row, defaulting to the setting ``WANGGE_ATTENDANCE_DAYS_PER_WEEK``).
 A ``CheckIn`` is one signing-in at the community: by the phone's location (within
 ``WANGGE_ATTENDANCE_DISTANCE_M`` of the community's boundary, centre or one of its places) or by a station's

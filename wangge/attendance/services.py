@@ -53,15 +53,15 @@ def _boundary_distance_m(area: Area, lat: float, lng: float) -> float | None:
 
 
 def community_distance_m(area: Area, lat: float, lng: float) -> float | None:
-    """The nearest of: the community's boundary (0 inside), its centre, and its active places. None when the
-    community has no location at all."""
+    """The nearest of: the assigned area's boundary (0 inside), its centre, and the active places of its
+    community (a cadre 包联 a grid may sign in at the community's stations). None when nothing has a location."""
     found: list[float] = []
     b = _boundary_distance_m(area, lat, lng)
     if b is not None:
         found.append(b)
     if area.center_lat is not None and area.center_lng is not None:
         found.append(area_geo.distance_m(lat, lng, area.center_lat, area.center_lng))
-    for plat, plng in Place.objects.filter(active=True, area__code__startswith=area.code).values_list(
+    for plat, plng in Place.objects.filter(active=True, area__code__startswith=area.code[:12]).values_list(
         "lat", "lng"
     ):
         found.append(area_geo.distance_m(lat, lng, plat, plng))
@@ -93,12 +93,13 @@ def assignment_create(
     days_per_week: int | None = None,
     unit_name: str = "",
 ) -> CadreAssignment:
-    """Dispatch ``user`` to the community ``area`` from ``starts_on`` to ``ends_on`` (staff of the area)."""
+    """Dispatch ``user`` to the community ``area`` (or one of its grids, 包联网格) from ``starts_on`` to
+    ``ends_on`` (staff of the area)."""
     if not user_can(by, "attendance.manage"):
         raise Forbidden(_("无权管理干部派驻"))
     get_visible_or_404(Area, by, pk=area.pk)
-    if area.level != Level.COMMUNITY:
-        raise InvalidInput.field("area", _("请选择社区"), label=_("派驻社区"))
+    if area.level not in (Level.COMMUNITY, Level.GRID):
+        raise InvalidInput.field("area", _("请选择社区或网格"), label=_("派驻社区"))
     if role not in CadreAssignment.Role.values:
         raise InvalidInput.field("role", _("请选择派驻身份"), label=_("派驻身份"))
     for name, value in (("starts_on", starts_on), ("ends_on", ends_on)):
@@ -177,7 +178,7 @@ def check_in(
     code = (code or "").strip()
     if code:
         place = place_for_code(code)
-        if place is None or not place.area.code.startswith(a.area.code):
+        if place is None or not place.area.code.startswith(a.area.code[:12]):
             raise InvalidInput.field("code", _("签到码不正确，或不是本社区站点的签到码"))
         row.method, row.place = CheckIn.Method.CODE, place
     else:
@@ -221,12 +222,12 @@ def check_in(
 def _recipients(area: Area) -> list[User]:
     """The community's secretary (or its staff when there is none) and the street's staff: who hears of a
     week below the rule."""
+    community, street = area.code[:12], area.code[:9]
     posts = Post.objects.filter(active=True, user__is_active=True).select_related("user")
-    people = [p.user for p in posts.filter(area=area, kind=Post.Kind.COMMUNITY_SECRETARY)]
+    people = [p.user for p in posts.filter(area__code=community, kind=Post.Kind.COMMUNITY_SECRETARY)]
     if not people:
-        people = [p.user for p in posts.filter(area=area, kind=Post.Kind.COMMUNITY_STAFF)]
-    if area.parent_id:
-        people += [p.user for p in posts.filter(area_id=area.parent_id, kind=Post.Kind.STREET_STAFF)]
+        people = [p.user for p in posts.filter(area__code=community, kind=Post.Kind.COMMUNITY_STAFF)]
+    people += [p.user for p in posts.filter(area__code=street, kind=Post.Kind.STREET_STAFF)]
     return people
 
 
