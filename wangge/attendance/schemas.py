@@ -28,7 +28,7 @@ class CadreAssignmentOut(Schema):
 
 class CadreAssignmentIn(Schema):
     user_id: int = Field(..., ge=1, le=2**62)
-    area: str = Field(..., min_length=12, max_length=12, description="The community's code.")
+    area: str = Field(..., min_length=12, max_length=15, description="The community's (or a grid's) code.")
     role: str = Field(..., max_length=20)
     starts_on: date = Field(..., ge=date(2000, 1, 1), le=date(2100, 12, 31))
     ends_on: date = Field(..., ge=date(2000, 1, 1), le=date(2100, 12, 31))

@@ -9,5 +9,5 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/duties/", views.duty_add, name="duty_add"),
-    path("<int:pk>/duties/<int:duty_id>/remove/", views.duty_remove, name="duty_remove"),
+    path("<int:pk>/duties/remove/", views.duty_remove, name="duty_remove"),
 ]

@@ -201,9 +201,12 @@ def duty_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def duty_remove(request: HttpRequest, pk: int, duty_id: int) -> HttpResponse:
+def duty_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    raw = request.POST.get("duty") or ""
+    if not raw.isdigit() or len(raw) > 12:
+        raise Http404
     try:
-        services.duty_remove(by=request.user, place_id=pk, duty_id=duty_id)
+        services.duty_remove(by=request.user, place_id=pk, duty_id=int(raw))
         messages.success(request, _("已移出值班表"))
     except NotFound as exc:
         raise Http404 from exc

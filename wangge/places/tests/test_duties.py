@@ -97,6 +97,13 @@ def test_place_page_shows_the_roster_and_staff_add_by_form(client: Any, tree: Tr
     assert resp.status_code == 302
     page = client.get(reverse("places:detail", args=[place.pk])).content.decode()
     assert "吴社工" in page and 'id="station-code"' in page
+    duty = DutyShift.objects.get(place=place)
+    assert client.post(reverse("places:duty_remove", args=[place.pk]), {"duty": duty.pk}).status_code == 302
+    assert not DutyShift.objects.filter(pk=duty.pk).exists()
+    client.post(
+        reverse("places:duty_add", args=[place.pk]),
+        {"user": staff.pk, "date": today.isoformat(), "shift": "morning"},
+    )
     resident = make_user(Role.RESIDENT)
     client.login(username=resident.username, password=PASSWORD)
     page = client.get(reverse("places:detail", args=[place.pk])).content.decode()
