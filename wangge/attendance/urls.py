@@ -1,5 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from . import views
 
 app_name = "attendance"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.checkin, name="checkin"),
+    path("cadres/", views.cadres, name="cadres"),
+    path("<int:pk>/", views.record, name="record"),
+    path("<int:pk>/record.xlsx", views.record_xlsx, name="record_xlsx"),
+]

@@ -23,6 +23,13 @@ from django.utils.translation import gettext_lazy
 FIELD_LABELS: dict[str, Any] = {
     # Shared names, and names of inputs that are not model fields.
     "accuracy_m": gettext_lazy("定位精度"),
+    # attendance and duty rosters
+    "date": gettext_lazy("日期"),
+    "starts_on": gettext_lazy("开始日期"),
+    "ends_on": gettext_lazy("结束日期"),
+    "location": gettext_lazy("位置"),
+    "month": gettext_lazy("月份"),
+    "limit": gettext_lazy("每页条数"),
     "area_code": gettext_lazy("区域编码"),
     "consent": gettext_lazy("隐私告知同意"),
     "invite": gettext_lazy("邀请码"),

@@ -29,6 +29,8 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("visits:today", _("网格员今日"), "registry.write"),
     ("places:home", _("服务阵地"), None),
     ("projects:home", _("项目清单"), "projects.read"),
+    ("attendance:checkin", _("驻村签到"), "attendance.checkin"),
+    ("attendance:cadres", _("下沉干部考勤"), "attendance.manage"),
     ("offline:households", _("离线准备"), "registry.write"),
     ("patrols:home", _("网格巡查"), "registry.write"),
     ("visits:figures", _("走访数据"), "registry.read"),

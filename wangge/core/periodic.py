@@ -40,6 +40,7 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
     ("wangge.visits.tasks", "wangge.visits.tasks:tick"),
     ("wangge.projects.tasks", "wangge.projects.tasks:tick", 3600),
     ("wangge.patrols.tasks", "wangge.patrols.tasks:tick", 600),
+    ("wangge.attendance.tasks", "wangge.attendance.tasks:tick", 3600),  # closes last week's attendance
     (
         "visits_rollup",
         "wangge.visits.rollup:tick",

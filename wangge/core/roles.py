@@ -43,19 +43,22 @@ _AREA_STAFF = _STAFF_READ | {
     "deliberation.manage",
     "places.manage",
     "projects.manage",
+    "attendance.manage",
+    "attendance.checkin",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.VOLUNTEER: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.GRID_WORKER: frozenset(
-        (_AREA_STAFF - {"appeals.supervise", "registry.approve", "projects.manage"})
+        (_AREA_STAFF - {"appeals.supervise", "registry.approve", "projects.manage", "attendance.manage"})
         | {"mobilisation.participate"}
     ),
     Role.COMMUNITY_STAFF: frozenset(_AREA_STAFF),
     Role.STREET_STAFF: frozenset(_AREA_STAFF | {"projects.approve"}),
     Role.DISTRICT: frozenset(_AREA_STAFF | {"audit.read", "metrics.read_all", "projects.approve"}),
-    Role.DEPARTMENT_STAFF: frozenset({"appeals.read", "appeals.handle"}),
+    # Dispatched cadres (第一书记/下沉干部) mostly come from departments and agencies: they check in.
+    Role.DEPARTMENT_STAFF: frozenset({"appeals.read", "appeals.handle", "attendance.checkin"}),
     Role.PROPERTY_STAFF: frozenset({"appeals.read", "appeals.handle"}),
     Role.ADMIN: frozenset(
         _AREA_STAFF

@@ -17,6 +17,8 @@ from wangge.workdays.selectors import calendar_current
 from . import geo, selectors, services
 from .models import Place
 from .schemas import (
+    DutyShiftIn,
+    DutyShiftOut,
     PlaceCoverageOut,
     PlaceIn,
     PlaceNearbyFilter,
@@ -161,3 +163,37 @@ def places_request(request: HttpRequest, pk: int, data: PlaceRequestIn):  # type
             "appeal_status": r.appeal.state,
         },
     )
+
+
+def duty_out(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "date": d.date,
+        "shift": d.shift,
+        "shift_display": str(d.get_shift_display()),
+        "name": str(d.user),
+    }
+
+
+@router.get("/places/{int:pk}/duties", response={200: list[DutyShiftOut], **ERRORS})
+def places_duties(request: HttpRequest, pk: int, days: int = 14):  # type: ignore[no-untyped-def]
+    """A place's duty roster (值班表) from today for ``days`` days: who is on duty at which shift, by name."""
+    if not 1 <= days <= 62:
+        raise InvalidInput.field("days", "天数须在1到62之间", label="天数")
+    place = selectors.place_get(request.user, pk)
+    return [duty_out(d) for d in selectors.duty_list(place, days=days)]
+
+
+@router.post("/places/{int:pk}/duties", response={201: DutyShiftOut, **ERRORS})
+def places_duty_add(request: HttpRequest, pk: int, data: DutyShiftIn):  # type: ignore[no-untyped-def]
+    """Put a person on the roster (staff of the place's area); the same person at the same shift elsewhere is 409."""
+    d = services.duty_add(
+        by=request.user, place_id=pk, user_id=data.user_id, date=data.date, shift=data.shift
+    )
+    return Status(201, duty_out(d))
+
+
+@router.delete("/places/{int:pk}/duties/{int:duty_id}", response={204: None, **ERRORS})
+def places_duty_remove(request: HttpRequest, pk: int, duty_id: int):  # type: ignore[no-untyped-def]
+    services.duty_remove(by=request.user, place_id=pk, duty_id=duty_id)
+    return Status(204, None)

@@ -71,3 +71,37 @@ def populate_demo(ctx: Any) -> None:
         place.services.set([services[c] for c in offered if c in services])
         made += 1
     ctx.log(f"places: {made} 个服务阵地")
+    populate_rosters(ctx)
+
+
+def populate_rosters(ctx: Any) -> None:
+    """Duty rosters for the next two weeks: the community's staff and grid workers take the morning and
+    afternoon shifts of their community's places, nobody at two places in the same shift."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from wangge.accounts.models import Post
+
+    from .models import DutyShift
+
+    people: dict[str, list[Any]] = {}
+    for post in Post.objects.filter(active=True).select_related("user", "area").order_by("id"):
+        people.setdefault(post.area.code[:12], []).append(post.user)
+    today = timezone.localdate(ctx.now)
+    taken: set[tuple[int, dt.date, str]] = set()
+    rows = []
+    for place in Place.objects.filter(active=True).select_related("area").order_by("id"):
+        staff = people.get(place.area.code[:12], [])
+        if not staff:
+            continue
+        for d in range(14):
+            day = today + dt.timedelta(days=d)
+            for shift in ("morning", "afternoon"):
+                for user in ctx.rng.sample(staff, len(staff)):
+                    if (user.pk, day, shift) not in taken:
+                        taken.add((user.pk, day, shift))
+                        rows.append(DutyShift(place=place, user=user, date=day, shift=shift))
+                        break
+    DutyShift.objects.bulk_create(rows, batch_size=1000)
+    ctx.log(f"places: {len(rows)} 个值班班次（未来两周）")

@@ -108,3 +108,45 @@ class PlaceRequest(TimeStampedModel, ScopedModel):
         ordering = ["-id"]
         verbose_name = _("阵地服务申请")
         verbose_name_plural = _("阵地服务申请")
+
+
+class DutyShift(models.Model):
+    """One person on duty at a place for one shift of one day (值班表). Kept in places, not attendance: the roster
+    belongs to the place (its page and API show it) and places must not depend on the apps above it.
+
+    Shifts are fixed, non-overlapping slots of the day, so "the same person twice at the same time" is exactly
+    "the same person, day and shift": a unique constraint across all places rejects it in the database, whoever
+    wins a race. Names only leave the app: never the person's phone."""
+
+    class Shift(models.TextChoices):
+        MORNING = "morning", _("上午 08:30–12:00")
+        AFTERNOON = "afternoon", _("下午 14:00–17:30")
+        EVENING = "evening", _("晚上 18:00–21:00")
+
+    place = models.ForeignKey(
+        Place, verbose_name=_("服务阵地"), on_delete=models.CASCADE, related_name="duties"
+    )
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("值班人员"), on_delete=models.CASCADE, related_name="duty_shifts"
+    )
+    date = models.DateField(_("值班日期"))
+    shift = models.CharField(_("班次"), max_length=10, choices=Shift.choices)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "shift", "id"]
+        verbose_name = _("值班")
+        verbose_name_plural = _("值班")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date", "shift"], name="places_duty_one_place_per_shift"),
+            models.CheckConstraint(
+                condition=Q(shift__in=["morning", "afternoon", "evening"]), name="places_duty_shift_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["place", "date"], name="places_duty_place_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.place_id} · {self.date} · {self.shift} · {self.user_id}"

@@ -1,3 +1,4 @@
+import datetime as dt
 from datetime import datetime
 from typing import Any
 
@@ -105,3 +106,17 @@ class PlaceCoverageOut(Schema):
     circle_radius_m: float
     detour_factor: float
     grids: list[PlaceCoverageRowOut]
+
+
+class DutyShiftOut(Schema):
+    id: int
+    date: dt.date
+    shift: str
+    shift_display: str
+    name: str = Field(..., description="The person's name only; never a phone.")
+
+
+class DutyShiftIn(Schema):
+    user_id: int = Field(..., ge=1, le=2**62)
+    date: dt.date = Field(..., ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))
+    shift: str = Field(..., max_length=10)

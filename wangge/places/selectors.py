@@ -20,7 +20,7 @@ from wangge.workdays.calendar import Calendar
 from wangge.workdays.selectors import calendar_current
 
 from . import geo
-from .models import Place
+from .models import DutyShift, Place
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
@@ -215,3 +215,16 @@ def suppress_below() -> int:
     from django.conf import settings
 
     return int(getattr(settings, "WANGGE_MAP_SUPPRESS_BELOW", 5))
+
+
+def duty_list(place: Place, *, first: dt.date | None = None, days: int = 14) -> list[Any]:
+    """A place's roster from ``first`` (today) for ``days`` days, with the people's names: one query."""
+    first = first or timezone.localdate()
+    order = {s: i for i, s in enumerate(DutyShift.Shift.values)}
+    rows = list(
+        DutyShift.objects.filter(place=place, date__gte=first, date__lt=first + dt.timedelta(days=days))
+        .select_related("user")
+        .order_by("date", "id")
+    )
+    rows.sort(key=lambda d: (d.date, order.get(d.shift, 9), d.pk))
+    return rows

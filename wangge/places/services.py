@@ -3,19 +3,23 @@ its errand services (代办/陪办/上门办), which becomes a case of kind serv
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wangge.accounts.models import User
 from wangge.appeals.models import Appeal
 from wangge.appeals.services import appeal_submit
 from wangge.areas.models import Area
-from wangge.core.errors import Forbidden, InvalidInput
+from wangge.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wangge.core.roles import user_can
 from wangge.core.scoping import get_visible_or_404
 from wangge.core.transactions import batch, use_case
 
-from .models import Place, PlaceRequest, PlaceService
+from .models import DutyShift, Place, PlaceRequest, PlaceService
 from .selectors import HHMM, _t
 
 WEEKDAYS = [str(i) for i in range(7)]
@@ -141,3 +145,45 @@ def _category() -> str:
     from django.conf import settings
 
     return str(getattr(settings, "WANGGE_PLACES_SERVICE_CATEGORY", "FW0101"))
+
+
+DUTY_DAYS_AHEAD = 366
+
+
+@use_case
+def duty_add(*, by: Any, place_id: int, user_id: int, date: Any, shift: str) -> Any:
+    """Put a person on a place's roster (staff of the place's area). The same person in two places at the same
+    shift is refused by the database (``places_duty_one_place_per_shift``) → 409, nothing written."""
+    if not user_can(by, "places.manage"):
+        raise Forbidden(_("无权管理值班表"))
+    place = get_visible_or_404(Place.objects.select_related("area"), by, "manage", pk=place_id)
+    if shift not in DutyShift.Shift.values:
+        raise InvalidInput.field("shift", _("请选择班次"))
+    today = timezone.localdate()
+    if not isinstance(date, dt.date) or not today - dt.timedelta(days=31) <= date <= today + dt.timedelta(
+        days=DUTY_DAYS_AHEAD
+    ):
+        raise InvalidInput.field("date", _("值班日期须在近一个月至一年内"))
+    person = User.objects.filter(pk=user_id, is_active=True).first()
+    if person is None:
+        raise InvalidInput.field("user", _("请选择值班人员"))
+    try:
+        with transaction.atomic():
+            return DutyShift.objects.create(place=place, user=person, date=date, shift=shift, created_by=by)
+    except IntegrityError as exc:
+        other = DutyShift.objects.filter(user=person, date=date, shift=shift).select_related("place").first()
+        where = other.place.name if other else ""
+        raise Conflict(
+            _("%(name)s 该班次已在%(place)s值班") % {"name": person, "place": where},
+            [{"field": "user", "message": _("该人员此班次已有值班")}],
+        ) from exc
+
+
+@use_case
+def duty_remove(*, by: Any, place_id: int, duty_id: int) -> None:
+    if not user_can(by, "places.manage"):
+        raise Forbidden(_("无权管理值班表"))
+    place = get_visible_or_404(Place, by, "manage", pk=place_id)
+    deleted, _rows = DutyShift.objects.filter(place=place, pk=duty_id).delete()
+    if not deleted:
+        raise NotFound(_("未找到该值班"))

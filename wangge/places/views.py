@@ -6,21 +6,26 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from wangge.accounts.models import User
 from wangge.areas.models import Area
-from wangge.core.errors import NotFound, ServiceError
+from wangge.core.errors import InvalidInput, NotFound, ServiceError
+from wangge.core.feedback import error_message
 from wangge.core.roles import user_can
 from wangge.core.scoping import get_visible_or_404
 from wangge.deliberation.models import home_area_code
 from wangge.workdays.selectors import calendar_current
 
 from . import geo, selectors, services
-from .models import Place, PlaceService
+from .codes import station_code
+from .models import DutyShift, Place, PlaceService
 
 WEEKDAY_NAMES = [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")]
 
@@ -106,6 +111,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             }  # fmt: skip
         )
     status = 422 if request.method == "POST" else 200
+    manage = (
+        user_can(request.user, "places.manage")
+        and Place.objects.visible_to(request.user, "manage").filter(pk=place.pk).exists()
+    )
     return render(
         request,
         "places/detail.html",
@@ -115,6 +124,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "week": week,
             "has_errands": place.services.filter(kind=PlaceService.Kind.ERRAND).exists(),
+            "duties": selectors.duty_list(place, days=7),
+            "manage": manage,
+            "station_code": station_code(place.pk) if manage else "",
+            "shifts": DutyShift.Shift.choices,
+            "people": _duty_people(place) if manage else [],
+            "today": today,
         },
         status=status,
     )
@@ -145,3 +160,56 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "minimum": selectors.suppress_below(),
         },
     )
+
+
+def _duty_people(place: Place) -> list[User]:
+    """Who may be put on a place's roster from the page: people holding a post in the place's community."""
+    community = place.area.code[:12]
+    return list(
+        User.objects.filter(is_active=True, posts__active=True, posts__area__code__startswith=community)
+        .distinct()
+        .order_by("display_name", "id")[:200]
+    )
+
+
+@login_required
+@require_POST
+def duty_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff add a person to the roster (plain form: redirect back; errors shown next to the field)."""
+    try:
+        raw_user, raw_date = request.POST.get("user") or "", request.POST.get("date") or ""
+        if not raw_user.isdigit() or len(raw_user) > 12:
+            raise InvalidInput.field("user", str(_("请选择值班人员")))
+        try:
+            day = dt.date.fromisoformat(raw_date[:10])
+        except ValueError as exc:
+            raise InvalidInput.field("date", str(_("请选择值班日期"))) from exc
+        services.duty_add(
+            by=request.user,
+            place_id=pk,
+            user_id=int(raw_user),
+            date=day,
+            shift=request.POST.get("shift") or "",
+        )
+        messages.success(request, _("已加入值班表"))
+    except NotFound as exc:
+        raise Http404 from exc
+    except ServiceError as exc:
+        error_message(request, exc)
+    return redirect("places:detail", pk)
+
+
+@login_required
+@require_POST
+def duty_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    raw = request.POST.get("duty") or ""
+    if not raw.isdigit() or len(raw) > 12:
+        raise Http404
+    try:
+        services.duty_remove(by=request.user, place_id=pk, duty_id=int(raw))
+        messages.success(request, _("已移出值班表"))
+    except NotFound as exc:
+        raise Http404 from exc
+    except ServiceError as exc:
+        error_message(request, exc)
+    return redirect("places:detail", pk)

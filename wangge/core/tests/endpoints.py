@@ -467,6 +467,21 @@ def _place(w: World, area: Area) -> Any:
     return w.once("place", area, make)
 
 
+def _cadre(w: World, area: Area) -> Any:
+    """A cadre dispatched to the area (包联网格) around today, by the area's staff."""
+    from wangge.attendance import services
+
+    def make() -> Any:
+        today = timezone.localdate()
+        cadre = make_user(Role.DEPARTMENT_STAFF, display_name="驻村干部")
+        return services.assignment_create(
+            by=w.staff_of(area), user=cadre, area=area, role="dispatched",
+            starts_on=today - dt.timedelta(days=30), ends_on=today + dt.timedelta(days=30),
+        )  # fmt: skip
+
+    return w.once("cadre", area, make)
+
+
 def _project(w: World, area: Area) -> Any:
     """An approved project of the area (approved so the public list shows it too)."""
     from wangge.projects.models import Project
@@ -598,6 +613,8 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/jobs/{job_id}": lambda w, a: {"job_id": _job(w, a).pk},
     "/api/v1/visits/{pk}": lambda w, a: {"pk": _visit(w, a).pk},
     "/api/v1/places/{pk}": lambda w, a: {"pk": _place(w, a).pk},
+    "/api/v1/places/{pk}/duties": lambda w, a: {"pk": _place(w, a).pk},
+    "/api/v1/attendance/{assignment_id}": lambda w, a: {"assignment_id": _cadre(w, a).pk},
     "/api/v1/projects/{pk}": lambda w, a: {"pk": _project(w, a).pk},
     "/api/v1/projects/public/{code}": lambda w, a: {"code": a.code[:12]},
     "/api/v1/registry/changes/{pk}": lambda w, a: {"pk": _registry_change(w, a).pk},
@@ -643,6 +660,7 @@ PUBLIC: dict[str, str] = {
     "property:board": "a community's public 红色物业 board (no names; property tests)",
     "/api/v1/places/{pk}": "an active service place: address and hours are public information (places tests)",
     "places:detail": "an active service place: address and hours are public information (places tests)",
+    "/api/v1/places/{pk}/duties": "an active place's duty roster: names and shifts only, no phones (places tests)",
     "/api/v1/projects/public/{code}": "a community's public project list (approved and later, names masked)",
     "projects:public": "a community's public project list (approved and later, names masked)",
 }
@@ -714,6 +732,7 @@ LISTS: dict[str, ListCase | str] = {
     "/api/v1/rewards": ListCase(lambda w, a: _reward(w, a).pk, sees_own_area=()),
     "/api/v1/wishes": ListCase(lambda w, a: _wish(w, a).pk, query="?view=manage"),
     "/api/v1/pairings": ListCase(lambda w, a: _pairing(w, a).pk),
+    "/api/v1/attendance": ListCase(lambda w, a: _cadre(w, a).pk),
     "/api/v1/notifications": ListCase(lambda w, a: _notification(w, a).pk, sees_own_area=()),
     "/api/v1/points/entries": ListCase(lambda w, a: _point_entry(w, a).pk, sees_own_area=()),
     "/api/v1/wishes/contact-views": ListCase(lambda w, a: _contact_view(w, a)),
@@ -826,6 +845,10 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "core:job": ("/api/v1/jobs/{job_id}", {"pk": "job_id"}),
     "visits:record": ("/api/v1/households/{pk}", {"household_id": "pk"}),
     "places:detail": ("/api/v1/places/{pk}", {"pk": "pk"}),
+    "places:duty_add": "POST",
+    "places:duty_remove": "POST",
+    "attendance:record": ("/api/v1/attendance/{assignment_id}", {"pk": "assignment_id"}),
+    "attendance:record_xlsx": ("/api/v1/attendance/{assignment_id}", {"pk": "assignment_id"}),
     "projects:detail": ("/api/v1/projects/{pk}", {"pk": "pk"}),
     "projects:public": ("/api/v1/projects/public/{code}", {"code": "code"}),
     "projects:step": "POST",

@@ -172,6 +172,7 @@ GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/rewards": (_active_reward, ""),
     "/api/v1/wishes": (_made_by("wish", "/api/v1/wishes"), "?view=manage"),
     "/api/v1/pairings": (_made_by("pairing", "/api/v1/pairings"), ""),
+    "/api/v1/attendance": (_made_by("cadre", "/api/v1/attendance"), ""),
     "/api/v1/notifications": (_own_notification, ""),
     "/api/v1/points/entries": (_own_points, ""),
     "/api/v1/wishes/contact-views": (_made_by("contact_view", "/api/v1/wishes/contact-views"), ""),

@@ -134,6 +134,7 @@ _ID_SOURCES: dict[tuple[str, str], tuple[str, str]] = {
     ("", "redemption_id"): ("points.Redemption", "pk"),
     ("", "wish_id"): ("wishes.Wish", "pk"),
     ("", "pairing_id"): ("pairing.Pairing", "pk"),
+    ("", "assignment_id"): ("attendance.CadreAssignment", "pk"),
     ("", "code"): ("areas.Area", "code"),
 }
 REAL_VALUES: dict[str, list[Any]] = {}
