@@ -28,6 +28,7 @@ _STAFF_READ = {
     "appeals.read",
     "mobilisation.read",
     "projects.read",
+    "assessment.read",
 }
 _AREA_STAFF = _STAFF_READ | {
     "registry.write",
@@ -43,13 +44,18 @@ _AREA_STAFF = _STAFF_READ | {
     "deliberation.manage",
     "places.manage",
     "projects.manage",
+    "assessment.manage",
+    "assessment.confirm",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.VOLUNTEER: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.GRID_WORKER: frozenset(
-        (_AREA_STAFF - {"appeals.supervise", "registry.approve", "projects.manage"})
+        (
+            _AREA_STAFF
+            - {"appeals.supervise", "registry.approve", "projects.manage", "assessment.manage", "assessment.confirm"}
+        )
         | {"mobilisation.participate"}
     ),
     Role.COMMUNITY_STAFF: frozenset(_AREA_STAFF),
