@@ -11,7 +11,7 @@ from wangge.areas.models import Area
 from wangge.core.errors import InvalidInput, NotFound
 
 from . import figures, selectors, services
-from .models import Nomination, Scheme, SchemeItem, Score, ScoreItem, ScoreRun
+from .models import Nomination, Scheme, Score, ScoreItem, ScoreRun
 from .schemas import (
     AssessmentFigureOut,
     ComputeIn,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from wangge.accounts.models import Post, User
+from wangge.accounts.models import Post
 from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
 from wangge.core.audit import audit

@@ -31,6 +31,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("patrols:home", _("网格巡查"), "registry.write"),
     ("visits:figures", _("走访数据"), "registry.read"),
     ("cards:index", _("便民服务卡"), "registry.read"),
+    ("assessment:home", _("考评"), "assessment.read"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

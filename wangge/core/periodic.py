@@ -45,6 +45,8 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
         "wangge.visits.rollup:tick",
         86400,
     ),  # daily repair: the figures rebuilt from the records
+    # Last month's (and last year's) scores, once the period has ended: a no-op once computed.
+    ("assessment", "wangge.assessment.tasks:tick", 3600),
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
     ("jobs_reap", "wangge.core.jobs:reap", 300),

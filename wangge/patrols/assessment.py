@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from wangge.accounts.models import Post
 from wangge.registry.models import Building
-
 from wangge.visits.models import area_range
 
 from .models import Patrol, PatrolPass

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from ..models import Score, ScoreEvidence, ScoreItem
 from .. import services
+from ..models import Score, ScoreEvidence, ScoreItem
 from .helpers import OCT, active_scheme, make_month
 
 pytestmark = pytest.mark.django_db
