@@ -33,7 +33,22 @@ QUERY: dict[str, Callable[[World], str]] = {
     "/api/v1/areas/locate": lambda w: "?lat=32.505&lng=120.405",
     "/api/v1/commitments/compliance": lambda w: f"?company={_company_in_grid_a(w)}",
     "/api/v1/places/nearest": lambda w: "?lat=32.505&lng=120.405&include_closed=true",
+    "/api/v1/assessment/rankings": lambda w: f"?scheme={_assessment_scheme_in_grid_a(w)}&period=2025-10",
 }
+
+
+def _assessment_scheme_in_grid_a(w: World) -> int:
+    from .endpoints import _assessment_score
+
+    return int(_assessment_score(w, w.tree.grid_a).scheme_id)
+
+
+def _new_assessment_score(w: World, viewer: Any) -> None:
+    """A new scheme of grid_a and its score (another run, so the scores add up)."""
+    from .endpoints import _assessment_score
+
+    w._made = {k: v for k, v in w._made.items() if k[0] not in ("assessment_scheme", "assessment_score")}
+    _assessment_score(w, w.tree.grid_a)
 
 
 def _company_in_grid_a(w: World) -> int:
@@ -173,6 +188,9 @@ GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/places/nearest": (_new_place, "?lat=32.505&lng=120.405&include_closed=true"),
     "/api/v1/registry/changes": (_made_by("registry_change", "/api/v1/registry/changes"), ""),
     "/api/v1/patrols": (_made_by("patrol", "/api/v1/patrols"), ""),
+    "/api/v1/assessment/schemes": (_made_by("assessment_scheme", "/api/v1/assessment/schemes"), ""),
+    "/api/v1/assessment/scores": (_new_assessment_score, ""),
+    "/api/v1/assessment/grades": (_made_by("assessment_post", "/api/v1/assessment/grades"), ""),
 }
 
 
