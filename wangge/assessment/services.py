@@ -223,7 +223,7 @@ def scheme_new_version(*, scheme: Scheme, by: Any) -> Scheme:
     except IntegrityError:
         raise Conflict("另一人刚刚新建了版本，请刷新") from None
     items = scheme.items.values("figure", "weight", "formula", "floor", "target", "in_sample", "sort_order")
-    _write_items(new, list(items))
+    _write_items(new, [dict(i) for i in items])
     audit("create", new, by=by, changes={"from_version": scheme.version})
     return new
 

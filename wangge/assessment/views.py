@@ -32,7 +32,7 @@ def _or_404(fn: Any, **kwargs: Any) -> Any:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     schemes = list(selectors.scheme_list(viewer=request.user)[:200])
-    latest = {}
+    latest: dict[int, ScoreRun] = {}
     for run in ScoreRun.objects.filter(scheme__in=schemes).order_by("scheme_id", "-period_start"):
         latest.setdefault(run.scheme_id, run)
     rows = [

@@ -51,10 +51,15 @@ def test_score_detail_lists_items_and_evidence_pages_in_scope_only(world, tree):
     assert page["count"] == 2 and len(page["evidence"]) == 1
     assert page["evidence"][0]["url"].startswith("/appeals/")
     # Another community's worker, and a resident: 404 / 403, nothing revealed.
-    assert api_client(make_user(Role.COMMUNITY_STAFF, tree.other_community)).get(
-        f"/api/v1/assessment/scores/{score.pk}"
-    ).status_code == 404
-    assert api_client(make_user(Role.RESIDENT)).get(f"/api/v1/assessment/scores/{score.pk}").status_code == 403
+    assert (
+        api_client(make_user(Role.COMMUNITY_STAFF, tree.other_community))
+        .get(f"/api/v1/assessment/scores/{score.pk}")
+        .status_code
+        == 404
+    )
+    assert (
+        api_client(make_user(Role.RESIDENT)).get(f"/api/v1/assessment/scores/{score.pk}").status_code == 403
+    )
 
 
 def test_ranking_endpoint_and_bad_periods(world, tree):
@@ -72,7 +77,11 @@ def test_ranking_endpoint_and_bad_periods(world, tree):
 def test_scheme_api_refuses_to_edit_an_active_version(world):
     c = api_client(world["m"].staff)
     scheme = world["scheme"]
-    r = _post(c, f"/api/v1/assessment/schemes/{scheme.pk}/items", {"items": [{"figure": "visits.completion", "weight": 100}]})
+    r = _post(
+        c,
+        f"/api/v1/assessment/schemes/{scheme.pk}/items",
+        {"items": [{"figure": "visits.completion", "weight": 100}]},
+    )
     assert r.status_code == 409
     r = _post(c, f"/api/v1/assessment/schemes/{scheme.pk}/versions", {})
     assert r.status_code == 201 and r.json()["version"] == 2 and r.json()["state"] == "draft"
@@ -87,20 +96,33 @@ def test_grade_is_data_on_the_post_and_shows_on_the_score(world, tree):
     staff = make_user(Role.COMMUNITY_STAFF, tree.community)
     post = Post.objects.get(user=world["gw_a"])
     c = api_client(staff)
-    r = _post(c, "/api/v1/assessment/grades", {"post_id": post.pk, "tier": 3, "level": 7, "since": "2025-01-01"})
+    r = _post(
+        c, "/api/v1/assessment/grades", {"post_id": post.pk, "tier": 3, "level": 7, "since": "2025-01-01"}
+    )
     assert r.status_code == 422
-    r = _post(c, "/api/v1/assessment/grades", {"post_id": post.pk, "tier": 3, "level": 2, "since": "2025-01-01"})
+    r = _post(
+        c, "/api/v1/assessment/grades", {"post_id": post.pk, "tier": 3, "level": 2, "since": "2025-01-01"}
+    )
     assert r.status_code == 200 and r.json()["grade"] == "三岗二级"
     score = world["run"].scores.get(user=world["gw_a"])
     assert c.get(f"/api/v1/assessment/scores/{score.pk}").json()["grade"] == "三岗二级"
     outsider = api_client(make_user(Role.COMMUNITY_STAFF, tree.other_community))
-    r = _post(outsider, "/api/v1/assessment/grades", {"post_id": post.pk, "tier": 1, "level": 1, "since": "2025-01-01"})
-    assert r.status_code == 404
-    assert api_client(world["gw_a"]).post(
+    r = _post(
+        outsider,
         "/api/v1/assessment/grades",
-        json.dumps({"post_id": post.pk, "tier": 1, "level": 1, "since": "2025-01-01"}),
-        content_type="application/json",
-    ).status_code == 403
+        {"post_id": post.pk, "tier": 1, "level": 1, "since": "2025-01-01"},
+    )
+    assert r.status_code == 404
+    assert (
+        api_client(world["gw_a"])
+        .post(
+            "/api/v1/assessment/grades",
+            json.dumps({"post_id": post.pk, "tier": 1, "level": 1, "since": "2025-01-01"}),
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )
 
 
 def test_nominate_the_top_of_a_community_ranking_and_confirm_once(world, tree):
@@ -116,7 +138,9 @@ def test_nominate_the_top_of_a_community_ranking_and_confirm_once(world, tree):
     assert r.status_code == 201, r.content
     nom_id = r.json()["id"]
     assert _post(c, "/api/v1/assessment/nominations", {"score_id": top.pk}).status_code == 409
-    assert _post(c, f"/api/v1/assessment/nominations/{nom_id}/confirm", {}).status_code == 403  # own nomination
+    assert (
+        _post(c, f"/api/v1/assessment/nominations/{nom_id}/confirm", {}).status_code == 403
+    )  # own nomination
     r = _post(api_client(confirmer), f"/api/v1/assessment/nominations/{nom_id}/confirm", {"note": "同意"})
     assert r.status_code == 200 and r.json()["state"] == "confirmed"
     r = _post(api_client(confirmer), f"/api/v1/assessment/nominations/{nom_id}/reject", {})
@@ -134,13 +158,17 @@ def test_pages_ranking_score_evidence_and_grade_error(world, tree):
     assert r.status_code == 200 and f"/assessment/scores/{score.pk}/" in r.content.decode()
     r = c.get(f"/assessment/scores/{score.pk}/")
     html = r.content.decode()
-    assert r.status_code == 200 and str(score.total) in html and f"/appeals/{world['m'].cases['A'].pk}/" in html
+    assert (
+        r.status_code == 200 and str(score.total) in html and f"/appeals/{world['m'].cases['A'].pk}/" in html
+    )
     item = score.items.get(figure="appeals.resolution_rate")
     r = c.get(f"/assessment/scores/{score.pk}/items/{item.pk}/")
     assert r.status_code == 200 and f"#{world['m'].cases['B'].pk}" in r.content.decode()
     assert c.get(f"/assessment/schemes/{scheme.pk}/").status_code == 200
     post = Post.objects.get(user=world["gw_a"])
-    r = c.post(f"/assessment/grades/{post.pk}/", {"tier": "1", "level": "2", "since": "2999-01-01"}, follow=True)
+    r = c.post(
+        f"/assessment/grades/{post.pk}/", {"tier": "1", "level": "2", "since": "2999-01-01"}, follow=True
+    )
     assert "定级日期" in r.content.decode()
     from ..models import GridWorkerGrade
 

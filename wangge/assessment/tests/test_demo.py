@@ -49,7 +49,9 @@ def test_demo_hook_makes_a_scheme_per_subject_kind_and_a_year_of_scores(tree):
         assert scheme.items.aggregate(w=Sum("weight"))["w"] == Decimal(100)
     assert ScoreRun.objects.filter(scheme__subject_kind="grid_worker").count() == 12
     assert ScoreRun.objects.get(scheme__subject_kind="street").period_start == dt.date(2024, 1, 1)
-    october = Score.objects.get(subject_kind="community", period_start=dt.date(2025, 10, 1), area=tree.community)
+    october = Score.objects.get(
+        subject_kind="community", period_start=dt.date(2025, 10, 1), area=tree.community
+    )
     assert october.total > 0
     for score in Score.objects.all():
         assert score.total == (ScoreItem.objects.filter(score=score).aggregate(p=Sum("points"))["p"] or 0)

@@ -58,7 +58,10 @@ def test_formula_points_stay_between_zero_and_the_weight(kind, value, floor, tar
 
 
 def test_formula_in_words_names_its_parameters():
-    assert formula.in_words("linear", Decimal("40"), 0.6, 0.95) == "≤0.6 得 0 分，≥0.95 得满分 40 分，其间按比例；无样本 0 分"
+    assert (
+        formula.in_words("linear", Decimal("40"), 0.6, 0.95)
+        == "≤0.6 得 0 分，≥0.95 得满分 40 分，其间按比例；无样本 0 分"
+    )
     assert formula.in_words("threshold", Decimal("30"), 0, 0.8).startswith("≥0.8 得 30 分")
 
 
@@ -97,14 +100,19 @@ def test_an_active_scheme_is_immutable_and_a_change_is_a_new_version(tree):
     v1 = active_scheme(m)
     with pytest.raises(Conflict):
         services.scheme_update(scheme=v1, items=[{"figure": "visits.completion", "weight": 100}], by=m.staff)
-    assert [(i.figure, i.weight) for i in v1.items.all()] == [(i["figure"], Decimal(i["weight"])) for i in ITEMS]
+    assert [(i.figure, i.weight) for i in v1.items.all()] == [
+        (i["figure"], Decimal(i["weight"])) for i in ITEMS
+    ]
     v2 = services.scheme_new_version(scheme=v1, by=m.staff)
     assert (v2.version, v2.state) == (2, "draft")
     with pytest.raises(Conflict):
         services.scheme_new_version(scheme=v1, by=m.staff)  # one draft at a time
     services.scheme_update(
         scheme=v2,
-        items=[{"figure": "visits.completion", "weight": 60}, {"figure": "appeals.resolution_rate", "weight": 30}],
+        items=[
+            {"figure": "visits.completion", "weight": 60},
+            {"figure": "appeals.resolution_rate", "weight": 30},
+        ],
         by=m.staff,
     )
     with pytest.raises(InvalidInput) as e:
@@ -112,7 +120,10 @@ def test_an_active_scheme_is_immutable_and_a_change_is_a_new_version(tree):
     assert "100" in e.value.detail
     services.scheme_update(
         scheme=v2,
-        items=[{"figure": "visits.completion", "weight": 70}, {"figure": "appeals.resolution_rate", "weight": 30}],
+        items=[
+            {"figure": "visits.completion", "weight": 70},
+            {"figure": "appeals.resolution_rate", "weight": 30},
+        ],
         by=m.staff,
     )
     services.scheme_activate(scheme=v2, by=m.staff)
@@ -131,7 +142,12 @@ def test_the_database_allows_one_active_version_per_name_and_subject_kind(tree):
     v1 = active_scheme(m)
     with pytest.raises(IntegrityError), transaction.atomic():
         Scheme.objects.create(
-            name=v1.name, area=tree.district, subject_kind=v1.subject_kind, period="monthly", version=2, state="active"
+            name=v1.name,
+            area=tree.district,
+            subject_kind=v1.subject_kind,
+            period="monthly",
+            version=2,
+            state="active",
         )
 
 
@@ -140,7 +156,10 @@ def test_a_ranking_lists_subjects_below_the_minimum_sample_as_not_ranked(tree, s
     m = make_month(tree)
     scheme = active_scheme(m)
     run = services.score_compute(scheme=scheme, period_start=OCT)
-    east, west = run.scores.get(area_code=tree.community.code), run.scores.get(area_code=tree.other_community.code)
+    east, west = (
+        run.scores.get(area_code=tree.community.code),
+        run.scores.get(area_code=tree.other_community.code),
+    )
     assert east.sample == 10 and west.sample == 3
     settings.WANGGE_ASSESSMENT = {"min_sample": 5}
     rows = selectors.ranking(viewer=m.staff, run=run)["scores"]
