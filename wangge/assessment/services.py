@@ -121,12 +121,16 @@ def _clean_items(subject_kind: str, items: list[dict[str, Any]]) -> list[dict[st
         try:
             floor, target = float(raw.get("floor", 0.0)), float(raw.get("target", 1.0))
         except (TypeError, ValueError):
-            raise InvalidInput.field("target", f"第 {i + 1} 项：零分值和满分值须为数字") from None
+            raise InvalidInput.field(
+                "target", f"第 {i + 1} 项：零分值和满分值须为数字", label="满分值"
+            ) from None
         for name, v in (("floor", floor), ("target", target)):
             if math.isnan(v) or math.isinf(v) or abs(v) > 1e9:
-                raise InvalidInput.field(name, f"第 {i + 1} 项：数值超出范围")
+                raise InvalidInput.field(
+                    name, f"第 {i + 1} 项：数值超出范围", label="零分值" if name == "floor" else "满分值"
+                )
         if floor == target:
-            raise InvalidInput.field("target", f"第 {i + 1} 项：满分值不能等于零分值")
+            raise InvalidInput.field("target", f"第 {i + 1} 项：满分值不能等于零分值", label="满分值")
         out.append(
             {
                 "figure": key,
@@ -160,21 +164,21 @@ def scheme_create(
     _require_manage(by, area)
     name = name.strip()
     if not name:
-        raise InvalidInput.field("name", "请填写方案名称")
+        raise InvalidInput.field("name", "请填写方案名称", label="方案名称")
     if subject_kind not in SubjectKind.values:
         raise InvalidInput.field("subject_kind", "未知的考评对象")
     if period not in PeriodKind.values:
         raise InvalidInput.field("period", "未知的考评周期")
     cleaned = _clean_items(subject_kind, items)
     if Scheme.objects.filter(name=name, subject_kind=subject_kind).exists():
-        raise InvalidInput.field("name", "同名方案已存在，请在原方案上新建版本")
+        raise InvalidInput.field("name", "同名方案已存在，请在原方案上新建版本", label="方案名称")
     try:
         with transaction.atomic():
             scheme = Scheme.objects.create(
                 name=name, area=area, subject_kind=subject_kind, period=period, note=note, created_by=by
             )
     except IntegrityError:
-        raise InvalidInput.field("name", "同名方案已存在，请在原方案上新建版本") from None
+        raise InvalidInput.field("name", "同名方案已存在，请在原方案上新建版本", label="方案名称") from None
     _write_items(scheme, cleaned)
     audit("create", scheme, by=by, changes={"items": [i["figure"] for i in cleaned]})
     return scheme
@@ -427,7 +431,7 @@ def grade_set(
     if tier not in (1, 2, 3):
         raise InvalidInput.field("tier", "岗须为一岗、二岗或三岗")
     if not 1 <= level <= 6:
-        raise InvalidInput.field("level", "级须在 1 到 6 之间")
+        raise InvalidInput.field("level", "级须在 1 到 6 之间", label="级")
     if not dt.date(2000, 1, 1) <= since <= timezone.localdate():
         raise InvalidInput.field("since", "定级日期须在 2000 年之后且不晚于今天")
     grade, created = GridWorkerGrade.objects.select_for_update().get_or_create(
