@@ -140,8 +140,8 @@ def assessment_figures(request: HttpRequest) -> Any:
 @router.get("/assessment/schemes", response=list[SchemeOut])
 def assessment_schemes(
     request: HttpRequest,
-    subject_kind: str | None = Query(None, max_length=12),
-    state: str | None = Query(None, max_length=8),
+    subject_kind: str | None = Query(None, max_length=12, pattern=r"^[a-z_]+$"),
+    state: str | None = Query(None, max_length=8, pattern=r"^[a-z_]+$"),
 ) -> Any:
     qs = selectors.scheme_list(viewer=request.user, subject_kind=subject_kind, state=state)
     return [scheme_out(s) for s in qs[:500]]
@@ -205,7 +205,7 @@ def assessment_compute(request: HttpRequest, scheme_id: int, payload: ComputeIn)
 def assessment_ranking(
     request: HttpRequest,
     scheme: int = Query(..., ge=1, le=2**31 - 1),
-    period: str = Query(..., min_length=4, max_length=7),
+    period: str = Query(..., min_length=4, max_length=7, pattern=r"^[0-9]{4}(-[0-9]{2})?$"),
 ) -> Any:
     """A period's ranking: scores in rank order; a sample below the minimum is listed as 样本不足, unranked."""
     the_scheme = selectors.scheme_get(viewer=request.user, pk=scheme)
@@ -315,7 +315,9 @@ def assessment_grade_set(request: HttpRequest, payload: GradeIn) -> Any:
 
 
 @router.get("/assessment/nominations", response=list[NominationOut])
-def assessment_nominations(request: HttpRequest, state: str | None = Query(None, max_length=10)) -> Any:
+def assessment_nominations(
+    request: HttpRequest, state: str | None = Query(None, max_length=10, pattern=r"^[a-z_]+$")
+) -> Any:
     return [nomination_out(n) for n in selectors.nomination_list(viewer=request.user, state=state)[:500]]
 
 

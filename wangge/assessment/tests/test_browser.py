@@ -34,6 +34,7 @@ def test_ranking_score_evidence_and_the_grade_form_on_a_phone(browser_page, sett
     make_user(Role.COMMUNITY_STAFF, tree.community, username="shequ01", display_name="社区小李")
 
     page = browser_page
+    page.set_default_timeout(60_000)  # the shared machine is slow under load; the steps are still awaited
     page.set_viewport_size({"width": 360, "height": 640})
     browser_login(page, "shequ01", PASSWORD)
     page.goto(page.base_url + f"/assessment/schemes/{scheme.pk}/ranking/?period=2025-10")
