@@ -52,7 +52,9 @@ def test_demo_hook_makes_a_scheme_per_subject_kind_and_a_year_of_scores(tree):
     october = Score.objects.get(
         subject_kind="community", period_start=dt.date(2025, 10, 1), area=tree.community
     )
-    assert october.total > 0
+    # The real figures of the hand-computed month (helpers.py), scored with the demo's floors.
+    resolution = october.items.get(figure="appeals.resolution_rate")
+    assert (resolution.numerator, resolution.denominator, resolution.evidence_count) == (1, 3, 3)
     for score in Score.objects.all():
         assert score.total == (ScoreItem.objects.filter(score=score).aggregate(p=Sum("points"))["p"] or 0)
     assert GridWorkerGrade.objects.filter(post__user=gw).exists()
