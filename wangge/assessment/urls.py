@@ -13,7 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("scores/<int:pk>/items/<int:item_id>/", views.evidence, name="evidence"),
     path("scores/<int:pk>/nominate/", views.nominate, name="nominate"),
     path("grades/", views.grades, name="grades"),
-    path("grades/<int:post_id>/", views.grade_set, name="grade_set"),
+    path("grades/<int:pk>/", views.grade_set, name="grade_set"),
     path("nominations/", views.nominations, name="nominations"),
     path("nominations/<int:pk>/<slug:step>/", views.decide, name="decide"),
 ]

@@ -181,8 +181,8 @@ def grades(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def grade_set(request: HttpRequest, post_id: int) -> HttpResponse:
-    post = _or_404(selectors.post_get, viewer=request.user, pk=post_id)
+def grade_set(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _or_404(selectors.post_get, viewer=request.user, pk=pk)
     try:
         try:
             tier, level = int(request.POST.get("tier", "")), int(request.POST.get("level", ""))
