@@ -1,8 +1,8 @@
 """Demo assessment: one active scheme per subject kind (grid workers, grids and communities monthly, streets
 yearly), weights summing to 100, and the scores of the last 12 whole months (and last year for streets)
 computed by the real code from the demo data — months before the demo's records simply have no sample (0
-points, 样本不足). Grid workers get a 三岗十八级 grade, and the first community's best ranked grid worker of
-the latest month with a ranking is a confirmed 金牌网格员. Small demo: ~190 s under a load average of 20 (the
+points, 样本不足). Grid workers get a 三岗十八级 grade, and the best ranked grid worker of the latest month with
+a ranking is a confirmed 金牌网格员. Small demo: ~190 s under a load average of 20 (the
 grid scheme is most of it: 12 months × 24 grids × 6 figures)."""
 
 from __future__ import annotations
@@ -107,34 +107,32 @@ def populate_demo(ctx: Any) -> None:
         ctx.log(f"考评 {kind}: 12 个月得分 {time.monotonic() - t0:.1f} 秒")
     services.score_compute(scheme=schemes["street"], period_start=dt.date(today.year - 1, 1, 1), now=ctx.now)
 
-    # 金牌网格员: the best ranked grid worker of the first community in the latest month where one is ranked
-    # (the demo's records cover the last weeks; earlier months have too small a sample to rank anyone).
+    # 金牌网格员: the best ranked grid worker of the latest month that ranks anyone (the demo's records cover
+    # the last weeks; earlier months have too small a sample), nominated by a worker of their community.
     min_sample = int(services.config()["min_sample"])
-    community = ctx.communities[0]
-    best = None
-    for start in reversed(months):
-        best = (
-            Score.objects.filter(
-                scheme=schemes["grid_worker"],
-                period_start=start,
-                area_code__startswith=community.code,
-                sample__gte=min_sample,
-            )
-            .order_by("-total", "id")
-            .first()
-        )
-        if best is not None:
-            break
-    if best is not None:
+    staff = {
+        p.area.code: p
+        for p in Post.objects.filter(
+            kind__in=[Post.Kind.COMMUNITY_SECRETARY, Post.Kind.COMMUNITY_STAFF], active=True
+        ).select_related("user", "area")
+    }
+    ranked = Score.objects.filter(scheme=schemes["grid_worker"], sample__gte=min_sample)
+    best = next(
+        (s for s in ranked.order_by("-period_start", "-total", "id")[:500] if s.area_code[:12] in staff), None
+    )
+    nominator = staff[best.area_code[:12]] if best is not None else None
+    if best is None:
+        ctx.log("考评：没有排名内且社区有工作人员的网格员，未生成金牌网格员")
+    if best is not None and nominator is not None:
         Nomination.objects.create(
             scheme=schemes["grid_worker"],
             period_start=best.period_start,
             user_id=best.user_id,
             score=best,
-            community=community,
+            community=nominator.area,
             state=Nomination.State.CONFIRMED,
-            reason="本月诉求办理及时、走访全覆盖",
-            nominated_by=ctx.users["community"],
+            reason="诉求办理及时、走访全覆盖",
+            nominated_by=nominator.user,
             decided_by=ctx.users.get("street") or by,
             decided_at=ctx.now,
             decision_note="同意",
