@@ -54,7 +54,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset(
         (
             _AREA_STAFF
-            - {"appeals.supervise", "registry.approve", "projects.manage", "assessment.manage", "assessment.confirm"}
+            - {
+                "appeals.supervise",
+                "registry.approve",
+                "projects.manage",
+                "assessment.manage",
+                "assessment.confirm",
+            }
         )
         | {"mobilisation.participate"}
     ),
