@@ -36,6 +36,7 @@ NAV: list[tuple[str, Any, str | None]] = [
     ("visits:figures", _("走访数据"), "registry.read"),
     ("cards:index", _("便民服务卡"), "registry.read"),
     ("command:screen", _("指挥大屏"), "metrics.read_all"),
+    ("assessment:home", _("考评"), "assessment.read"),
     ("core:audit", _("审计日志"), "audit.read"),
 ]
 

@@ -47,6 +47,8 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
         86400,
     ),  # daily repair: the figures rebuilt from the records
     ("map_cells", "wangge.command.cells:tick", 600),  # the one map's case cells and layer links
+    # Last month's (and last year's) scores, once the period has ended: a no-op once computed.
+    ("assessment", "wangge.assessment.tasks:tick", 3600),
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
     ("jobs_reap", "wangge.core.jobs:reap", 300),

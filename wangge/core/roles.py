@@ -28,6 +28,7 @@ _STAFF_READ = {
     "appeals.read",
     "mobilisation.read",
     "projects.read",
+    "assessment.read",
 }
 _AREA_STAFF = _STAFF_READ | {
     "registry.write",
@@ -45,6 +46,8 @@ _AREA_STAFF = _STAFF_READ | {
     "projects.manage",
     "attendance.manage",
     "attendance.checkin",
+    "assessment.manage",
+    "assessment.confirm",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -52,6 +55,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VOLUNTEER: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.GRID_WORKER: frozenset(
         (_AREA_STAFF - {"appeals.supervise", "registry.approve", "projects.manage", "attendance.manage"})
+        (
+            _AREA_STAFF
+            - {
+                "appeals.supervise",
+                "registry.approve",
+                "projects.manage",
+                "assessment.manage",
+                "assessment.confirm",
+            }
+        )
         | {"mobilisation.participate"}
     ),
     Role.COMMUNITY_STAFF: frozenset(_AREA_STAFF),

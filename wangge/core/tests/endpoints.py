@@ -572,6 +572,48 @@ def _party_alliance(w: World, area: Area) -> Any:
         )
 
     return w.once("party_alliance", area, make)
+def _assessment_scheme(w: World, area: Area) -> Any:
+    """An active grid scheme of ``area`` (one item: 走访完成率, 100 分)."""
+    from wangge.assessment import services
+
+    def make() -> Any:
+        staff = w.staff_of(area)
+        scheme = services.scheme_create(
+            name=f"考评{next(_seq)}",
+            area=area,
+            subject_kind="grid",
+            period="monthly",
+            items=[{"figure": "visits.completion", "weight": 100}],
+            by=staff,
+        )
+        return services.scheme_activate(scheme=scheme, by=staff)
+
+    return w.once("assessment_scheme", area, make)
+
+
+def _assessment_score(w: World, area: Area) -> Any:
+    """The October 2025 score of the grid ``area`` under its scheme."""
+    from wangge.assessment import services
+
+    def make() -> Any:
+        run = services.score_compute(scheme=_assessment_scheme(w, area), period_start=dt.date(2025, 10, 1))
+        return run.scores.get(area_code=area.code[:15])
+
+    return w.once("assessment_score", area, make)
+
+
+def _assessment_post(w: World, area: Area) -> Any:
+    """A grid worker's post in ``area`` (the 三岗十八级 list shows one row per post)."""
+    from wangge.accounts.models import Post
+
+    def make() -> Any:
+        return Post.objects.get(user=make_user(Role.GRID_WORKER, area), area=area)
+
+    return w.once("assessment_post", area, make)
+
+
+def _post_ids(resp: Any) -> set[Any]:
+    return {row["post_id"] for row in resp.json()}
 
 
 Factory = Callable[[World, Area], dict[str, Any]]
@@ -625,6 +667,12 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/party/orgs/{org_id}": lambda w, a: {"org_id": _party_org(w, a).pk},
     "/api/v1/party/orgs/{org_id}/members": lambda w, a: {"org_id": _party_org(w, a).pk},
     "/api/v1/party/alliances/{alliance_id}": lambda w, a: {"alliance_id": _party_alliance(w, a).pk},
+    "/api/v1/assessment/schemes/{scheme_id}": lambda w, a: {"scheme_id": _assessment_scheme(w, a).pk},
+    "/api/v1/assessment/scores/{score_id}": lambda w, a: {"score_id": _assessment_score(w, a).pk},
+    "/api/v1/assessment/scores/{score_id}/items/{item_id}/evidence": lambda w, a: {
+        "score_id": _assessment_score(w, a).pk,
+        "item_id": _assessment_score(w, a).items.first().pk,
+    },
 }
 
 # Endpoints a role may not use at all: it answers 403 for every id, found or not (so nothing is probed).
@@ -643,6 +691,14 @@ ROLE_FORBIDDEN: dict[str, set[str]] = {
     "/api/v1/party/alliances/{alliance_id}": _NO_MOBILISATION,
     "party:org": _NO_MOBILISATION,
     "party:alliance": _NO_MOBILISATION,
+    # assessment.read: staff roles only.
+    "/api/v1/assessment/schemes/{scheme_id}": _NO_REGISTRY,
+    "/api/v1/assessment/scores/{score_id}": _NO_REGISTRY,
+    "/api/v1/assessment/scores/{score_id}/items/{item_id}/evidence": _NO_REGISTRY,
+    "assessment:scheme": _NO_REGISTRY,
+    "assessment:ranking": _NO_REGISTRY,
+    "assessment:score": _NO_REGISTRY,
+    "assessment:evidence": _NO_REGISTRY,
 }
 
 # Records only their owner (not any area role) reaches: no in-scope positive check for area staff.
@@ -758,6 +814,9 @@ LISTS: dict[str, ListCase | str] = {
         "aggregate figures of one area the viewer reaches (district/street roles only, others 403; another area "
         "is 404): command/tests/test_screen.py"
     ),
+    "/api/v1/assessment/schemes": ListCase(lambda w, a: _assessment_scheme(w, a).pk),
+    "/api/v1/assessment/scores": ListCase(lambda w, a: _assessment_score(w, a).pk),
+    "/api/v1/assessment/grades": ListCase(lambda w, a: _assessment_post(w, a).pk, read=_post_ids),
     # Not lists of area-bound rows (the reason is the entry):
     "/api/v1/places": "active service places are public information; inactive ones by scope (places tests)",
     "/api/v1/places/nearest": "the nearest active places to a point: public information (places tests)",
@@ -807,6 +866,13 @@ LISTS: dict[str, ListCase | str] = {
     ),
     "/api/v1/map/layers/places": "service places: public information (inactive ones are not on the map)",
     "/api/v1/map/layers/volunteers": "tasks under way through Activity.visible_to, counts only (no names)",
+    "/api/v1/assessment/figures": "the figures schemes may use (reference data, discovered per app)",
+    "/api/v1/assessment/rankings": (
+        "one run's ranking: the scores visible_to the viewer (ranks over the run); assessment/tests/test_schemes.py"
+    ),
+    "/api/v1/assessment/nominations": (
+        "金牌网格员 nominations, scoped by community (visible_to); assessment/tests/test_api.py"
+    ),
     "/api/v1/metrics/visits": (
         "aggregate figures of one area the viewer reaches (another area is 422, not rows to look for); "
         "their scope is tested in visits/tests/test_api.py"
@@ -890,6 +956,17 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "visits:cancel": "POST",
     "patrols:stop": "POST",
     "patrols:discover": "POST",
+    "assessment:scheme": ("/api/v1/assessment/schemes/{scheme_id}", {"pk": "scheme_id"}),
+    "assessment:ranking": ("/api/v1/assessment/schemes/{scheme_id}", {"pk": "scheme_id"}),
+    "assessment:score": ("/api/v1/assessment/scores/{score_id}", {"pk": "score_id"}),
+    "assessment:evidence": (
+        "/api/v1/assessment/scores/{score_id}/items/{item_id}/evidence",
+        {"pk": "score_id", "item_id": "item_id"},
+    ),
+    "assessment:scheme_step": "POST",
+    "assessment:nominate": "POST",
+    "assessment:grade_set": "POST",
+    "assessment:decide": "POST",
     "cards:grid_pdf": "a grid's cards PDF: 404 out of scope, missing or not a grid (cards/tests/test_cards.py)",
     "open311-discovery": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-services": "Open311 GeoReport v2: public by the spec",

@@ -51,6 +51,22 @@ def _police_layer(w: World) -> str:
             key="police", name="警格", geojson={"type": "FeatureCollection", "features": [grid]}, by=None
         )
     return "?key=police"
+    "/api/v1/assessment/rankings": lambda w: f"?scheme={_assessment_scheme_in_grid_a(w)}&period=2025-10",
+}
+
+
+def _assessment_scheme_in_grid_a(w: World) -> int:
+    from .endpoints import _assessment_score
+
+    return int(_assessment_score(w, w.tree.grid_a).scheme_id)
+
+
+def _new_assessment_score(w: World, viewer: Any) -> None:
+    """A new scheme of grid_a and its score (another run, so the scores add up)."""
+    from .endpoints import _assessment_score
+
+    w._made = {k: v for k, v in w._made.items() if k[0] not in ("assessment_scheme", "assessment_score")}
+    _assessment_score(w, w.tree.grid_a)
 
 
 def _company_in_grid_a(w: World) -> int:
@@ -193,6 +209,9 @@ GROWS: dict[str, tuple[Callable[[World, Any], None], str]] = {
     "/api/v1/patrols": (_made_by("patrol", "/api/v1/patrols"), ""),
     "/api/v1/party/orgs": (_made_by("party_org", "/api/v1/party/orgs"), ""),
     "/api/v1/party/alliances": (_made_by("party_alliance", "/api/v1/party/alliances"), ""),
+    "/api/v1/assessment/schemes": (_made_by("assessment_scheme", "/api/v1/assessment/schemes"), ""),
+    "/api/v1/assessment/scores": (_new_assessment_score, ""),
+    "/api/v1/assessment/grades": (_made_by("assessment_post", "/api/v1/assessment/grades"), ""),
 }
 
 
