@@ -204,6 +204,7 @@ def _internal_month(
     out: dict[str, Any] = {"start": start, "cases": cases}
     t0 = time.perf_counter()
     with connection.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")  # a scratch load: no need to wait for each WAL flush
         cur.execute("SELECT COALESCE(max(id), 0) FROM appeals_appeal")
         first_id = cur.fetchone()[0]
         done = 0
@@ -228,8 +229,9 @@ def _internal_month(
             )
         out["event_seconds"] = round(time.perf_counter() - t1, 1)
         t2 = time.perf_counter()
-        cur.execute("ANALYZE appeals_appeal")
-        cur.execute("ANALYZE appeals_appealevent")
+        if roll:  # the bulk load analyzes once, after building the indexes
+            cur.execute("ANALYZE appeals_appeal")
+            cur.execute("ANALYZE appeals_appealevent")
         out["analyze_seconds"] = round(time.perf_counter() - t2, 1)
     # The rollup of the month's days, a week at a time (memory stays flat): the rebuild cost per case.
     if not roll:
@@ -248,6 +250,110 @@ def _internal_month(
         day += dt.timedelta(days=7)
     out["rollup_rows"] = rows
     out["rollup_seconds"] = round(time.perf_counter() - t3, 1)
+    print(json.dumps(out))
+
+
+LOAD_TABLES = ("appeals_appeal", "appeals_appealevent")
+
+
+def _internal_indexes(action: str, path: str) -> None:
+    """``drop``: before the load, drop the secondary indexes and the foreign keys of the case and timeline
+    tables (their definitions saved to ``path``; primary keys stay), so the load appends rows and builds each
+    index once. ``create``: build the saved indexes again, then ANALYZE (prints JSON with the timings). The
+    foreign keys stay dropped in this scratch database: no read uses them."""
+    from django.db import connection
+
+    out: dict[str, Any] = {"action": action}
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        if action == "drop":
+            cur.execute(
+                """
+                SELECT c.relname, ic.relname, pg_get_indexdef(i.indexrelid)
+                FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+                WHERE c.relname = ANY(%s)
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+                """,
+                [list(LOAD_TABLES)],
+            )
+            saved = [{"table": t, "name": n, "sql": d.replace(" ON ONLY ", " ON ")} for t, n, d in cur.fetchall()]
+            for idx in saved:
+                cur.execute(f'DROP INDEX IF EXISTS "{idx["name"]}"')
+            cur.execute(
+                "SELECT conname, conrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+                " AND conparentid = 0 AND conrelid::regclass::text = ANY(%s)",
+                [list(LOAD_TABLES)],
+            )
+            fks = cur.fetchall()
+            for name, table in fks:
+                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            Path(path).write_text(json.dumps(saved))
+            out.update(indexes=len(saved), foreign_keys=len(fks))
+        else:
+            saved = json.loads(Path(path).read_text())
+            cur.execute("SET maintenance_work_mem = '512MB'")
+            timings = []
+            for idx in saved:
+                t1 = time.perf_counter()
+                cur.execute(idx["sql"])
+                timings.append((idx["name"], round(time.perf_counter() - t1, 1)))
+            out["indexes"] = timings
+            t2 = time.perf_counter()
+            for table in LOAD_TABLES:
+                cur.execute(f"ANALYZE {table}")
+            out["analyze_seconds"] = round(time.perf_counter() - t2, 1)
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    print(json.dumps(out))
+
+
+def _internal_rebuild() -> None:
+    """The whole rollup rebuilt in SQL (``rollup.rebuild``), timed (prints JSON)."""
+    from wangge.appeals import rollup
+    from wangge.appeals.models import Appeal
+
+    cases = Appeal.objects.count()
+    t0 = time.perf_counter()
+    out = rollup.rebuild()
+    print(json.dumps({"cases": cases, "rows": out["rows"], "seconds": round(time.perf_counter() - t0, 1)}))
+
+
+def _internal_compare(days: int) -> None:
+    """Before/after on the same rows: the last ``days`` full days rewritten by the SQL path
+    (``rollup._rewrite``) and by the former Python path (``rollup._compute`` + ``bulk_create``), each in a
+    transaction rolled back (prints JSON)."""
+    from django.db import transaction
+    from django.db.models import Q
+
+    from wangge.appeals import rollup
+    from wangge.appeals.models import Appeal, AppealDailyStat
+
+    tz = rollup._tz()
+    last = dt.datetime.now(tz).date()
+    first = last - dt.timedelta(days=days)
+    lo, hi = rollup._midnight(first), rollup._midnight(last)
+    cases = Appeal.objects.filter(reported_at__gte=lo, reported_at__lt=hi).count()
+    now = dt.datetime.now(dt.UTC)
+    out: dict[str, Any] = {"cases": cases, "days": days}
+
+    class Rollback(Exception):
+        pass
+
+    for name in ("sql", "python"):
+        t0 = time.perf_counter()
+        try:
+            with transaction.atomic():
+                if name == "sql":
+                    rows = rollup._rewrite({first + dt.timedelta(days=i) for i in range(days)}, now)
+                else:
+                    AppealDailyStat.objects.filter(day__gte=first, day__lt=last).delete()
+                    objs = rollup._compute(Q(reported_at__gte=lo, reported_at__lt=hi), now)
+                    AppealDailyStat.objects.bulk_create(objs, batch_size=2000)
+                    rows = len(objs)
+                out[name] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
+                raise Rollback
+        except Rollback:
+            pass
+        out[name]["per_million_s"] = round(out[name]["seconds"] / max(cases, 1) * 1_000_000, 1)
     print(json.dumps(out))
 
 
@@ -401,6 +507,12 @@ def main(argv: list[str]) -> None:
             _internal_month(rest[0], rest[1], int(rest[2]), int(rest[3]), int(rest[4]), rest[5] == "1")
         elif step == "_finish":
             _internal_finish()
+        elif step == "_indexes":
+            _internal_indexes(rest[0], rest[1])
+        elif step == "_rebuild":
+            _internal_rebuild()
+        elif step == "_compare":
+            _internal_compare(int(rest[0]))
         elif step == "_timeline":
             _internal_timeline(int(rest[0]))
         return
@@ -419,6 +531,14 @@ def main(argv: list[str]) -> None:
         default=0,
         help="build the rollup for the last N months only (0: all) and measure the figures over them",
     )
+    p.add_argument(
+        "--per-month",
+        action="store_true",
+        help="the former flow: indexes kept during the load, the rollup rewritten after each month and the "
+        "reads measured at --checkpoints (default: bulk load without secondary indexes, then the indexes, "
+        "ANALYZE, one SQL rollup rebuild, the reads)",
+    )
+    p.add_argument("--compare-days", type=int, default=7, help="days rewritten by the SQL and the Python path")
     p.add_argument("--no-op", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args([_flag(a) for a in argv if a != "--"])
     print(f"df: {shutil.disk_usage('/').free / 2**30:.0f} GiB free; load {_load()}", flush=True)
@@ -435,6 +555,15 @@ def main(argv: list[str]) -> None:
             f"it and the unique indexes {info['dropped_unique']})",
             flush=True,
         )
+        bulk = not args.per_month
+        index_file = str(data_dir / "indexes.json")
+        if bulk:
+            r = _self(env, "_indexes", "drop", index_file)
+            print(
+                f"bulk load: dropped {r['indexes']} secondary indexes and {r['foreign_keys']} foreign keys of "
+                f"{', '.join(LOAD_TABLES)} (load {_load()})",
+                flush=True,
+            )
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         # Months back from now: [now - months×30 days, now), cut at the UTC month bounds (the partitions).
         start = now - dt.timedelta(days=30 * args.months)
@@ -455,7 +584,7 @@ def main(argv: list[str]) -> None:
             n = round(args.cases * (hi - lo).total_seconds() / span)
             if lo == bounds[-2]:
                 n = args.cases - loaded
-            roll = "1" if lo >= rolled_from else "0"
+            roll = "1" if lo >= rolled_from and not bulk else "0"
             r = _self(
                 env,
                 "_month",
@@ -475,16 +604,45 @@ def main(argv: list[str]) -> None:
                 f"({per_m:.0f} s per million cases); total {loaded:,}; load {_load()}",
                 flush=True,
             )
-            while checkpoints and loaded >= checkpoints[0]:
+            while checkpoints and loaded >= checkpoints[0] and not bulk:
                 checkpoints.pop(0)
                 _report(measure(env, info["token"], args.runs, loaded, args.pg_url, since))
-        _report(measure(env, info["token"], args.runs, loaded, args.pg_url, since), plan=True)
         case_s = sum(r["case_seconds"] + r["event_seconds"] for r in months)
         roll_s = sum(r["rollup_seconds"] for r in months)
+        roll_rows = sum(r["rollup_rows"] for r in months)
         rolled = sum(r["cases"] for r in months if r["rollup_rows"]) or 1
+        if bulk:
+            print(
+                f"loaded {loaded:,} cases and {loaded * args.events:,} timeline rows in {case_s:.0f} s "
+                f"({loaded / max(case_s, 1):,.0f} cases/s); load {_load()}",
+                flush=True,
+            )
+            r = _self(env, "_indexes", "create", index_file)
+            print(
+                f"indexes built in {r['seconds']} s ({', '.join(f'{n} {t} s' for n, t in r['indexes'])}); "
+                f"ANALYZE {r['analyze_seconds']} s; database {_size(args.pg_url)}; load {_load()}",
+                flush=True,
+            )
+            r = _self(env, "_rebuild")
+            roll_s, roll_rows, rolled = r["seconds"], r["rows"], r["cases"]
+            print(
+                f"rollup rebuild in SQL: {r['rows']:,} rows from {r['cases']:,} cases in {r['seconds']} s = "
+                f"{r['seconds'] / max(r['cases'], 1) * 1_000_000:.1f} s per million cases; load {_load()}",
+                flush=True,
+            )
+            if args.compare_days:
+                c = _self(env, "_compare", str(args.compare_days))
+                print(
+                    f"the last {c['days']} days ({c['cases']:,} cases) rewritten: SQL {c['sql']['rows']:,} rows "
+                    f"in {c['sql']['seconds']} s ({c['sql']['per_million_s']} s per million cases); former "
+                    f"Python path {c['python']['rows']:,} rows in {c['python']['seconds']} s "
+                    f"({c['python']['per_million_s']} s per million cases); load {_load()}",
+                    flush=True,
+                )
+        _report(measure(env, info["token"], args.runs, loaded, args.pg_url, since), plan=True)
         print(
             f"generated {loaded:,} cases and {loaded * args.events:,} timeline rows in {case_s:.0f} s; rollup "
-            f"{sum(r['rollup_rows'] for r in months):,} rows in {roll_s:.0f} s = "
+            f"{roll_rows:,} rows in {roll_s:.0f} s = "
             f"{roll_s / rolled * 1_000_000:.0f} s per million cases ({rolled:,} cases rolled up)",
             flush=True,
         )
