@@ -154,7 +154,9 @@ def export_rows(viewer: Any, filters: Mapping[str, Any], progress: Any = None) -
         .select_related("category", "category__parent", "grid", "lead_unit")
         .annotate(
             handling=Case(
-                When(Appeal.handling_q(viewer), then=Value(True)), default=Value(False), output_field=BooleanField()
+                When(Appeal.handling_q(viewer), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
             )
         )
     )
@@ -241,12 +243,13 @@ def write(viewer: Any, filters: Mapping[str, Any], fmt: str, target: Any, progre
     if fmt == "csv":
         wrapper = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=False)
         writer = csv.writer(wrapper)
-        n = 0
-        for n, row in enumerate(rows):
+        written = 0
+        for row in rows:
             writer.writerow([_safe(v) for v in row])
+            written += 1
         wrapper.flush()
         wrapper.detach()
-        return n
+        return written - 1  # the header
     return xlsx.write_to(target, "诉求", ([text.xlsx_safe(v) for v in row] for row in rows)) - 1
 
 
@@ -279,5 +282,9 @@ def export_run(ctx: JobContext) -> dict[str, Any]:
         note=f"导出诉求（{rows} 件，个人信息已脱敏）",
     )
     ctx.progress(rows, max(total, rows), "完成")
-    content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content_type = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     return stored(ctx.job_id, path, filename=filename(fmt), content_type=content_type, rows=rows)

@@ -203,6 +203,9 @@ def _insert_sql(as_of: dt.datetime, first: dt.date | None = None, stop: dt.date 
     sums = ", ".join(f"SUM({qn(f)})" for f in STAT_FIELDS)
     written = 0
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # One grouped pass over millions of cases: let the hash aggregate stay in memory (this transaction).
+            cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute(
             f"INSERT INTO {table} (depth, area_code, day, {cols}) "
             f"SELECT {DEPTHS[-1]}, sub.{qn('area_code')}, sub.{qn('stat_day')}, {picks} FROM ({select_sql}) sub",

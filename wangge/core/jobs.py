@@ -66,7 +66,10 @@ KINDS: dict[str, JobKind] = {
     ),
     # Exports: the file goes to the starter only (``jobs_files``: download, expiry, the ``job_files`` step).
     "appeals_export": JobKind(
-        "wangge.appeals.exports:export_run", "导出诉求", perm="appeals.read", result_template="core/_job_file.html"
+        "wangge.appeals.exports:export_run",
+        "导出诉求",
+        perm="appeals.read",
+        result_template="core/_job_file.html",
     ),
     "registry_export": JobKind(
         "wangge.registry.export_jobs:export_run",

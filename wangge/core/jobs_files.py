@@ -78,8 +78,10 @@ def download(*, job_id: int, viewer: Any) -> FileResponse:
     finished = job.finished_at or job.created_at
     if path is None or finished < timezone.now() - ttl():
         raise NotFound("文件不存在或已过期")
-    result = dict(job.result)
-    response = FileResponse(path.open("rb"), content_type=str(result.get("content_type") or "application/octet-stream"))
+    result = dict(job.result or {})
+    response = FileResponse(
+        path.open("rb"), content_type=str(result.get("content_type") or "application/octet-stream")
+    )
     set_attachment(response, str(result.get("filename") or path.name))
     response["Cache-Control"] = "private, no-store"
     return response

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-
-from wangge.accounts.roles import Role
 from django.db.models import Q
 
+from wangge.accounts.roles import Role
 from wangge.appeals import rollup
 from wangge.appeals.metrics import AVG_KEYS, COUNT_KEYS, RATE_KEYS, appeal_metrics
 from wangge.appeals.models import Appeal, AppealDailyStat, AppealRollupState, Category, State
@@ -180,7 +179,9 @@ def _reference(as_of: dt.datetime) -> dict[tuple[int, str, dt.date], dict[str, i
 def test_sql_rebuild_writes_the_rows_of_the_python_path(tree: Tree) -> None:
     _random_cases(tree, 300, seed=17)
     # Cases filed on a community or a street (shorter codes) and one at a day's edge in local time.
-    for case, code in zip(Appeal.objects.order_by("pk")[:20], [tree.community.code, tree.street.code] * 10):
+    for case, code in zip(
+        Appeal.objects.order_by("pk")[:20], [tree.community.code, tree.street.code] * 10, strict=True
+    ):
         case.area_code = code
         case.save(update_fields=["area_code"])
     edge = Appeal.objects.order_by("pk")[20]
