@@ -276,7 +276,9 @@ def _internal_indexes(action: str, path: str) -> None:
                 """,
                 [list(LOAD_TABLES)],
             )
-            saved = [{"table": t, "name": n, "sql": d.replace(" ON ONLY ", " ON ")} for t, n, d in cur.fetchall()]
+            saved = [
+                {"table": t, "name": n, "sql": d.replace(" ON ONLY ", " ON ")} for t, n, d in cur.fetchall()
+            ]
             for idx in saved:
                 cur.execute(f'DROP INDEX IF EXISTS "{idx["name"]}"')
             cur.execute(
@@ -288,9 +290,18 @@ def _internal_indexes(action: str, path: str) -> None:
             for name, table in fks:
                 cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
             Path(path).write_text(json.dumps(saved))
+            # Also in the database itself: a load stopped half-way can be finished later (``finish_only``).
+            cur.execute("CREATE TABLE IF NOT EXISTS bench_saved_indexes (doc jsonb)")
+            cur.execute("INSERT INTO bench_saved_indexes VALUES (%s::jsonb)", [json.dumps(saved)])
             out.update(indexes=len(saved), foreign_keys=len(fks))
         else:
-            saved = json.loads(Path(path).read_text())
+            cur.execute("SELECT to_regclass('bench_saved_indexes') IS NOT NULL")
+            in_db = cur.fetchone()[0]
+            if in_db:
+                cur.execute("SELECT doc::text FROM bench_saved_indexes")
+                saved = json.loads(cur.fetchone()[0])
+            else:
+                saved = json.loads(Path(path).read_text())
             cur.execute("SET maintenance_work_mem = '512MB'")
             timings = []
             for idx in saved:
@@ -302,8 +313,19 @@ def _internal_indexes(action: str, path: str) -> None:
             for table in LOAD_TABLES:
                 cur.execute(f"ANALYZE {table}")
             out["analyze_seconds"] = round(time.perf_counter() - t2, 1)
+            cur.execute("DROP TABLE IF EXISTS bench_saved_indexes")
     out["seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(out))
+
+
+def _internal_token() -> None:
+    """A token of the district user (prints JSON with it and the cases loaded), to finish a stopped run."""
+    from wangge.accounts.models import User
+    from wangge.accounts.services import token_create
+    from wangge.appeals.models import Appeal
+
+    boss = User.objects.get(username="city-district")
+    print(json.dumps({"token": token_create(user=boss), "cases": Appeal.objects.count()}))
 
 
 def _internal_rebuild() -> None:
@@ -511,6 +533,8 @@ def main(argv: list[str]) -> None:
             _internal_indexes(rest[0], rest[1])
         elif step == "_rebuild":
             _internal_rebuild()
+        elif step == "_token":
+            _internal_token()
         elif step == "_compare":
             _internal_compare(int(rest[0]))
         elif step == "_timeline":
@@ -538,14 +562,40 @@ def main(argv: list[str]) -> None:
         "reads measured at --checkpoints (default: bulk load without secondary indexes, then the indexes, "
         "ANALYZE, one SQL rollup rebuild, the reads)",
     )
-    p.add_argument("--compare-days", type=int, default=7, help="days rewritten by the SQL and the Python path")
+    p.add_argument(
+        "--compare-days", type=int, default=7, help="days rewritten by the SQL and the Python path"
+    )
+    p.add_argument(
+        "--load-until",
+        default="",
+        help="UTC time (HH:MM or ISO): start no month after it; the run goes on with the months loaded",
+    )
+    p.add_argument(
+        "--finish-only",
+        action="store_true",
+        help="a kept database whose bulk load stopped: build the indexes, rebuild the rollup, measure",
+    )
+    p.add_argument(
+        "--index-file", default="", help="with --finish-only: the saved index definitions (old runs)"
+    )
     p.add_argument("--no-op", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args([_flag(a) for a in argv if a != "--"])
     print(f"df: {shutil.disk_usage('/').free / 2**30:.0f} GiB free; load {_load()}", flush=True)
     data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-city-"))
     env = scratch_env("pg", args.pg_url, data_dir)
-    _recreate(args.pg_url)
+    if args.finish_only:
+        args.keep = True
+    else:
+        _recreate(args.pg_url)
     try:
+        if args.finish_only:
+            info = _self(env, "_token")
+            loaded = int(info["cases"])
+            print(f"finishing a stopped load of {loaded:,} cases; load {_load()}", flush=True)
+            _finish_bulk(
+                env, args, args.index_file or str(data_dir / "indexes.json"), info["token"], loaded, None
+            )
+            return
         subprocess.run(
             ["nice", str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
         )
@@ -580,7 +630,11 @@ def main(argv: list[str]) -> None:
         loaded, months = 0, []
         rolled_from = bounds[-1 - args.rollup_months] if args.rollup_months else bounds[0]
         since = (rolled_from + dt.timedelta(days=1)).date() if args.rollup_months else None
+        deadline = _deadline(args.load_until)
         for lo, hi in zip(bounds, bounds[1:], strict=False):
+            if deadline and dt.datetime.now(dt.UTC) > deadline:
+                print(f"--load-until {args.load_until} passed: {loaded:,} cases loaded, going on", flush=True)
+                break
             n = round(args.cases * (hi - lo).total_seconds() / span)
             if lo == bounds[-2]:
                 n = args.cases - loaded
@@ -617,29 +671,9 @@ def main(argv: list[str]) -> None:
                 f"({loaded / max(case_s, 1):,.0f} cases/s); load {_load()}",
                 flush=True,
             )
-            r = _self(env, "_indexes", "create", index_file)
-            print(
-                f"indexes built in {r['seconds']} s ({', '.join(f'{n} {t} s' for n, t in r['indexes'])}); "
-                f"ANALYZE {r['analyze_seconds']} s; database {_size(args.pg_url)}; load {_load()}",
-                flush=True,
-            )
-            r = _self(env, "_rebuild")
-            roll_s, roll_rows, rolled = r["seconds"], r["rows"], r["cases"]
-            print(
-                f"rollup rebuild in SQL: {r['rows']:,} rows from {r['cases']:,} cases in {r['seconds']} s = "
-                f"{r['seconds'] / max(r['cases'], 1) * 1_000_000:.1f} s per million cases; load {_load()}",
-                flush=True,
-            )
-            if args.compare_days:
-                c = _self(env, "_compare", str(args.compare_days))
-                print(
-                    f"the last {c['days']} days ({c['cases']:,} cases) rewritten: SQL {c['sql']['rows']:,} rows "
-                    f"in {c['sql']['seconds']} s ({c['sql']['per_million_s']} s per million cases); former "
-                    f"Python path {c['python']['rows']:,} rows in {c['python']['seconds']} s "
-                    f"({c['python']['per_million_s']} s per million cases); load {_load()}",
-                    flush=True,
-                )
-        _report(measure(env, info["token"], args.runs, loaded, args.pg_url, since), plan=True)
+            roll_s, roll_rows, rolled = _finish_bulk(env, args, index_file, info["token"], loaded, since)
+        else:
+            _report(measure(env, info["token"], args.runs, loaded, args.pg_url, since), plan=True)
         print(
             f"generated {loaded:,} cases and {loaded * args.events:,} timeline rows in {case_s:.0f} s; rollup "
             f"{roll_rows:,} rows in {roll_s:.0f} s = "
@@ -651,6 +685,45 @@ def main(argv: list[str]) -> None:
         if not args.keep:
             _recreate(args.pg_url, create=False)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _deadline(value: str) -> dt.datetime | None:
+    if not value:
+        return None
+    if len(value) <= 5:  # HH:MM today (UTC)
+        hh, mm = (int(x) for x in value.split(":"))
+        return dt.datetime.now(dt.UTC).replace(hour=hh, minute=mm, second=0, microsecond=0)
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+
+
+def _finish_bulk(
+    env: dict[str, str], args: Any, index_file: str, token: str, loaded: int, since: dt.date | None
+) -> tuple[float, int, int]:
+    """After a bulk load: the indexes, ANALYZE, the SQL rollup rebuild (timed), the SQL-vs-Python comparison on
+    the last days, then the reads. Returns (rollup seconds, rollup rows, cases rolled up)."""
+    r = _self(env, "_indexes", "create", index_file)
+    print(
+        f"indexes built in {r['seconds']} s ({', '.join(f'{n} {t} s' for n, t in r['indexes'])}); "
+        f"ANALYZE {r['analyze_seconds']} s; database {_size(args.pg_url)}; load {_load()}",
+        flush=True,
+    )
+    r = _self(env, "_rebuild")
+    print(
+        f"rollup rebuild in SQL: {r['rows']:,} rows from {r['cases']:,} cases in {r['seconds']} s = "
+        f"{r['seconds'] / max(r['cases'], 1) * 1_000_000:.1f} s per million cases; load {_load()}",
+        flush=True,
+    )
+    if args.compare_days:
+        c = _self(env, "_compare", str(args.compare_days))
+        print(
+            f"the last {c['days']} days ({c['cases']:,} cases) rewritten: SQL {c['sql']['rows']:,} rows "
+            f"in {c['sql']['seconds']} s ({c['sql']['per_million_s']} s per million cases); former "
+            f"Python path {c['python']['rows']:,} rows in {c['python']['seconds']} s "
+            f"({c['python']['per_million_s']} s per million cases); load {_load()}",
+            flush=True,
+        )
+    _report(measure(env, token, args.runs, loaded, args.pg_url, since), plan=True)
+    return float(r["seconds"]), int(r["rows"]), int(r["cases"])
 
 
 def _report(m: dict[str, Any], plan: bool = False) -> None:
