@@ -581,7 +581,9 @@ def main(argv: list[str]) -> None:
     p.add_argument("--no-op", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args([_flag(a) for a in argv if a != "--"])
     print(f"df: {shutil.disk_usage('/').free / 2**30:.0f} GiB free; load {_load()}", flush=True)
-    data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-city-"))
+    # A finished-later run must use the keys the load was written with (the encrypted columns' defaults).
+    given_dir = Path(args.data_dir) if args.data_dir else None
+    data_dir = given_dir or Path(tempfile.mkdtemp(prefix="wangge-bench-city-"))
     env = scratch_env("pg", args.pg_url, data_dir)
     if args.finish_only:
         args.keep = True
@@ -684,7 +686,8 @@ def main(argv: list[str]) -> None:
     finally:
         if not args.keep:
             _recreate(args.pg_url, create=False)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if given_dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _deadline(value: str) -> dt.datetime | None:
