@@ -515,8 +515,8 @@ def _flag(arg: str) -> str:
         return arg
     key, value = arg.split("=", 1)
     key = key.replace("_", "-")
-    if key == "keep":
-        return "--keep" if value.lower() in {"1", "true", "yes"} else "--no-op"
+    if key in ("keep", "per-month", "finish-only"):  # switches: key=1 turns them on
+        return f"--{key}" if value.lower() in {"1", "true", "yes"} else "--no-op"
     return f"--{key}={value}"
 
 
@@ -574,6 +574,9 @@ def main(argv: list[str]) -> None:
         "--finish-only",
         action="store_true",
         help="a kept database whose bulk load stopped: build the indexes, rebuild the rollup, measure",
+    )
+    p.add_argument(
+        "--data-dir", default="", help="the run's data directory (its keys), kept; for --finish-only"
     )
     p.add_argument(
         "--index-file", default="", help="with --finish-only: the saved index definitions (old runs)"

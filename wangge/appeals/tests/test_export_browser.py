@@ -28,6 +28,7 @@ def test_export_page_starts_the_job_shows_progress_and_downloads(
     staff = make_user(Role.COMMUNITY_STAFF, tree.community)
     cases = _cases(tree)
     page = browser_page
+    page.set_default_timeout(30_000)  # a shared, loaded machine
     browser_login(page, staff.username, PASSWORD)
     page.goto(page.base_url + "/appeals/export/")
     assert horizontal_overflow(page) == 0
@@ -56,6 +57,7 @@ def test_export_page_starts_the_job_shows_progress_and_downloads(
 def test_export_page_shows_a_bad_date_range_next_to_the_field(browser_page: Any, tree: Tree) -> None:
     staff = make_user(Role.COMMUNITY_STAFF, tree.community)
     page = browser_page
+    page.set_default_timeout(30_000)
     browser_login(page, staff.username, PASSWORD)
     page.goto(page.base_url + "/appeals/export/")
     page.fill("#id_date_from", "2026-03-01")
