@@ -71,6 +71,8 @@ def _file_of(job: Job) -> Path | None:
 def download(*, job_id: int, viewer: Any) -> FileResponse:
     """The job's file for the user who started it; 404 for anyone else, before the job is done, and after
     the file expired."""
+    if not 0 < job_id < 2**63:
+        raise NotFound("文件不存在或已过期")
     job = Job.objects.filter(pk=job_id, state=Job.State.DONE).first()
     if job is None or job.created_by_id is None or job.created_by_id != getattr(viewer, "pk", None):
         raise NotFound("文件不存在或已过期")
