@@ -339,7 +339,7 @@ def _internal_rebuild() -> None:
     print(json.dumps({"cases": cases, "rows": out["rows"], "seconds": round(time.perf_counter() - t0, 1)}))
 
 
-def _internal_compare(days: int) -> None:
+def _internal_compare(days: int, until: str = "") -> None:
     """Before/after on the same rows: the last ``days`` full days rewritten by the SQL path
     (``rollup._rewrite``) and by the former Python path (``rollup._compute`` + ``bulk_create``), each in a
     transaction rolled back (prints JSON)."""
@@ -350,7 +350,11 @@ def _internal_compare(days: int) -> None:
     from wangge.appeals.models import Appeal, AppealDailyStat
 
     tz = rollup._tz()
-    last = dt.datetime.now(tz).date()
+    if until:
+        last = dt.date.fromisoformat(until)
+    else:  # the days before the newest case's (a stopped load ends before today)
+        newest = Appeal.objects.order_by("-reported_at").values_list("reported_at", flat=True).first()
+        last = (newest or dt.datetime.now(tz)).astimezone(tz).date()
     first = last - dt.timedelta(days=days)
     lo, hi = rollup._midnight(first), rollup._midnight(last)
     cases = Appeal.objects.filter(reported_at__gte=lo, reported_at__lt=hi).count()
@@ -536,7 +540,7 @@ def main(argv: list[str]) -> None:
         elif step == "_token":
             _internal_token()
         elif step == "_compare":
-            _internal_compare(int(rest[0]))
+            _internal_compare(int(rest[0]), rest[1] if len(rest) > 1 else "")
         elif step == "_timeline":
             _internal_timeline(int(rest[0]))
         return
