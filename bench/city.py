@@ -10,8 +10,12 @@ the end unless ``keep=1``) is migrated, then:
 2. ``--cases`` cases (default 20,000,000) over the last ``--months`` months are inserted month by month with
    ``INSERT … SELECT generate_series`` into a city of ``--districts`` districts × 10 streets × 10 communities
    × 20 grids (20,000 grids for 10 districts), each with ``--events`` timeline rows.
-3. After each month its days of the metrics rollup are rewritten (``rollup._rewrite``, a week at a time) and
-   timed: the rollup rebuild time per million cases.
+3. Bulk (default): the secondary indexes and foreign keys of the case and timeline tables are dropped before
+   the load and built once after it, then ANALYZE and one rollup rebuild in SQL (``rollup.rebuild``), timed per
+   million cases, and the SQL and the former Python path compared on the newest loaded days
+   (``--compare-days``). ``per_month=1``: the former flow, indexes kept and each month's rollup days rewritten.
+   ``load_until=HH:MM`` (UTC) stops starting months at that time and goes on with what is loaded;
+   ``finish_only=1 data_dir=<the run's data dir>`` finishes a kept database whose load was stopped.
 4. At the checkpoints (``--checkpoints``, cases loaded) and at the end: ``GET /api/v1/metrics/appeals`` for
    district 320621's whole period (``--runs`` requests, gunicorn 2 workers) and one case's timeline
    (``selectors.timeline`` for a random case of the district, in a Django process, ``--runs`` cases) and
