@@ -56,7 +56,7 @@ def job_retry(request: HttpRequest, job_id: int):  # type: ignore[no-untyped-def
     return Status(202, jobs.job_retry(job_id=job_id, by=request.user))
 
 
-@router.get("/{int:job_id}/download", response={404: ErrorOut})
+@router.get("/{int:job_id}/download")
 def job_download(request: HttpRequest, job_id: int):  # type: ignore[no-untyped-def]
     """The file of a finished export job: its starter only (404 for anyone else, and after it expired)."""
     return jobs_files.download(job_id=job_id, viewer=request.user)
