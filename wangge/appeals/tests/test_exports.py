@@ -25,10 +25,13 @@ from wangge.core.models import Job
 from wangge.core.periodic import run_all
 from wangge.testing import PASSWORD, Tree, api_client, make_user
 
+from .conftest import ensure_categories
+
 SH = dt.timezone(dt.timedelta(hours=8))
 
 
 def _cases(tree: Tree, reporter: Any = None) -> dict[str, Appeal]:
+    ensure_categories()  # a transactional test before this one flushed the seeded categories
     cat = Category.objects.filter(parent__isnull=False).order_by("code").first()
     assert cat is not None
     day = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) - dt.timedelta(days=3)
