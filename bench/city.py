@@ -10,8 +10,12 @@ the end unless ``keep=1``) is migrated, then:
 2. ``--cases`` cases (default 20,000,000) over the last ``--months`` months are inserted month by month with
    ``INSERT … SELECT generate_series`` into a city of ``--districts`` districts × 10 streets × 10 communities
    × 20 grids (20,000 grids for 10 districts), each with ``--events`` timeline rows.
-3. After each month its days of the metrics rollup are rewritten (``rollup._rewrite``, a week at a time) and
-   timed: the rollup rebuild time per million cases.
+3. Bulk (default): the secondary indexes and foreign keys of the case and timeline tables are dropped before
+   the load and built once after it, then ANALYZE and one rollup rebuild in SQL (``rollup.rebuild``), timed per
+   million cases, and the SQL and the former Python path compared on the newest loaded days
+   (``--compare-days``). ``per_month=1``: the former flow, indexes kept and each month's rollup days rewritten.
+   ``load_until=HH:MM`` (UTC) stops starting months at that time and goes on with what is loaded;
+   ``finish_only=1 data_dir=<the run's data dir>`` finishes a kept database whose load was stopped.
 4. At the checkpoints (``--checkpoints``, cases loaded) and at the end: ``GET /api/v1/metrics/appeals`` for
    district 320621's whole period (``--runs`` requests, gunicorn 2 workers) and one case's timeline
    (``selectors.timeline`` for a random case of the district, in a Django process, ``--runs`` cases) and
@@ -204,6 +208,7 @@ def _internal_month(
     out: dict[str, Any] = {"start": start, "cases": cases}
     t0 = time.perf_counter()
     with connection.cursor() as cur:
+        cur.execute("SET synchronous_commit = off")  # a scratch load: no need to wait for each WAL flush
         cur.execute("SELECT COALESCE(max(id), 0) FROM appeals_appeal")
         first_id = cur.fetchone()[0]
         done = 0
@@ -228,8 +233,9 @@ def _internal_month(
             )
         out["event_seconds"] = round(time.perf_counter() - t1, 1)
         t2 = time.perf_counter()
-        cur.execute("ANALYZE appeals_appeal")
-        cur.execute("ANALYZE appeals_appealevent")
+        if roll:  # the bulk load analyzes once, after building the indexes
+            cur.execute("ANALYZE appeals_appeal")
+            cur.execute("ANALYZE appeals_appealevent")
         out["analyze_seconds"] = round(time.perf_counter() - t2, 1)
     # The rollup of the month's days, a week at a time (memory stays flat): the rebuild cost per case.
     if not roll:
@@ -248,6 +254,136 @@ def _internal_month(
         day += dt.timedelta(days=7)
     out["rollup_rows"] = rows
     out["rollup_seconds"] = round(time.perf_counter() - t3, 1)
+    print(json.dumps(out))
+
+
+LOAD_TABLES = ("appeals_appeal", "appeals_appealevent")
+
+
+def _internal_indexes(action: str, path: str) -> None:
+    """``drop``: before the load, drop the secondary indexes and the foreign keys of the case and timeline
+    tables (their definitions saved to ``path``; primary keys stay), so the load appends rows and builds each
+    index once. ``create``: build the saved indexes again, then ANALYZE (prints JSON with the timings). The
+    foreign keys stay dropped in this scratch database: no read uses them."""
+    from django.db import connection
+
+    out: dict[str, Any] = {"action": action}
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        if action == "drop":
+            cur.execute(
+                """
+                SELECT c.relname, ic.relname, pg_get_indexdef(i.indexrelid)
+                FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+                WHERE c.relname = ANY(%s)
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+                """,
+                [list(LOAD_TABLES)],
+            )
+            saved = [
+                {"table": t, "name": n, "sql": d.replace(" ON ONLY ", " ON ")} for t, n, d in cur.fetchall()
+            ]
+            for idx in saved:
+                cur.execute(f'DROP INDEX IF EXISTS "{idx["name"]}"')
+            cur.execute(
+                "SELECT conname, conrelid::regclass::text FROM pg_constraint WHERE contype = 'f'"
+                " AND conparentid = 0 AND conrelid::regclass::text = ANY(%s)",
+                [list(LOAD_TABLES)],
+            )
+            fks = cur.fetchall()
+            for name, table in fks:
+                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            Path(path).write_text(json.dumps(saved))
+            # Also in the database itself: a load stopped half-way can be finished later (``finish_only``).
+            cur.execute("CREATE TABLE IF NOT EXISTS bench_saved_indexes (doc jsonb)")
+            cur.execute("INSERT INTO bench_saved_indexes VALUES (%s::jsonb)", [json.dumps(saved)])
+            out.update(indexes=len(saved), foreign_keys=len(fks))
+        else:
+            cur.execute("SELECT to_regclass('bench_saved_indexes') IS NOT NULL")
+            in_db = cur.fetchone()[0]
+            if in_db:
+                cur.execute("SELECT doc::text FROM bench_saved_indexes")
+                saved = json.loads(cur.fetchone()[0])
+            else:
+                saved = json.loads(Path(path).read_text())
+            cur.execute("SET maintenance_work_mem = '512MB'")
+            timings = []
+            for idx in saved:
+                t1 = time.perf_counter()
+                cur.execute(idx["sql"])
+                timings.append((idx["name"], round(time.perf_counter() - t1, 1)))
+            out["indexes"] = timings
+            t2 = time.perf_counter()
+            for table in LOAD_TABLES:
+                cur.execute(f"ANALYZE {table}")
+            out["analyze_seconds"] = round(time.perf_counter() - t2, 1)
+            cur.execute("DROP TABLE IF EXISTS bench_saved_indexes")
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    print(json.dumps(out))
+
+
+def _internal_token() -> None:
+    """A token of the district user (prints JSON with it and the cases loaded), to finish a stopped run."""
+    from wangge.accounts.models import User
+    from wangge.accounts.services import token_create
+    from wangge.appeals.models import Appeal
+
+    boss = User.objects.get(username="city-district")
+    print(json.dumps({"token": token_create(user=boss), "cases": Appeal.objects.count()}))
+
+
+def _internal_rebuild() -> None:
+    """The whole rollup rebuilt in SQL (``rollup.rebuild``), timed (prints JSON)."""
+    from wangge.appeals import rollup
+    from wangge.appeals.models import Appeal
+
+    cases = Appeal.objects.count()
+    t0 = time.perf_counter()
+    out = rollup.rebuild()
+    print(json.dumps({"cases": cases, "rows": out["rows"], "seconds": round(time.perf_counter() - t0, 1)}))
+
+
+def _internal_compare(days: int, until: str = "") -> None:
+    """Before/after on the same rows: the last ``days`` full days rewritten by the SQL path
+    (``rollup._rewrite``) and by the former Python path (``rollup._compute`` + ``bulk_create``), each in a
+    transaction rolled back (prints JSON)."""
+    from django.db import transaction
+    from django.db.models import Q
+
+    from wangge.appeals import rollup
+    from wangge.appeals.models import Appeal, AppealDailyStat
+
+    tz = rollup._tz()
+    if until:
+        last = dt.date.fromisoformat(until)
+    else:  # the days before the newest case's (a stopped load ends before today)
+        newest = Appeal.objects.order_by("-reported_at").values_list("reported_at", flat=True).first()
+        last = (newest or dt.datetime.now(tz)).astimezone(tz).date()
+    first = last - dt.timedelta(days=days)
+    lo, hi = rollup._midnight(first), rollup._midnight(last)
+    cases = Appeal.objects.filter(reported_at__gte=lo, reported_at__lt=hi).count()
+    now = dt.datetime.now(dt.UTC)
+    out: dict[str, Any] = {"cases": cases, "days": days}
+
+    class Rollback(Exception):
+        pass
+
+    for name in ("sql", "python"):
+        t0 = time.perf_counter()
+        try:
+            with transaction.atomic():
+                if name == "sql":
+                    rows = rollup._rewrite({first + dt.timedelta(days=i) for i in range(days)}, now)
+                else:
+                    AppealDailyStat.objects.filter(day__gte=first, day__lt=last).delete()
+                    objs = rollup._compute(Q(reported_at__gte=lo, reported_at__lt=hi), now)
+                    AppealDailyStat.objects.bulk_create(objs, batch_size=2000)
+                    rows = len(objs)
+                out[name] = {"rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
+                raise Rollback
+        except Rollback:
+            pass
+        out[name]["per_million_s"] = round(out[name]["seconds"] / max(cases, 1) * 1_000_000, 1)
     print(json.dumps(out))
 
 
@@ -387,8 +523,8 @@ def _flag(arg: str) -> str:
         return arg
     key, value = arg.split("=", 1)
     key = key.replace("_", "-")
-    if key == "keep":
-        return "--keep" if value.lower() in {"1", "true", "yes"} else "--no-op"
+    if key in ("keep", "per-month", "finish-only"):  # switches: key=1 turns them on
+        return f"--{key}" if value.lower() in {"1", "true", "yes"} else "--no-op"
     return f"--{key}={value}"
 
 
@@ -401,6 +537,14 @@ def main(argv: list[str]) -> None:
             _internal_month(rest[0], rest[1], int(rest[2]), int(rest[3]), int(rest[4]), rest[5] == "1")
         elif step == "_finish":
             _internal_finish()
+        elif step == "_indexes":
+            _internal_indexes(rest[0], rest[1])
+        elif step == "_rebuild":
+            _internal_rebuild()
+        elif step == "_token":
+            _internal_token()
+        elif step == "_compare":
+            _internal_compare(int(rest[0]), rest[1] if len(rest) > 1 else "")
         elif step == "_timeline":
             _internal_timeline(int(rest[0]))
         return
@@ -419,13 +563,52 @@ def main(argv: list[str]) -> None:
         default=0,
         help="build the rollup for the last N months only (0: all) and measure the figures over them",
     )
+    p.add_argument(
+        "--per-month",
+        action="store_true",
+        help="the former flow: indexes kept during the load, the rollup rewritten after each month and the "
+        "reads measured at --checkpoints (default: bulk load without secondary indexes, then the indexes, "
+        "ANALYZE, one SQL rollup rebuild, the reads)",
+    )
+    p.add_argument(
+        "--compare-days", type=int, default=7, help="days rewritten by the SQL and the Python path"
+    )
+    p.add_argument(
+        "--load-until",
+        default="",
+        help="UTC time (HH:MM or ISO): start no month after it; the run goes on with the months loaded",
+    )
+    p.add_argument(
+        "--finish-only",
+        action="store_true",
+        help="a kept database whose bulk load stopped: build the indexes, rebuild the rollup, measure",
+    )
+    p.add_argument(
+        "--data-dir", default="", help="the run's data directory (its keys), kept; for --finish-only"
+    )
+    p.add_argument(
+        "--index-file", default="", help="with --finish-only: the saved index definitions (old runs)"
+    )
     p.add_argument("--no-op", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args([_flag(a) for a in argv if a != "--"])
     print(f"df: {shutil.disk_usage('/').free / 2**30:.0f} GiB free; load {_load()}", flush=True)
-    data_dir = Path(tempfile.mkdtemp(prefix="wangge-bench-city-"))
+    # A finished-later run must use the keys the load was written with (the encrypted columns' defaults).
+    given_dir = Path(args.data_dir) if args.data_dir else None
+    data_dir = given_dir or Path(tempfile.mkdtemp(prefix="wangge-bench-city-"))
     env = scratch_env("pg", args.pg_url, data_dir)
-    _recreate(args.pg_url)
+    if args.finish_only:
+        args.keep = True
+    else:
+        _recreate(args.pg_url)
     try:
+        if args.finish_only:
+            info = _self(env, "_token")
+            loaded = int(info["cases"])
+            print(f"finishing a stopped load of {loaded:,} cases; load {_load()}", flush=True)
+            _finish_bulk(
+                env, args, args.index_file or str(data_dir / "indexes.json"), info["token"], loaded, None
+            )
+            return
         subprocess.run(
             ["nice", str(BIN / "wangge"), "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True
         )
@@ -435,6 +618,15 @@ def main(argv: list[str]) -> None:
             f"it and the unique indexes {info['dropped_unique']})",
             flush=True,
         )
+        bulk = not args.per_month
+        index_file = str(data_dir / "indexes.json")
+        if bulk:
+            r = _self(env, "_indexes", "drop", index_file)
+            print(
+                f"bulk load: dropped {r['indexes']} secondary indexes and {r['foreign_keys']} foreign keys of "
+                f"{', '.join(LOAD_TABLES)} (load {_load()})",
+                flush=True,
+            )
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         # Months back from now: [now - months×30 days, now), cut at the UTC month bounds (the partitions).
         start = now - dt.timedelta(days=30 * args.months)
@@ -451,11 +643,15 @@ def main(argv: list[str]) -> None:
         loaded, months = 0, []
         rolled_from = bounds[-1 - args.rollup_months] if args.rollup_months else bounds[0]
         since = (rolled_from + dt.timedelta(days=1)).date() if args.rollup_months else None
+        deadline = _deadline(args.load_until)
         for lo, hi in zip(bounds, bounds[1:], strict=False):
+            if deadline and dt.datetime.now(dt.UTC) > deadline:
+                print(f"--load-until {args.load_until} passed: {loaded:,} cases loaded, going on", flush=True)
+                break
             n = round(args.cases * (hi - lo).total_seconds() / span)
             if lo == bounds[-2]:
                 n = args.cases - loaded
-            roll = "1" if lo >= rolled_from else "0"
+            roll = "1" if lo >= rolled_from and not bulk else "0"
             r = _self(
                 env,
                 "_month",
@@ -475,16 +671,25 @@ def main(argv: list[str]) -> None:
                 f"({per_m:.0f} s per million cases); total {loaded:,}; load {_load()}",
                 flush=True,
             )
-            while checkpoints and loaded >= checkpoints[0]:
+            while checkpoints and loaded >= checkpoints[0] and not bulk:
                 checkpoints.pop(0)
                 _report(measure(env, info["token"], args.runs, loaded, args.pg_url, since))
-        _report(measure(env, info["token"], args.runs, loaded, args.pg_url, since), plan=True)
         case_s = sum(r["case_seconds"] + r["event_seconds"] for r in months)
         roll_s = sum(r["rollup_seconds"] for r in months)
+        roll_rows = sum(r["rollup_rows"] for r in months)
         rolled = sum(r["cases"] for r in months if r["rollup_rows"]) or 1
+        if bulk:
+            print(
+                f"loaded {loaded:,} cases and {loaded * args.events:,} timeline rows in {case_s:.0f} s "
+                f"({loaded / max(case_s, 1):,.0f} cases/s); load {_load()}",
+                flush=True,
+            )
+            roll_s, roll_rows, rolled = _finish_bulk(env, args, index_file, info["token"], loaded, since)
+        else:
+            _report(measure(env, info["token"], args.runs, loaded, args.pg_url, since), plan=True)
         print(
             f"generated {loaded:,} cases and {loaded * args.events:,} timeline rows in {case_s:.0f} s; rollup "
-            f"{sum(r['rollup_rows'] for r in months):,} rows in {roll_s:.0f} s = "
+            f"{roll_rows:,} rows in {roll_s:.0f} s = "
             f"{roll_s / rolled * 1_000_000:.0f} s per million cases ({rolled:,} cases rolled up)",
             flush=True,
         )
@@ -492,7 +697,47 @@ def main(argv: list[str]) -> None:
     finally:
         if not args.keep:
             _recreate(args.pg_url, create=False)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if given_dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _deadline(value: str) -> dt.datetime | None:
+    if not value:
+        return None
+    if len(value) <= 5:  # HH:MM today (UTC)
+        hh, mm = (int(x) for x in value.split(":"))
+        return dt.datetime.now(dt.UTC).replace(hour=hh, minute=mm, second=0, microsecond=0)
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+
+
+def _finish_bulk(
+    env: dict[str, str], args: Any, index_file: str, token: str, loaded: int, since: dt.date | None
+) -> tuple[float, int, int]:
+    """After a bulk load: the indexes, ANALYZE, the SQL rollup rebuild (timed), the SQL-vs-Python comparison on
+    the last days, then the reads. Returns (rollup seconds, rollup rows, cases rolled up)."""
+    r = _self(env, "_indexes", "create", index_file)
+    print(
+        f"indexes built in {r['seconds']} s ({', '.join(f'{n} {t} s' for n, t in r['indexes'])}); "
+        f"ANALYZE {r['analyze_seconds']} s; database {_size(args.pg_url)}; load {_load()}",
+        flush=True,
+    )
+    r = _self(env, "_rebuild")
+    print(
+        f"rollup rebuild in SQL: {r['rows']:,} rows from {r['cases']:,} cases in {r['seconds']} s = "
+        f"{r['seconds'] / max(r['cases'], 1) * 1_000_000:.1f} s per million cases; load {_load()}",
+        flush=True,
+    )
+    if args.compare_days:
+        c = _self(env, "_compare", str(args.compare_days))
+        print(
+            f"the last {c['days']} days ({c['cases']:,} cases) rewritten: SQL {c['sql']['rows']:,} rows "
+            f"in {c['sql']['seconds']} s ({c['sql']['per_million_s']} s per million cases); former "
+            f"Python path {c['python']['rows']:,} rows in {c['python']['seconds']} s "
+            f"({c['python']['per_million_s']} s per million cases); load {_load()}",
+            flush=True,
+        )
+    _report(measure(env, token, args.runs, loaded, args.pg_url, since), plan=True)
+    return float(r["seconds"]), int(r["rows"]), int(r["cases"])
 
 
 def _report(m: dict[str, Any], plan: bool = False) -> None:

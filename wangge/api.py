@@ -152,6 +152,7 @@ def _multipart_error(request: HttpRequest, exc: MultiPartParserError) -> HttpRes
 def _add_routers() -> None:
     from wangge.accounts.api import router as accounts_router
     from wangge.appeals.api import router as appeals_router
+    from wangge.appeals.exports_api import router as appeal_exports_router
     from wangge.appeals.metrics_api import router as metrics_router
     from wangge.areas.api import router as areas_router
     from wangge.assessment.api import router as assessment_router
@@ -179,6 +180,7 @@ def _add_routers() -> None:
     api.add_router("/auth", accounts_router)
     api.add_router("/audit", core_router)
     api.add_router("/jobs", jobs_router)
+    api.add_router("/exports", appeal_exports_router)
     api.add_router("/areas", areas_router)
     api.add_router("/", registry_router)
     api.add_router("/metrics", metrics_router)

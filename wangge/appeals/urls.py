@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "appeals"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("board/", views.board, name="board"),
     path("figures/", views.figures, name="figures"),
+    path("export/", export_views.export_page, name="export"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<slug:step>/", views.step, name="step"),
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from . import jobs
+from . import jobs, jobs_files
 
 
 @login_required
@@ -20,3 +20,9 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     template = "core/_job_progress.html" if getattr(request, "htmx", False) else "core/job.html"
     return render(request, template, context)
+
+
+@login_required
+def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file a finished job produced, for the user who started it (404 for anyone else or once expired)."""
+    return jobs_files.download(job_id=pk, viewer=request.user)  # type: ignore[return-value]

@@ -64,6 +64,19 @@ KINDS: dict[str, JobKind] = {
         perm="registry.import",
         result_template="registry/_import_job_result.html",
     ),
+    # Exports: the file goes to the starter only (``jobs_files``: download, expiry, the ``job_files`` step).
+    "appeals_export": JobKind(
+        "wangge.appeals.exports:export_run",
+        "导出诉求",
+        perm="appeals.read",
+        result_template="core/_job_file.html",
+    ),
+    "registry_export": JobKind(
+        "wangge.registry.export_jobs:export_run",
+        "导出居民名单",
+        perm="registry.export",
+        result_template="core/_job_file.html",
+    ),
 }
 
 

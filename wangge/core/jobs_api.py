@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from . import jobs
+from . import jobs, jobs_files
 from .models import Job
 from .schemas import ErrorOut
 
@@ -54,3 +54,9 @@ def job_detail(request: HttpRequest, job_id: int):  # type: ignore[no-untyped-de
 @router.post("/{int:job_id}/retry", response={202: JobOut, 404: ErrorOut, 422: ErrorOut})
 def job_retry(request: HttpRequest, job_id: int):  # type: ignore[no-untyped-def]
     return Status(202, jobs.job_retry(job_id=job_id, by=request.user))
+
+
+@router.get("/{int:job_id}/download")
+def job_download(request: HttpRequest, job_id: int):  # type: ignore[no-untyped-def]
+    """The file of a finished export job: its starter only (404 for anyone else, and after it expired)."""
+    return jobs_files.download(job_id=job_id, viewer=request.user)

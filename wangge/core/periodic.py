@@ -52,6 +52,7 @@ STEPS: list[tuple[str, str] | tuple[str, str, int]] = [
     ("outbox", "wangge.notifications.tasks:tick"),
     ("leases_prune", "wangge.core.leases:prune", 3600),
     ("jobs_reap", "wangge.core.jobs:reap", 300),
+    ("job_files", "wangge.core.jobs_files:cleanup", 3600),  # expired export files of background jobs
     ("partitions", "wangge.core.partitions:tick", 86400),  # months ahead of the event tables (PostgreSQL)
 ]
 

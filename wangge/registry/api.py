@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import File, Query, Router, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -12,7 +12,7 @@ from wangge.core.errors import InvalidInput, NotFound
 from wangge.core.ratelimit import RATE_LIMITED, rate_limit
 from wangge.core.schemas import ErrorOut
 
-from . import change_selectors, change_services, excel, selectors, services
+from . import change_selectors, change_services, excel, export_jobs, selectors, services
 from .change_schemas import RegistryChangeOut
 from .paging import RegistryPagination
 from .schemas import (
@@ -197,6 +197,40 @@ def resident_import_annotated(request: HttpRequest, token: str) -> HttpResponse:
 def resident_export(request: HttpRequest, filters: Query[ResidentFilter]) -> HttpResponse:
     content = services.resident_export(by=request.user, filters=filters.dict())
     return _xlsx(content, "居民名单.xlsx")
+
+
+class ResidentExportIn(Schema):
+    q: str = Field("", max_length=64)
+    id_number: str = Field("", max_length=64)
+    phone: str = Field("", max_length=64)
+    tag: str = Field("", max_length=64)
+    area: str = Field("", max_length=64)
+    residence_type: str = Field("", max_length=64)
+    political_status: str = Field("", max_length=64)
+
+
+class ResidentExportJobOut(Schema):
+    id: int
+    state: str
+    status_url: str
+    download_url: str
+    page_url: str
+
+
+@router.post("/residents/export-jobs", response={202: ResidentExportJobOut, 403: ErrorOut, 422: ErrorOut})
+def resident_export_job(request: HttpRequest, payload: ResidentExportIn):  # type: ignore[no-untyped-def]
+    """The masked resident export as a background job: poll ``status_url``, then fetch ``download_url``."""
+    job = export_jobs.export_start(filters=payload.dict(), by=request.user)
+    return Status(
+        202,
+        {
+            "id": job.pk,
+            "state": job.state,
+            "status_url": f"/api/v1/jobs/{job.pk}",
+            "download_url": f"/api/v1/jobs/{job.pk}/download",
+            "page_url": reverse("core:job", args=[job.pk]),
+        },
+    )
 
 
 @router.get("/residents/{pk}", response={200: ResidentOut, **ERRORS})

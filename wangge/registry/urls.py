@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.residents, name="home"),
     path("residents/", views.residents, name="residents"),
     path("residents/export/", views.resident_export, name="export"),
+    path("residents/export/job/", views.resident_export_job, name="export_job"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
     path("residents/<int:pk>/reveal/<str:field>/", views.resident_reveal, name="reveal"),
     path("households/", views.households, name="households"),

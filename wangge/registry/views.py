@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -123,6 +123,21 @@ def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 def resident_export(request: HttpRequest) -> HttpResponse:
     content = services.resident_export(by=request.user, filters=_resident_filters(request))
     return _xlsx(content, "居民名单.xlsx")
+
+
+@login_required
+@require_POST
+def resident_export_job(request: HttpRequest) -> HttpResponse:
+    """Start the export of the filtered list (the query string) as a background job; go to its progress page."""
+    from . import export_jobs
+
+    job = export_jobs.export_start(filters=_resident_filters(request), by=request.user)
+    url = reverse("core:job", args=[job.pk])
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=202)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 @login_required

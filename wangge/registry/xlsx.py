@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
 from xml.sax.saxutils import escape
 
 _CONTENT_TYPES = (
@@ -78,12 +78,21 @@ def _cell(ref: str, value: Any) -> str:
 def write(sheet_name: str, rows: Iterable[list[Any]]) -> bytes:
     """One sheet of ``rows`` (the first is the header) as an .xlsx file."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+    write_to(out, sheet_name, rows)
+    return out.getvalue()
+
+
+def write_to(target: IO[bytes], sheet_name: str, rows: Iterable[list[Any]]) -> int:
+    """Stream one sheet of ``rows`` (the first is the header) as an .xlsx into ``target`` (a file open for
+    writing: a background export writes straight to disk, whatever the row count). Returns the rows written
+    (the header included)."""
+    n = 0
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)
         z.writestr("_rels/.rels", _RELS)
         z.writestr("xl/workbook.xml", _WORKBOOK.format(name=escape(sheet_name, {'"': "&quot;"})))
         z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        with z.open("xl/worksheets/sheet1.xml", "w") as f:
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
             f.write(_SHEET_HEAD.encode())
             buf: list[str] = []
             for n, row in enumerate(rows, start=1):
@@ -94,4 +103,4 @@ def write(sheet_name: str, rows: Iterable[list[Any]]) -> bytes:
                     buf.clear()
             f.write("".join(buf).encode())
             f.write(_SHEET_TAIL.encode())
-    return out.getvalue()
+    return n

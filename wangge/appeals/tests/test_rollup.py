@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 
 from wangge.accounts.roles import Role
 from wangge.appeals import rollup
@@ -157,3 +158,47 @@ def test_rollup_reads_few_rows_in_few_queries(tree: Tree, django_assert_max_num_
     admin = make_user(Role.ADMIN)
     with django_assert_max_num_queries(6):
         appeal_metrics(viewer=admin, area=tree.district.code, now=NOW, **PERIOD)
+
+
+def _stored() -> dict[tuple[int, str, dt.date], dict[str, int]]:
+    fields = ["depth", "area_code", "day", *rollup.STAT_FIELDS]
+    return {
+        (r["depth"], r["area_code"], r["day"]): {k: r[k] for k in rollup.STAT_FIELDS}
+        for r in AppealDailyStat.objects.values(*fields)
+    }
+
+
+def _reference(as_of: dt.datetime) -> dict[tuple[int, str, dt.date], dict[str, int]]:
+    """The rows as the former Python path computes them (buckets per depth in Python)."""
+    return {
+        (r.depth, r.area_code, r.day): {k: getattr(r, k) for k in rollup.STAT_FIELDS}
+        for r in rollup._compute(Q(), as_of)
+    }
+
+
+def test_sql_rebuild_writes_the_rows_of_the_python_path(tree: Tree) -> None:
+    _random_cases(tree, 300, seed=17)
+    # Cases filed on a community or a street (shorter codes) and one at a day's edge in local time.
+    for case, code in zip(
+        Appeal.objects.order_by("pk")[:20], [tree.community.code, tree.street.code] * 10, strict=True
+    ):
+        case.area_code = code
+        case.save(update_fields=["area_code"])
+    edge = Appeal.objects.order_by("pk")[20]
+    edge.reported_at = dt.datetime(2025, 9, 15, 23, 59, 59, 999999, tzinfo=SH)
+    edge.save(update_fields=["reported_at"])
+    as_of = NOW - 3 * D
+    rollup.rebuild(as_of)
+    stored, expected = _stored(), _reference(as_of)
+    assert len(stored) > 100 and {k[0] for k in stored} == set(rollup.DEPTHS)
+    assert any(v["sum_close"] > 0 for v in stored.values())
+    assert stored == expected
+    # A refresh rewrites day ranges in SQL: still the same rows as the Python path at its time.
+    moved = Appeal.objects.filter(state=State.IN_PROGRESS).order_by("pk").first()
+    assert moved is not None
+    moved.state, moved.resolved_at, moved.closed_at = State.CLOSED, NOW - 2 * H, NOW - H
+    moved.rating, moved.updated_at = Appeal.Rating.SATISFIED, NOW - D
+    moved.save()
+    out = rollup.refresh(NOW)
+    assert out["days"] >= 1
+    assert _stored() == _reference(NOW)

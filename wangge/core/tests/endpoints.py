@@ -427,6 +427,24 @@ def _job(w: World, area: Area) -> Any:
     return w.once("job", area, make)
 
 
+def _export_job(w: World, area: Area) -> Any:
+    """A finished export job with its file, started by the administrator of the matrix: only its starter
+    downloads it (every other role gets 404, like a missing job; ``core.jobs_files``)."""
+    from wangge.core import jobs_files
+    from wangge.core.models import Job
+
+    def make() -> Any:
+        job = Job.objects.create(kind="appeals_export", created_by=w.admin, state=Job.State.DONE)
+        path = jobs_files.new_path(job.pk, "csv")
+        path.write_bytes("\ufeff编号\r\n".encode())
+        job.result = jobs_files.stored(job.pk, path, filename="诉求导出.csv", content_type="text/csv", rows=0)
+        job.finished_at = timezone.now()
+        job.save(update_fields=["result", "finished_at"])
+        return job
+
+    return w.once("export_job", area, make)
+
+
 def _visit(w: World, area: Area) -> Any:
     """A household visit recorded by the area's staff."""
     from wangge.visits import services
@@ -653,6 +671,7 @@ DETAIL: dict[str, Factory] = {
     "/api/v1/surveys/{pk}/export.xlsx": lambda w, a: {"pk": _survey(w, a).pk},
     "/api/v1/commitments/board/{code}": lambda w, a: {"code": a.code[:12]},
     "/api/v1/jobs/{job_id}": lambda w, a: {"job_id": _job(w, a).pk},
+    "/api/v1/jobs/{job_id}/download": lambda w, a: {"job_id": _export_job(w, a).pk},
     "/api/v1/visits/{pk}": lambda w, a: {"pk": _visit(w, a).pk},
     "/api/v1/places/{pk}": lambda w, a: {"pk": _place(w, a).pk},
     "/api/v1/places/{pk}/duties": lambda w, a: {"pk": _place(w, a).pk},
@@ -707,6 +726,8 @@ OWNER_ONLY = {
     "registry:import_annotated",
     "/api/v1/jobs/{job_id}",
     "core:job",
+    "/api/v1/jobs/{job_id}/download",
+    "core:job_download",
 }
 
 # Records public by design (no login, no personal data): every role, out of its area or not, gets them
@@ -909,6 +930,7 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "voting:survey_export": ("/api/v1/surveys/{pk}/export.xlsx", {"pk": "pk"}),
     "property:board": ("/api/v1/commitments/board/{code}", {"code": "code"}),
     "core:job": ("/api/v1/jobs/{job_id}", {"pk": "job_id"}),
+    "core:job_download": ("/api/v1/jobs/{job_id}/download", {"pk": "job_id"}),
     "visits:record": ("/api/v1/households/{pk}", {"household_id": "pk"}),
     "places:detail": ("/api/v1/places/{pk}", {"pk": "pk"}),
     "places:duty_add": "POST",
