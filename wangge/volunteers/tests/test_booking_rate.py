@@ -23,7 +23,9 @@ def _done_booking(tree: Tree, hours: float = 2) -> tuple[Any, Any, Booking]:
     member = make_user(Role.VOLUNTEER, username="barber", display_name="李师傅")
     resident = make_user(Role.RESIDENT, username="served", display_name="张阿姨")
     p = services.micro_project_create(user=member, title="义务理发", community=tree.community)
-    b = services.booking_create(project=p, resident=resident, wanted_at=timezone.now() - dt.timedelta(hours=3))
+    b = services.booking_create(
+        project=p, resident=resident, wanted_at=timezone.now() - dt.timedelta(hours=3)
+    )
     services.booking_transition(booking_id=b.pk, by=member, to="accepted")
     services.booking_transition(booking_id=b.pk, by=member, to="done", hours=hours)
     return member, resident, b
@@ -107,7 +109,9 @@ def test_the_resident_rates_with_stars_and_a_second_rating_is_refused(browser_pa
     assert points_balance(member) == 15  # 10 × 1.5 h × 1.0 (three stars), once
     # Happy path on a second finished booking.
     p2 = services.micro_project_create(user=member, title="修理小家电", community=tree.community)
-    b2 = services.booking_create(project=p2, resident=resident, wanted_at=timezone.now() - dt.timedelta(hours=1))
+    b2 = services.booking_create(
+        project=p2, resident=resident, wanted_at=timezone.now() - dt.timedelta(hours=1)
+    )
     services.booking_transition(booking_id=b2.pk, by=member, to="accepted")
     services.booking_transition(booking_id=b2.pk, by=member, to="done", hours=1)
     page.goto(page.base_url + f"/volunteers/bookings/{b2.pk}/rate/")
