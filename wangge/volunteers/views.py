@@ -173,7 +173,9 @@ def booking_rate(request: HttpRequest, pk: int) -> HttpResponse:
 def _field_messages(exc: ServiceError) -> list[tuple[str | None, str]]:
     """A service error as (field, message) pairs; an error about the booking's state is about the score."""
     errors = getattr(exc, "errors", None) or []
-    pairs = [(e.get("field"), e.get("message") or exc.detail) for e in errors if isinstance(e, dict)]
+    pairs: list[tuple[str | None, str]] = [
+        (e.get("field"), str(e.get("message") or exc.detail)) for e in errors if isinstance(e, dict)
+    ]
     return pairs or [("score", exc.detail)]
 
 

@@ -252,7 +252,7 @@ def lists(request: HttpRequest) -> HttpResponse:
                 )
                 if bad
             ]
-            if missing:
+            if missing or unit is None or community is None or quantity is None:
                 raise InvalidInput.fields(missing)
             services.resource_create(
                 unit=unit,
