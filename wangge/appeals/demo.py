@@ -30,6 +30,7 @@ from django.contrib.auth.hashers import make_password
 from wangge.accounts.models import Post, Unit, User
 from wangge.accounts.roles import Role, user_can
 from wangge.areas.geo import parse_boundary
+from wangge.core import pii
 from wangge.core.errors import ServiceError
 
 from . import services
@@ -66,16 +67,53 @@ FATES = [
     ("hold", 2),
     ("unrated", 6),  # nobody rates: closes automatically after N days
 ]
-DESCRIPTIONS = {
-    "SQ": [
-        "{n}楼道灯不亮，晚上进出不安全",
-        "小区{n}门口车辆乱停，堵住消防通道",
-        "{n}单元电梯经常停运",
-        "楼下{n}有人深夜噪音扰民",
-    ],
-    "SJ": ["{n}路边有暴露垃圾，气味很大", "{n}附近堆放建筑渣土", "{n}有占道经营，影响通行", "{n}路面有油污"],
-    "BJ": ["{n}井盖缺失，有安全隐患", "{n}路灯不亮", "{n}护栏损坏", "{n}绿化带树木倒伏"],
+# What residents write, per subcategory (code → texts; "{n}" is a place). A case's text is always drawn from
+# its own category's list, so a case filed as 路灯 never reads like a rubbish complaint (demo/tests/test_truthful.py).
+CASE_TEXTS = {
+    "SJ0101": ["{n}路边有暴露垃圾，气味很大", "{n}旁边垃圾堆了好几天没人清理"],
+    "SJ0102": ["{n}附近堆放建筑渣土", "{n}旁积存的垃圾渣土一直没清运"],
+    "SJ0103": ["{n}路面有油污，走路打滑", "{n}门前道路不洁，满地废弃物"],
+    "SJ0104": ["{n}旁边河道漂浮垃圾", "{n}附近水面不洁，有塑料袋漂着"],
+    "SJ0201": ["{n}墙面贴满小广告", "{n}电线杆上有人涂写小广告"],
+    "SJ0202": ["{n}新装了一块户外广告牌，不知道有没有审批", "{n}的户外广告挡住了窗户"],
+    "SJ0301": ["{n}有人违法建设，在搭彩钢棚", "{n}有人私自加盖房屋，疑似违法建设"],
+    "SJ0302": ["{n}工地夜间施工，噪音扰民", "{n}施工扬尘很大，窗户都不敢开"],
+    "SJ0303": ["{n}路面破损，有个大坑", "{n}道路坑槽积水，电动车容易摔"],
+    "SJ0401": ["{n}路面塌陷了一块，很危险", "{n}附近地面下沉塌陷"],
+    "SJ0402": ["{n}自来水管破裂，路上都是水", "{n}附近供水管道爆了，一直在跑水"],
+    "SJ0403": ["{n}楼道里有人飞线充电，有火灾隐患", "{n}楼道堆放易燃物，火灾隐患大"],
+    "SJ0501": ["{n}有流动摊贩无照经营", "{n}门口游商摆摊卖水果，影响通行"],
+    "SJ0502": ["{n}沿街店铺占道经营", "{n}的店家把货摆到人行道上经营"],
+    "SJ0503": ["{n}门口车辆乱停，堵住消防通道", "{n}人行道上停满了机动车"],
+    "SJ0601": ["{n}有其他事件需要处置：一棵树枝挂着电线", "{n}有其他事件：共享单车堆成一片"],
+    "BJ0101": ["{n}上水井盖缺失，有安全隐患", "{n}的上水井盖破损移位"],
+    "BJ0102": ["{n}污水井盖丢了，晚上很危险", "{n}污水井盖破损，有异味冒出"],
+    "BJ0103": ["{n}一段路灯不亮，连着好几盏", "{n}路灯晚上全黑"],
+    "BJ0104": ["{n}消防栓损坏漏水", "{n}消防栓被撞歪了"],
+    "BJ0201": ["{n}路口交通信号灯不亮", "{n}的信号灯故障，一直闪黄灯"],
+    "BJ0202": ["{n}道路护栏损坏", "{n}护栏倒伏在路边"],
+    "BJ0301": ["{n}垃圾箱满溢没人清", "{n}的垃圾箱破损了"],
+    "BJ0302": ["{n}公共厕所卫生差", "{n}公厕水龙头坏了"],
+    "BJ0401": ["{n}行道树倒伏，挡住了路", "{n}行道树枝叶太低，影响通行"],
+    "BJ0402": ["{n}绿地被人占了种菜", "{n}绿地毁损，草都被踩秃了"],
+    "BJ0501": ["{n}有一栋老房子墙体开裂，疑似危房", "{n}危房屋顶塌了一角"],
+    "BJ0601": ["{n}健身器材坏了，老人用着不安全", "{n}健身设施的单杠松动"],
+    "SQ0101": ["{n}楼道灯不亮，晚上进出不安全", "{n}楼道灯损坏一个多月了"],
+    "SQ0102": ["{n}物业保洁不到位，楼道很脏", "{n}物业服务差，门岗经常没人"],
+    "SQ0201": ["小区{n}停车混乱，车位被占", "小区{n}有人长期占用别人的停车位"],
+    "SQ0301": ["{n}缺少电动车充电桩，只能飞线充电", "{n}充电设施坏了，没法充电"],
+    "SQ0401": ["{n}有人遛狗不拴绳，吓到小孩", "{n}养犬人不清理狗的便溺"],
+    "SQ0501": ["楼下{n}有人深夜噪音扰民", "{n}的店铺音响太响，噪音扰民"],
+    "SQ0601": ["{n}两户邻里因漏水起纠纷，需要调解", "{n}邻里矛盾：楼上楼下为晾衣服吵架"],
+    "SQ0701": ["{n}单元电梯经常停运", "{n}电梯故障，昨天还困了人"],
+    "SQ0702": ["{n}老楼居民想加装电梯", "{n}加装电梯的事想请社区协调"],
+    "SQ0801": ["{n}下水管道堵塞，污水冒出来", "{n}楼道管道漏水"],
+    "SQ0901": ["小区{n}路灯不亮", "小区{n}附近道路照明坏了"],
+    "SQ1001": ["{n}楼道堆物，堵住消防通道", "{n}楼道里堆满杂物"],
+    "FW0101": ["{n}的独居老人行动不便，想请人代办医保报销", "{n}的王阿姨想请人陪办老年证"],
+    "SQ1002": ["小区{n}垃圾没有及时清运", "小区{n}的垃圾清运不及时，已经满出来了"],
 }
+GENERIC_TEXTS = ["{n}有个问题需要处理", "{n}发现问题，请尽快处理"]
 PLACES = ["东门", "南门", "3号楼", "5号楼", "菜场", "幼儿园", "公交站", "健身广场", "停车场", "北区"]
 
 
@@ -134,6 +172,9 @@ def _people(ctx: Any) -> _People:
                 password=pw,
                 display_name=f"{u.name[:20]}值班员",
                 unit=u,
+                # A mobile number like every demo account (so phone login works): 136 + the unit's id.
+                phone=f"136{u.pk:08d}",
+                phone_hash=pii.phone_hash(f"136{u.pk:08d}"),
             )
             for u in missing
         ]
@@ -202,7 +243,7 @@ def _life(
     grid_code = rng.choice(points.codes)
     lat, lng = points.sample(grid_code)
     cat = rng.choice(cats)
-    text = rng.choice(DESCRIPTIONS.get(cat.code[:2], DESCRIPTIONS["SQ"])).format(n=rng.choice(PLACES))
+    text = rng.choice(CASE_TEXTS.get(cat.code, GENERIC_TEXTS)).format(n=rng.choice(PLACES))
     if channel in ("patrol", "staff_entry"):
         reporter = people.grid_worker.get(grid_code) or people.area_staff[0]
     elif channel == "hotline_12345":

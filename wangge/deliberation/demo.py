@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import User
 from wangge.accounts.roles import Role
+from wangge.core import pii
 from wangge.demo import names
 from wangge.registry.models import Resident
 
@@ -142,6 +143,9 @@ def _resident_accounts(ctx: Any, grid: Any, count: int) -> list[User]:
             role=Role.RESIDENT,
             password=pw,
             display_name=r.name,
+            # A mobile number like every demo account (so phone login works): 135 + the resident's id.
+            phone=f"135{r.pk:08d}",
+            phone_hash=pii.phone_hash(f"135{r.pk:08d}"),
         )
         for i, r in enumerate(rows)
     ]

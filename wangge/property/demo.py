@@ -16,6 +16,7 @@ from wangge.accounts.models import Unit, User
 from wangge.accounts.roles import Role
 from wangge.appeals import services as appeals
 from wangge.appeals.models import Category
+from wangge.core import pii
 from wangge.core.errors import ServiceError
 from wangge.registry.models import Building, Household, Resident
 
@@ -51,6 +52,7 @@ def _member(company: Unit, password_hash: str) -> User:
         user = User.objects.create(
             username=f"property{company.pk}", role=Role.PROPERTY_STAFF, unit=company,
             display_name=f"{company.name[:6]}客服", password=password_hash,
+            phone=f"133{company.pk:08d}", phone_hash=pii.phone_hash(f"133{company.pk:08d}"),
         )  # fmt: skip
     return user
 

@@ -136,7 +136,7 @@ def _populate(ctx: Any) -> None:
         ServicePost.objects.filter(pk=post.pk).update(claimed_count=1)
     PostClaim.objects.bulk_create(claims, ignore_conflicts=True)
 
-    # Open tasks: tomorrow 7–10 am and later in the week; one starting within the hour (to try check-in).
+    # Open tasks: tomorrow 7–10 am and later in the week; by day, one starting within the hour (to try check-in).
     local = timezone.localtime(now)
     open_tasks: list[Activity] = []
     for ci, community in enumerate(focus + ctx.communities[len(focus) : len(focus) + 6]):
@@ -145,8 +145,9 @@ def _populate(ctx: Any) -> None:
         for k in range(3 if community in focus else 1):
             title, desc, skills = TASKS[(ci * 3 + k) % len(TASKS)]
             day = local.replace(hour=7 + 2 * k, minute=0, second=0, microsecond=0) + dt.timedelta(days=1 + k)
-            if ci == 0 and k == 0:
-                day = (local + dt.timedelta(minutes=20)).replace(second=0, microsecond=0)
+            soon = (local + dt.timedelta(minutes=20)).replace(second=0, microsecond=0)
+            if ci == 0 and k == 0 and 7 <= soon.hour < 18:  # only by day: a 3-hour task ends by 21:00
+                day = soon
             area = rng.choice(grids)
             lat = (area.center_lat or 0) + rng.uniform(-0.001, 0.001) if area.center_lat else None
             lng = (area.center_lng or 0) + rng.uniform(-0.001, 0.001) if area.center_lng else None

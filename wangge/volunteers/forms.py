@@ -66,3 +66,25 @@ class ProfileForm(forms.Form):
         required=False,
         to_field_name="code",
     )
+
+
+SCORE_CHOICES = [(str(n), f"{'★' * n} {n}") for n in range(1, 6)]
+
+
+class BookingRateForm(forms.Form):
+    """The resident served rates a finished micro-project booking: 1–5 stars and a comment."""
+
+    score = forms.TypedChoiceField(
+        label=_("评分"),
+        choices=SCORE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择评分"), "invalid_choice": _("评分须为 1 到 5 分")},
+    )
+    comment = forms.CharField(
+        label=_("评价"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": _("评价不能超过 300 字")},
+    )

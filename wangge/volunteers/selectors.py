@@ -11,9 +11,19 @@ from django.utils import timezone
 from wangge.accounts.models import Unit
 from wangge.accounts.roles import user_can
 from wangge.areas.geo import distance_m
+from wangge.core.errors import NotFound
 from wangge.core.scoping import get_visible_or_404, scope_for
 
-from .models import Activity, CommunityReport, Member, MicroProject, ServicePost, Signup, UnitAgreement
+from .models import (
+    Activity,
+    Booking,
+    CommunityReport,
+    Member,
+    MicroProject,
+    ServicePost,
+    Signup,
+    UnitAgreement,
+)
 from .services import can_organise
 
 
@@ -159,6 +169,24 @@ def my_signups(*, viewer: Any) -> QuerySet[Signup]:
         .select_related("activity", "activity__area")
         .order_by("-activity__starts_at", "-id")
     )
+
+
+def my_bookings(*, viewer: Any) -> QuerySet[Booking]:
+    """The micro-project bookings the viewer made as the resident served, newest first."""
+    return (
+        Booking.objects.visible_to(viewer)
+        .filter(resident=viewer)
+        .select_related("project__member__user")
+        .order_by("-wanted_at", "-id")
+    )
+
+
+def my_booking_get(*, viewer: Any, booking_id: int) -> Booking:
+    """One of the viewer's own bookings; anyone else's (or a missing one) is the same 404."""
+    booking = my_bookings(viewer=viewer).filter(pk=booking_id).first() if 0 < booking_id < 2**63 else None
+    if booking is None:
+        raise NotFound("预约不存在")
+    return booking
 
 
 def micro_project_list(*, viewer: Any) -> QuerySet[MicroProject]:

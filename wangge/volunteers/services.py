@@ -935,7 +935,7 @@ def booking_transition(
             users=[booking.resident],
             event="volunteers.booking_done",
             title=f"“{booking.project.title}”已完成，请为服务打分",
-            link="/volunteers/",
+            link=f"/volunteers/bookings/{booking.pk}/rate/",
             obj=booking,
             channels=("inapp",),
         )

@@ -18,7 +18,7 @@ from wangge.core.errors import Forbidden, ServiceError, describe, labelled
 from wangge.core.feedback import error_message
 
 from . import selectors, services
-from .forms import ActivityForm, ProfileForm
+from .forms import ActivityForm, BookingRateForm, ProfileForm
 from .models import Activity, Signup
 
 
@@ -126,6 +126,57 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(
         request, "volunteers/mine.html", {"signups": selectors.my_signups(viewer=request.user)[:100]}
     )
+
+
+@login_required
+def bookings(request: HttpRequest) -> HttpResponse:
+    """My bookings of members' micro-projects (自设服务菜单); the finished ones ask for a rating."""
+    return render(
+        request, "volunteers/bookings.html", {"bookings": selectors.my_bookings(viewer=request.user)[:100]}
+    )
+
+
+@login_required
+def booking_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resident served rates a finished booking (1–5 stars and a comment). The member's points follow
+    the hours served × the rating, like a volunteer task. A bad or repeated rating re-renders the form
+    with the message next to the field (422/409)."""
+    booking = selectors.my_booking_get(viewer=request.user, booking_id=pk)
+    status = 200
+    if request.method == "POST":
+        form = BookingRateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.booking_rate(
+                    booking_id=booking.pk,
+                    by=request.user,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
+                )
+            except ServiceError as exc:
+                for name, message in _field_messages(exc):
+                    form.add_error(name if name in form.fields else None, message)
+                status = exc.status_code
+            else:
+                booking.refresh_from_db()
+                messages.success(
+                    request, _("感谢评价，服务者获得 %(n)s 积分") % {"n": booking.points_awarded}
+                )
+                return redirect("volunteers:bookings")
+        else:
+            status = 422
+    else:
+        form = BookingRateForm()
+    return render(request, "volunteers/booking_rate.html", {"b": booking, "form": form}, status=status)
+
+
+def _field_messages(exc: ServiceError) -> list[tuple[str | None, str]]:
+    """A service error as (field, message) pairs; an error about the booking's state is about the score."""
+    errors = getattr(exc, "errors", None) or []
+    pairs: list[tuple[str | None, str]] = [
+        (e.get("field"), str(e.get("message") or exc.detail)) for e in errors if isinstance(e, dict)
+    ]
+    return pairs or [("score", exc.detail)]
 
 
 @login_required

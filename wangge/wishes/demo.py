@@ -19,34 +19,39 @@ from .models import Kind, Resource, Season, Wish, WishClaim
 
 S = Wish.Status
 
-# (title, kind, estimated value in yuan)
-GOODS = [
+# What each beneficiary asks for: (title, estimated value in yuan). Old people's wishes go to the old
+# (独居/空巢老人), children's to the left-behind children (demo/tests/test_truthful.py checks both).
+ELDER_GOODS = [
     ("一台收音机", 80),
     ("一副老花镜", 60),
     ("一床厚棉被", 150),
     ("一双防滑棉鞋", 90),
     ("一个电热水壶", 70),
-    ("一套儿童绘本", 120),
-    ("一个新书包", 100),
     ("一台电风扇", 130),
     ("一根助行拐杖", 50),
     ("一个血压计", 160),
-    ("一套学习文具", 40),
     ("一件羽绒服", 200),
     ("一台电饭煲", 150),
+]
+CHILD_GOODS = [
+    ("一套儿童绘本", 120),
+    ("一个新书包", 100),
+    ("一套学习文具", 40),
     ("一盏护眼台灯", 80),
     ("一个足球", 60),
 ]
-SERVICES = [
+ELDER_SERVICES = [
     ("上门理发", 0),
     ("教我用智能手机视频通话", 0),
     ("陪同去医院复诊", 0),
     ("修理漏水的水龙头", 30),
-    ("周末辅导数学作业", 0),
     ("帮忙更换门锁", 50),
     ("一次家庭大扫除", 0),
     ("陪老人聊天读报", 0),
 ]
+CHILD_SERVICES = [("周末辅导数学作业", 0)]
+ELDER_REASONS = ["行动不便，子女在外地", "家里老物件坏了", "想让生活方便一些"]
+CHILD_REASONS = ["孩子开学需要", "父母在外打工，想添点学习用品"]
 RESOURCES = [
     ("爱心家电5台", Kind.GOODS, "小家电，可送货上门"),
     ("冬衣棉被20套", Kind.GOODS, "年底集中发放"),
@@ -141,18 +146,18 @@ def _populate(ctx: Any) -> None:
         + [S.CLOSED, S.WITHDRAWN, S.REJECTED, S.EXPIRED, S.DRAFT, S.OPEN, S.FULFILLED, S.OPEN]
     )
     wishes: list[Wish] = []
+    for_child: set[int] = set()  # positions of the children's wishes
     claims: list[WishClaim] = []
     for i in range(n_wishes):
         resident, code = people[i % len(people)]
         status = plan[i % len(plan)]
-        if code == "left_behind_child" or rng.random() < 0.4:
-            title, value = rng.choice(GOODS)
+        child = code == "left_behind_child"
+        if rng.random() < (0.8 if child else 0.4):
+            title, value = rng.choice(CHILD_GOODS if child else ELDER_GOODS)
             kind = Kind.GOODS
         else:
-            title, value = rng.choice(SERVICES)
+            title, value = rng.choice(CHILD_SERVICES if child else ELDER_SERVICES)
             kind = Kind.SERVICE
-        if code == "left_behind_child":
-            title, value = rng.choice([("一个新书包", 100), ("一套儿童绘本", 120), ("一套学习文具", 40)])
         done = status in (S.FULFILLED, S.CLOSED, S.EXPIRED, S.REJECTED, S.WITHDRAWN)
         season = seasons[rng.randrange(2)] if done and rng.random() < 0.6 else seasons[2]
         created = now - timedelta(days=rng.randint(3, 50) if season is seasons[2] else rng.randint(70, 290))
@@ -168,7 +173,7 @@ def _populate(ctx: Any) -> None:
             posted_by=poster.get(grid_code),
             on_behalf=True,
             title=title,
-            reason=rng.choice(["行动不便，子女在外地", "家里老物件坏了", "想让生活方便一些", "孩子开学需要"]),
+            reason=rng.choice(CHILD_REASONS if child else ELDER_REASONS),
             estimated_value=Decimal(value),
             kind=kind,
             deadline=(created + timedelta(days=60)).date()
@@ -188,9 +193,11 @@ def _populate(ctx: Any) -> None:
             lat=building.lat if building.lat is not None else grid.center_lat,
             lng=building.lng if building.lng is not None else grid.center_lng,
         )
+        if child:
+            for_child.add(len(wishes))
         wishes.append(w)
     Wish.objects.bulk_create(wishes)
-    for w in wishes:
+    for pos, w in enumerate(wishes):
         if w.status not in (S.CLAIMED, S.DELIVERING, S.FULFILLED):
             continue
         by_unit = units and rng.random() < 0.3
@@ -206,7 +213,7 @@ def _populate(ctx: Any) -> None:
         )
         if w.status in (S.DELIVERING, S.FULFILLED):
             c.delivered_at = min(now, claimed_at + timedelta(days=2))
-            c.delivery_note = "已当面送达，老人很高兴"
+            c.delivery_note = "已当面送达，孩子很高兴" if pos in for_child else "已当面送达，老人很高兴"
         if w.status == S.FULFILLED:
             c.confirmed_at = w.fulfilled_at
             c.ended_at = w.fulfilled_at

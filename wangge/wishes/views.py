@@ -12,12 +12,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import Unit
 from wangge.accounts.roles import user_can
 from wangge.areas.models import Area
-from wangge.core.errors import NotFound, ServiceError
+from wangge.core.errors import InvalidInput, NotFound, ServiceError
 from wangge.core.feedback import error_message
 from wangge.core.pii import mask_name
 from wangge.core.ratelimit import rate_limit
@@ -234,34 +235,51 @@ def new(request: HttpRequest) -> HttpResponse:
 def lists(request: HttpRequest) -> HttpResponse:
     """需求/资源/项目 three lists with suggested matches; staff can record a unit's resource here."""
     _staff(request)
+    status = 200
     if request.method == "POST":
         try:
-            unit = Unit.objects.filter(pk=request.POST.get("unit") or 0).first()
+            unit = Unit.objects.filter(pk=_int(request.POST.get("unit")) or 0).first()
             community = Area.objects.filter(
                 code=request.POST.get("community") or "", level="community"
             ).first()
-            if unit is None or community is None:
-                raise NotFound("请选择单位和社区")
+            quantity = _int(request.POST.get("quantity") or "1")
+            missing = [
+                {"field": name, "message": message}
+                for name, bad, message in (
+                    ("unit", unit is None, _("请选择共建单位")),
+                    ("community", community is None, _("请选择社区")),
+                    ("quantity", quantity is None, _("数量须为整数")),
+                )
+                if bad
+            ]
+            if missing or unit is None or community is None or quantity is None:
+                raise InvalidInput.fields(missing)
             services.resource_create(
                 unit=unit,
                 community=community,
                 title=request.POST.get("title", ""),
                 kind=request.POST.get("kind", Kind.GOODS),
                 description=request.POST.get("description", ""),
-                quantity=int(request.POST.get("quantity") or 1),
+                quantity=quantity,
                 by=request.user,
             )
-            messages.success(request, "资源已登记")
+            messages.success(request, _("资源已登记"))
             return redirect("wishes:lists")
         except ServiceError as exc:
             _fail(request, exc)
-        except ValueError:
-            messages.error(request, "数量须为整数")
+            status = exc.status_code
     ctx = selectors.three_lists(viewer=request.user)
     ctx["units"] = Unit.objects.filter(kind=Unit.Kind.CO_BUILDING).order_by("name")
     ctx["communities"] = Area.objects.filter(scope_for(request.user).q("code"), level="community")
     ctx["kinds"] = Kind.choices
-    return render(request, "wishes/lists.html", ctx)
+    return render(request, "wishes/lists.html", ctx, status=status)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
 
 
 def figures(request: HttpRequest) -> HttpResponse:

@@ -997,5 +997,8 @@ PAGES: dict[str, tuple[str, dict[str, str]] | str] = {
     "open311-request": "Open311 GeoReport v2: public by the spec (reviewed cases only: appeals tests)",
     "open311-token": "Open311 GeoReport v2: public by the spec",
     "offline:icon": "the app icon (a drawing, no data); public so the phone can install the app",
+    "volunteers:booking_rate": (
+        "the resident's own booking; anyone else's is 404 like a missing one (volunteers/tests/test_booking_rate.py)"
+    ),
     "wishes:photo": "the delivery photo of a claim; who may see it is tested in wishes/tests/test_privacy.py",
 }
