@@ -1,7 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import map_views
-from . import screen_views
+from . import map_views, screen_views
 
 app_name = "command"
 

@@ -54,13 +54,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.VOLUNTEER: frozenset({"appeals.submit", "mobilisation.participate"}),
     Role.GRID_WORKER: frozenset(
-        (_AREA_STAFF - {"appeals.supervise", "registry.approve", "projects.manage", "attendance.manage"})
         (
             _AREA_STAFF
             - {
                 "appeals.supervise",
                 "registry.approve",
                 "projects.manage",
+                "attendance.manage",
                 "assessment.manage",
                 "assessment.confirm",
             }

@@ -590,6 +590,8 @@ def _party_alliance(w: World, area: Area) -> Any:
         )
 
     return w.once("party_alliance", area, make)
+
+
 def _assessment_scheme(w: World, area: Area) -> Any:
     """An active grid scheme of ``area`` (one item: 走访完成率, 100 分)."""
     from wangge.assessment import services

@@ -37,6 +37,7 @@ QUERY: dict[str, Callable[[World], str]] = {
     "/api/v1/map/clusters": lambda w: "?bbox=120.39,32.49,120.43,32.53&zoom=14",
     "/api/v1/map/layers/features": lambda w: _police_layer(w),
     "/api/v1/metrics/appeals/breakdown": lambda w: "?by=unit",
+    "/api/v1/assessment/rankings": lambda w: f"?scheme={_assessment_scheme_in_grid_a(w)}&period=2025-10",
 }
 
 
@@ -51,8 +52,6 @@ def _police_layer(w: World) -> str:
             key="police", name="警格", geojson={"type": "FeatureCollection", "features": [grid]}, by=None
         )
     return "?key=police"
-    "/api/v1/assessment/rankings": lambda w: f"?scheme={_assessment_scheme_in_grid_a(w)}&period=2025-10",
-}
 
 
 def _assessment_scheme_in_grid_a(w: World) -> int:
