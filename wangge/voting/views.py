@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -110,9 +112,18 @@ def vote_paper(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("纸质表决票已录入"))
     except ServiceError as exc:
         error_message(request, exc)
+        return _back_to_search(pk, request.POST.get("q", ""))
     except ValueError:
         messages.error(request, _("业主编号无效"))
     return redirect("voting:vote", pk=pk)
+
+
+def _back_to_search(pk: int, q: str) -> HttpResponse:
+    """After a refused paper ballot, the same owner search, so that the message sits next to its field."""
+    q = q.strip()[:40]
+    if not q:
+        return redirect("voting:vote", pk=pk)
+    return redirect(reverse("voting:vote", args=[pk]) + "?" + urlencode({"q": q}))
 
 
 @login_required
