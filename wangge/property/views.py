@@ -70,8 +70,10 @@ def evaluate(request: HttpRequest, company_id: int) -> HttpResponse:
     scores: dict[str, int] = {}
     for key in request.POST:
         value = request.POST.get(key, "")
-        if key.startswith("score:") and value.isdigit():
-            scores[key[6:]] = int(value)
+        # "scores.<group>" is the service's error field, so app.js puts its message next to that select;
+        # "score:<group>" is the older name, still taken.
+        if key.startswith(("scores.", "score:")) and value.isdigit() and len(value) < 3:
+            scores[key.split(".", 1)[1] if key.startswith("scores.") else key[6:]] = int(value)
     try:
         services.evaluation_submit(company=company, scores=scores, comment=request.POST.get("comment", ""),
                                    by=request.user)  # fmt: skip
