@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.roles import user_can
-from wangge.core.errors import Forbidden, ServiceError, describe, labelled
+from wangge.core.errors import Forbidden, InvalidInput, ServiceError, describe, labelled
 from wangge.core.feedback import error_message
 
 from . import selectors, services
@@ -307,7 +308,8 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
         raise Forbidden(_("只有任务组织者可以管理"))
     if request.method == "POST":
         action = request.POST.get("action")
-        sid = int(request.POST.get("signup") or 0)
+        raw_sid = request.POST.get("signup") or ""
+        sid = int(raw_sid) if raw_sid.isdigit() and len(raw_sid) < 19 else 0
         if action == "bulk_checkout":
             _try(
                 request,
@@ -315,12 +317,17 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
                 _("已全部签退"),
             )
         elif action == "approve":
-            hours = _float(request.POST.get("hours"))
-            _try(
-                request,
-                lambda: services.signup_approve_hours(signup_id=sid, by=request.user, hours=hours),
-                _("时长已审核"),
-            )
+            raw_hours = (request.POST.get("hours") or "").strip()
+            hours = _float(raw_hours)
+            if raw_hours and (hours is None or not math.isfinite(hours)):
+                # Not a number: said so, rather than approving the time present as if the box were empty.
+                error_message(request, InvalidInput.field("hours", _("核定时长须为数字")))
+            else:
+                _try(
+                    request,
+                    lambda: services.signup_approve_hours(signup_id=sid, by=request.user, hours=hours),
+                    _("时长已审核"),
+                )
         elif action == "approve_all":
             _try(
                 request,
@@ -328,7 +335,8 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
                 _("时长已全部审核"),
             )
         elif action == "rate":
-            score = int(request.POST.get("score") or 0)
+            raw_score = (request.POST.get("score") or "").strip()
+            score = int(raw_score) if raw_score.isdigit() and len(raw_score) < 3 else 0
             comment = request.POST.get("comment", "")
             _try(
                 request,
