@@ -232,10 +232,13 @@ def vote_new(request: HttpRequest) -> HttpResponse:
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _survey(request, pk)
     staff = services.is_staff_for(request.user, survey.area)
+    status = 200
     if request.method == "POST":
         answers: dict[str, Any] = {}
         for q in survey.questions.all():
-            key = f"q{q.pk}"
+            # "answers.<id>" is the service's error field, so app.js puts its message at that question;
+            # "q<id>" is the older name, still taken.
+            key = f"answers.{q.pk}" if f"answers.{q.pk}" in request.POST else f"q{q.pk}"
             if q.kind == Question.Kind.MULTIPLE:
                 answers[str(q.pk)] = [int(v) for v in request.POST.getlist(key) if v.isdigit()]
             elif q.kind in (Question.Kind.SINGLE, Question.Kind.RATING):
@@ -259,6 +262,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("voting:survey_results", pk=pk)
         except ServiceError as exc:
             error_message(request, exc)
+            status = exc.status_code
     ctx = {
         "survey": survey,
         "questions": list(survey.questions.all()),
@@ -267,7 +271,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_open": survey.status == Survey.Status.OPEN
         and survey.opens_at <= timezone.now() < survey.closes_at,
     }
-    return render(request, "voting/survey.html", ctx)
+    return render(request, "voting/survey.html", ctx, status=status)
 
 
 @login_required

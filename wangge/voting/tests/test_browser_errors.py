@@ -58,3 +58,48 @@ def test_a_paper_ballot_without_its_photo(world: Any, browser_page: Any) -> None
     expect(page.locator("form.card .field-error").first).to_contain_text("请上传纸质表决票照片")
     assert page.locator("form.card input[name=photo]").first.get_attribute("aria-invalid") == "true"
     assert not Ballot.objects.filter(vote=vote).exists()
+
+
+def test_a_survey_sent_with_a_question_unanswered(world: Any, browser_page: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wangge.voting import services
+    from wangge.voting.models import Response
+
+    h = world.house("101", 92)
+    owner = world.person(h, "吴桂兰")
+    now = timezone.now()
+    survey = services.survey_create(
+        title="凉亭选址", area=world.tree.community, per="household", opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=3), by=world.staff,
+        questions=[{"kind": "single", "text": "建在哪里", "options": ["东侧草坪", "北门广场"], "required": True},
+                   {"kind": "rating", "text": "对选址过程的满意度", "rating_max": 5, "required": False}],
+    )  # fmt: skip
+    page = browser_page
+    page.set_default_timeout(30_000)
+    browser_login(page, owner.account.username, PASSWORD)
+    page.goto(page.base_url + f"/voting/surveys/{survey.pk}/")
+    form = page.locator("#survey-form")
+    form.evaluate("f => f.noValidate = true")
+    form.locator("button[type=submit]").click()
+    # The message sits in the question's own fieldset (after its first option's label).
+    error = page.locator("#survey-form fieldset").first.locator(".field-error")
+    expect(error).to_contain_text("请回答：建在哪里")
+    assert (
+        page.locator("#survey-form fieldset")
+        .first.locator("input[type=radio]")
+        .first.get_attribute("aria-invalid")
+        == "true"
+    )
+    # A rating out of range is told at its own question, and the page answers 422, not 200.
+    page.locator("#survey-form input[type=radio]").first.check()
+    page.locator("#survey-form select").evaluate("s => { s.options[0].value = '9'; s.selectedIndex = 0; }")
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.locator("#survey-form button[type=submit]").click()
+    assert posted.value.status == 422
+    expect(page.locator("#survey-form fieldset:nth-of-type(2) + .field-error")).to_contain_text(
+        "评分须在1到5之间"
+    )
+    assert not Response.objects.filter(survey=survey).exists()
