@@ -23,6 +23,13 @@ from django.utils.translation import gettext_lazy
 FIELD_LABELS: dict[str, Any] = {
     # Shared names, and names of inputs that are not model fields.
     "accuracy_m": gettext_lazy("定位精度"),
+    # the one map and the exports
+    "bbox": gettext_lazy("地图范围"),
+    "zoom": gettext_lazy("缩放级别"),
+    "geojson": gettext_lazy("图层文件"),
+    "date_from": gettext_lazy("开始日期"),
+    "date_to": gettext_lazy("结束日期"),
+    "fmt": gettext_lazy("格式"),
     # attendance and duty rosters
     "date": gettext_lazy("日期"),
     "starts_on": gettext_lazy("开始日期"),
