@@ -14,6 +14,7 @@ from . import figures, selectors, services
 from .models import Nomination, Scheme, Score, ScoreItem, ScoreRun
 from .schemas import (
     AssessmentFigureOut,
+    AssessmentScoreOut,
     ComputeIn,
     DecisionIn,
     EvidencePageOut,
@@ -28,7 +29,6 @@ from .schemas import (
     SchemeItemsIn,
     SchemeOut,
     ScoreDetailOut,
-    ScoreOut,
 )
 
 router = Router(tags=["assessment"])
@@ -221,7 +221,7 @@ def assessment_ranking(
     }
 
 
-@router.get("/assessment/scores", response=list[ScoreOut])
+@router.get("/assessment/scores", response=list[AssessmentScoreOut])
 def assessment_scores(
     request: HttpRequest,
     scheme: int | None = Query(None, ge=1, le=2**31 - 1),

@@ -84,7 +84,7 @@ class RunOut(Schema):
     subjects: int
 
 
-class ScoreOut(Schema):
+class AssessmentScoreOut(Schema):
     id: int
     scheme_id: int
     period_start: date
@@ -103,7 +103,7 @@ class RankingOut(Schema):
     run: RunOut
     min_sample: int
     ranked_count: int
-    scores: list[ScoreOut]
+    scores: list[AssessmentScoreOut]
 
 
 class EvidenceOut(Schema):
@@ -127,7 +127,7 @@ class ScoreItemOut(Schema):
     evidence: list[EvidenceOut]
 
 
-class ScoreDetailOut(ScoreOut):
+class ScoreDetailOut(AssessmentScoreOut):
     scheme: str
     scheme_version: int
     grade: str

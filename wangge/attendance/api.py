@@ -15,7 +15,13 @@ from wangge.core.scoping import get_visible_or_404
 
 from . import selectors, services
 from .models import CadreAssignment, CheckIn
-from .schemas import AttendanceMonthOut, CadreAssignmentIn, CadreAssignmentOut, CheckInIn, CheckInOut
+from .schemas import (
+    AttendanceCheckInIn,
+    AttendanceMonthOut,
+    CadreAssignmentIn,
+    CadreAssignmentOut,
+    CheckInOut,
+)
 
 router = Router(tags=["attendance"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -120,7 +126,7 @@ def attendance_assign(request: HttpRequest, data: CadreAssignmentIn):  # type: i
 
 
 @router.post("/attendance/check-ins", response={201: CheckInOut, **ERRORS})
-def attendance_check_in(request: HttpRequest, data: CheckInIn):  # type: ignore[no-untyped-def]
+def attendance_check_in(request: HttpRequest, data: AttendanceCheckInIn):  # type: ignore[no-untyped-def]
     """Check in at the community: by location (WGS84 unless ``coord_system`` says gcj02) within the distance
     setting of the community's boundary, centre or places, or by a station's ``code``. A day counts once:
     a second check-in the same day is kept with ``counted: false``."""

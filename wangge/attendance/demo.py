@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import User
 from wangge.accounts.roles import Role
+from wangge.core import pii
 from wangge.places.models import Place
 
 from . import services
@@ -61,6 +62,9 @@ def populate_demo(ctx: Any) -> None:
                 password=password,
                 role=Role.DEPARTMENT_STAFF,
                 display_name=SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN[(n * 5) % len(GIVEN)],
+                # A mobile number like every demo account (so phone login works): 1340 + the cadre's number.
+                phone=f"1340{n + 1:07d}",
+                phone_hash=pii.phone_hash(f"1340{n + 1:07d}"),
             )
             for n in range(len(people))
         ]

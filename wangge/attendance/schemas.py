@@ -36,7 +36,7 @@ class CadreAssignmentIn(Schema):
     unit_name: str = Field("", max_length=100)
 
 
-class CheckInIn(Schema):
+class AttendanceCheckInIn(Schema):
     assignment_id: int | None = Field(None, ge=1, le=2**62)
     lat: float | None = Field(None, ge=-90, le=90)
     lng: float | None = Field(None, ge=-180, le=180)

@@ -20,13 +20,13 @@ from .models import Alliance, CentreHousehold, Membership
 from .schemas import (
     PartyAllianceIn,
     PartyAllianceOut,
+    PartyBranchOut,
     PartyCentreIn,
     PartyCentreOut,
     PartyEndIn,
     PartyMemberIn,
     PartyMemberOut,
     PartyOrgDetailOut,
-    PartyOrgOut,
     PartyRoleIn,
     PartyServedOut,
     PartyServeIn,
@@ -103,7 +103,7 @@ def alliance_out(a: Alliance) -> dict[str, Any]:
     }
 
 
-@router.get("/party/orgs", response=list[PartyOrgOut])
+@router.get("/party/orgs", response=list[PartyBranchOut])
 def party_orgs(request: HttpRequest, kind: str | None = None) -> Any:
     """Party organisations in the viewer's scope with their active member counts (one query)."""
     if kind is not None and kind not in PartyOrg.Kind.values:

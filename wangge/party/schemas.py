@@ -5,7 +5,7 @@ from ninja import Field, Schema
 from wangge.core.bounded import Code, Day, Id, Line, Name
 
 
-class PartyOrgOut(Schema):
+class PartyBranchOut(Schema):
     id: int
     name: str
     kind: str
@@ -68,7 +68,7 @@ class PartyAllianceOut(Schema):
     units: list[PartyAllianceUnitOut]
 
 
-class PartyOrgDetailOut(PartyOrgOut):
+class PartyOrgDetailOut(PartyBranchOut):
     members: list[PartyMemberOut]
     centres: list[PartyCentreOut]
     alliances: list[PartyAllianceOut]
